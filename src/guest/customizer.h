@@ -1,0 +1,79 @@
+// Offline customization of VM disks before their first boot.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace guest {
+
+struct NicConfig {
+  std::string interface;  // guest interface name, e.g. "eth0"
+  std::string address;    // dotted quad
+  int prefix = 24;        // CIDR prefix length
+};
+
+// Everything written into one VM's disk.
+struct GuestEdit {
+  std::string disk_path;    // a qcow2 overlay, writable
+  std::string disk_format = "qcow2";
+  std::string hostname;     // -> /etc/hostname (and /etc/hosts 127.0.1.1)
+  std::vector<NicConfig> nics;  // -> /etc/network/interfaces
+  std::vector<std::string> commands;  // -> first-boot block of /etc/rc.local
+};
+
+struct EditResult {
+  std::string disk_path;
+  bool ok = false;
+  std::string error;  // why, when !ok
+};
+
+// The lines Worlds puts around its first-boot block in /etc/rc.local.
+inline constexpr const char* kFirstBootBegin = "# BEGIN worlds first-boot";
+inline constexpr const char* kFirstBootEnd = "# END worlds first-boot";
+
+// Returns the new text of /etc/rc.local given its current text (empty when
+// the image has none): the shebang kept or added, any earlier Worlds block
+// replaced (so re-running converges), the block placed before a final
+// `exit 0`. The block runs `commands`, then deletes itself from the file.
+std::string RenderRcLocal(const std::string& current,
+                          const std::vector<std::string>& commands);
+
+// Returns /etc/network/interfaces (ifupdown syntax, which busybox reads too)
+// for `nics`, with the loopback first.
+std::string RenderInterfaces(const std::vector<NicConfig>& nics);
+
+class Customizer {
+ public:
+  virtual ~Customizer() = default;
+
+  // Applies every edit; all disks go into as few appliance launches as the
+  // implementation allows (the real one: one). A disk that fails does not
+  // stop the others: its EditResult says why. Results are in `edits` order.
+  // Throws core::Error only when nothing could be done (appliance failed).
+  virtual std::vector<EditResult> Apply(const std::vector<GuestEdit>& edits) = 0;
+
+  // Appliance launches so far, for progress and benchmarks.
+  virtual int launches() const = 0;
+};
+
+struct GuestfsOptions {
+  // Backend settings are taken from the environment (LIBGUESTFS_BACKEND,
+  // LIBGUESTFS_BACKEND_SETTINGS) when these are empty.
+  std::string backend;
+  std::string backend_settings;  // e.g. "force_tcg"
+  bool trace = false;
+};
+
+std::unique_ptr<Customizer> NewGuestfsCustomizer(const GuestfsOptions& options);
+
+// Reads files back from a disk (tests, `worlds doctor`): one launch per call.
+// Returns the text of each path in order; a missing file is an empty string.
+std::vector<std::string> ReadGuestFiles(const std::string& disk_path,
+                                        const std::vector<std::string>& paths);
+
+// Launches a bare appliance with no disk and returns; throws core::Error
+// with libguestfs's message when it cannot (for `worlds doctor`).
+void LaunchBareAppliance(const GuestfsOptions& options);
+
+}  // namespace guest

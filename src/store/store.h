@@ -1,0 +1,132 @@
+// Worlds' state in SQLite (WAL, foreign keys on): labs, users, worlds, vms,
+// deployments, base images and the `events` audit trail. Schema and numbered
+// migrations live in db/ and are applied on Open via PRAGMA user_version.
+// A Store is used by one thread at a time; many processes may open the file.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace store {
+
+// How far a VM has got; each phase implies the ones before it.
+enum class VmPhase { kPlanned, kOverlay, kCustomized, kDefined, kReady };
+const char* ToString(VmPhase phase);
+std::optional<VmPhase> ParsePhase(const std::string& text);
+
+struct VmRecord {
+  std::string lab;
+  std::string owner;
+  std::string vm;
+  std::string domain;
+  std::string overlay;
+  VmPhase phase = VmPhase::kPlanned;
+  std::string updated_at;  // UTC, ISO 8601
+};
+
+struct WorldRecord {
+  std::string lab;
+  std::string owner;
+  int index = 0;
+  std::string created_at;
+};
+
+struct BaseImageRecord {
+  std::string path;
+  std::string checksum;  // sha256 hex
+  int64_t size = 0;
+  int64_t mtime_ns = 0;
+};
+
+struct Event {
+  int64_t id = 0;
+  std::string at;     // UTC, ISO 8601, set by the store when empty
+  int64_t uid = -1;   // OS uid of who acted
+  std::string actor;  // user name of who acted
+  std::string action; // "deploy", "destroy", "start", "revert", ...
+  std::string target; // lab, domain, ...
+  std::string result; // "ok" or "error"
+  std::string detail;
+};
+
+struct EventFilter {
+  std::optional<std::string> actor;   // events by or about this owner
+  std::optional<std::string> since;   // at >= since (ISO 8601 prefix)
+  int limit = 1000;
+};
+
+class Store {
+ public:
+  // Opens (creating when missing) the database at `path`, or ":memory:".
+  // Throws core::Error naming the path and SQLite's message.
+  static std::unique_ptr<Store> Open(const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  int SchemaVersion() const;
+
+  void UpsertLab(const std::string& name, const std::string& source_file,
+                 const std::string& description);
+  void UpsertUser(const std::string& username, const std::string& full_name,
+                  const std::string& group);
+  void UpsertWorld(const std::string& lab, const std::string& owner, int index);
+  std::vector<WorldRecord> Worlds(const std::optional<std::string>& lab,
+                                  const std::optional<std::string>& owner);
+  // Removes the World and its VMs' rows.
+  void RemoveWorld(const std::string& lab, const std::string& owner);
+
+  // Inserts or updates one VM row (its World must exist).
+  void SetVm(const VmRecord& vm);
+  std::optional<VmRecord> FindVm(const std::string& lab, const std::string& owner,
+                                 const std::string& vm);
+  std::optional<VmRecord> FindVmByDomain(const std::string& domain);
+  std::vector<VmRecord> Vms(const std::optional<std::string>& lab,
+                            const std::optional<std::string>& owner);
+  void RemoveVm(const std::string& lab, const std::string& owner,
+                const std::string& vm);
+
+  std::optional<BaseImageRecord> FindBaseImage(const std::string& path);
+  void SetBaseImage(const BaseImageRecord& record);
+
+  // A deployment row: started now, finished later with its outcome.
+  int64_t BeginDeployment(const std::string& lab, const std::string& actor,
+                          const std::string& args);
+  void FinishDeployment(int64_t id, const std::string& result,
+                        const std::string& summary);
+
+  int64_t AddEvent(const Event& event);
+  std::vector<Event> Events(const EventFilter& filter);
+
+  // Runs `fn` inside one transaction: committed when it returns, rolled back
+  // when it throws (the exception propagates).
+  template <typename Fn>
+  void InTransaction(Fn&& fn) {
+    Begin();
+    try {
+      fn();
+    } catch (...) {
+      Rollback();
+      throw;
+    }
+    Commit();
+  }
+
+ private:
+  explicit Store(sqlite3* db);
+  void Begin();
+  void Commit();
+  void Rollback();
+
+  struct Closer {
+    void operator()(sqlite3* db) const noexcept;
+  };
+  std::unique_ptr<sqlite3, Closer> db_;
+};
+
+}  // namespace store

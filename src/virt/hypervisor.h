@@ -1,0 +1,82 @@
+// The hypervisor as Worlds needs it: isolated networks, domains, snapshots.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace virt {
+
+struct NetworkSpec {
+  std::string name;    // core::NetworkName
+  std::string bridge;  // core::BridgeName, at most 15 characters
+};
+
+struct InterfaceSpec {
+  std::string network;  // a NetworkSpec name
+  std::string mac;      // core::MacAddress
+};
+
+struct DomainSpec {
+  std::string name;       // core::DomainName
+  std::string accel = "qemu";  // "kvm" or "qemu" (TCG): libvirt domain type
+  int memory_mib = 256;
+  int vcpus = 1;
+  std::string disk_path;  // the VM's qcow2 overlay
+  std::string disk_format = "qcow2";
+  std::vector<InterfaceSpec> interfaces;
+  // Direct kernel boot, when the image has no boot loader; empty otherwise.
+  std::string kernel;
+  std::string initrd;
+  std::string cmdline;
+  std::string console_log;  // serial console also logged here when set
+  std::string title;        // shown by virsh list --title
+};
+
+enum class DomainState { kRunning, kPaused, kShutOff, kOther };
+const char* ToString(DomainState state);
+
+class Hypervisor {
+ public:
+  virtual ~Hypervisor() = default;
+
+  // Networks: defined persistent, started and set to autostart. No <forward>:
+  // guests on it reach each other and nothing else.
+  virtual bool NetworkExists(const std::string& name) = 0;
+  // Defines and starts; if it exists already, only starts it when inactive.
+  virtual void EnsureNetwork(const NetworkSpec& spec) = 0;
+  // Stops and undefines; absent is fine.
+  virtual void RemoveNetwork(const std::string& name) = 0;
+  virtual std::vector<std::string> ListNetworks(const std::string& prefix) = 0;
+
+  virtual bool DomainExists(const std::string& name) = 0;
+  // Defines a persistent domain (not started). Throws if it exists.
+  virtual void DefineDomain(const DomainSpec& spec) = 0;
+  // Powers off if running, removes snapshot metadata and undefines; the disk
+  // is left alone. Absent is fine.
+  virtual void RemoveDomain(const std::string& name) = 0;
+  virtual std::vector<std::string> ListDomains(const std::string& prefix) = 0;
+  virtual DomainState State(const std::string& name) = 0;
+
+  virtual void Start(const std::string& name) = 0;
+  virtual void Shutdown(const std::string& name) = 0;   // ACPI, returns at once
+  virtual void PowerOff(const std::string& name) = 0;   // destroy
+
+  virtual bool HasSnapshot(const std::string& domain, const std::string& snap) = 0;
+  // An internal snapshot of a shut-off domain's disk.
+  virtual void CreateSnapshot(const std::string& domain, const std::string& snap) = 0;
+  virtual void RevertToSnapshot(const std::string& domain, const std::string& snap) = 0;
+  virtual std::vector<std::string> ListSnapshots(const std::string& domain) = 0;
+};
+
+// Connects to `uri` (e.g. "qemu:///system"); throws core::Error naming the
+// URI and libvirt's message when it cannot, with a hint to start libvirtd.
+std::unique_ptr<Hypervisor> NewLibvirtHypervisor(const std::string& uri);
+
+// The XML libvirt is given, filled from templates/ through pugixml (every
+// value escaped). Exposed for tests.
+std::string RenderNetworkXml(const NetworkSpec& spec);
+std::string RenderDomainXml(const DomainSpec& spec);
+
+}  // namespace virt

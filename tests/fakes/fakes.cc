@@ -1,0 +1,1 @@
+// Anchors the fakes library; the fakes themselves live beside it.
