@@ -1,0 +1,93 @@
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "store/store.h"
+#include "temp_dir.h"
+
+namespace store {
+namespace {
+
+// Runs one statement on `path` behind the Store's back, returning the first
+// column of the first row ("" when none).
+std::string RawQuery(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::string result;
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
+    result = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return result;
+}
+
+TEST(MigrationsTest, NewMemoryDatabaseGetsTheLatestSchema) {
+  auto store = Store::Open(":memory:");
+  EXPECT_EQ(store->SchemaVersion(), 1);
+}
+
+TEST(MigrationsTest, NewFileDatabaseRecordsUserVersionAndUsesWal) {
+  TempDir dir;
+  std::string path = dir.File("state.db");
+  {
+    auto store = Store::Open(path);
+    EXPECT_EQ(store->SchemaVersion(), 1);
+  }
+  EXPECT_EQ(RawQuery(path, "PRAGMA user_version"), "1");
+  EXPECT_EQ(RawQuery(path, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events_at'"),
+            "1");
+}
+
+TEST(MigrationsTest, ReopeningDoesNotReapplyMigrations) {
+  TempDir dir;
+  std::string path = dir.File("state.db");
+  {
+    auto store = Store::Open(path);
+    store->UpsertLab("netlab", "labs/netlab.yaml", "first");
+  }
+  // Re-running 001 would fail with "table labs already exists" and a fresh
+  // schema would have lost the row.
+  auto store = Store::Open(path);
+  EXPECT_EQ(store->SchemaVersion(), 1);
+  store->UpsertWorld("netlab", "alice", 1);
+  EXPECT_EQ(store->Worlds("netlab", std::nullopt).size(), 1u);
+}
+
+TEST(MigrationsTest, DatabaseNewerThanTheBinaryIsRefused) {
+  TempDir dir;
+  std::string path = dir.File("state.db");
+  Store::Open(path).reset();
+  RawQuery(path, "PRAGMA user_version = 99");
+  try {
+    Store::Open(path);
+    FAIL() << "expected core::Error";
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.message(),
+              "the state database has schema version 99 but this worlds knows only up to 1");
+    EXPECT_EQ(e.where(), path);
+    EXPECT_EQ(e.fix(), "upgrade worlds to the version that wrote this database");
+  }
+}
+
+TEST(MigrationsTest, UnopenablePathNamesThePath) {
+  TempDir dir;
+  std::string path = dir.File("missing-dir/state.db");
+  try {
+    Store::Open(path);
+    FAIL() << "expected core::Error";
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.message(), "cannot open the state database: unable to open database file");
+    EXPECT_EQ(e.where(), path);
+    EXPECT_EQ(e.fix(), "check that its directory exists and is writable by this user");
+  }
+}
+
+}  // namespace
+}  // namespace store
