@@ -53,7 +53,8 @@ class Customizer {
   // Throws core::Error only when nothing could be done (appliance failed).
   virtual std::vector<EditResult> Apply(const std::vector<GuestEdit>& edits) = 0;
 
-  // Appliance launches so far, for progress and benchmarks.
+  // Appliance launches attempted so far (a failed one cost time too), for
+  // progress and benchmarks.
   virtual int launches() const = 0;
 };
 
@@ -67,10 +68,14 @@ struct GuestfsOptions {
 
 std::unique_ptr<Customizer> NewGuestfsCustomizer(const GuestfsOptions& options);
 
-// Reads files back from a disk (tests, `worlds doctor`): one launch per call.
-// Returns the text of each path in order; a missing file is an empty string.
+// Reads files back from a disk (tests, `worlds doctor`): one read-only
+// launch per call, backend from the environment. Returns the text of each
+// path in order; a missing file is an empty string. `disk_format` empty lets
+// qemu probe it. Throws core::Error (where = disk_path) when the appliance
+// cannot launch or the disk has no filesystem with /etc.
 std::vector<std::string> ReadGuestFiles(const std::string& disk_path,
-                                        const std::vector<std::string>& paths);
+                                        const std::vector<std::string>& paths,
+                                        const std::string& disk_format = "");
 
 // Launches a bare appliance with no disk and returns; throws core::Error
 // with libguestfs's message when it cannot (for `worlds doctor`).

@@ -1,0 +1,79 @@
+// A thin RAII owner of one libguestfs handle, shaped to what the customizer
+// needs. Every call checks libguestfs's return code and throws core::Error
+// whose message carries guestfs_last_error. Not thread-safe (a libguestfs
+// handle is not); move-only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "guest/customizer.h"
+
+struct guestfs_h;
+
+namespace guest {
+
+class GuestfsSession {
+ public:
+  // Creates a handle with libguestfs's own error printing silenced and the
+  // backend taken from `options` (or the environment when empty).
+  // Throws core::Error when libguestfs cannot create a handle.
+  explicit GuestfsSession(const GuestfsOptions& options);
+  ~GuestfsSession();
+  GuestfsSession(GuestfsSession&&) noexcept;
+  GuestfsSession& operator=(GuestfsSession&&) noexcept;
+  GuestfsSession(const GuestfsSession&) = delete;
+  GuestfsSession& operator=(const GuestfsSession&) = delete;
+
+  // Adds a disk before Launch(). Writable drives use cache=unsafe for speed,
+  // which is only safe because Finish() syncs and shuts down cleanly.
+  // `format` empty lets qemu probe (read-only use only).
+  void AddDrive(const std::string& path, const std::string& format, bool readonly);
+  void AddScratchDrive(int64_t bytes);
+  void SetMemsizeMb(int megabytes);
+  int MemsizeMb();
+
+  // Boots the appliance. Throws core::Error with libguestfs's message and a
+  // hint about the backend settings and `worlds doctor`.
+  void Launch();
+
+  // Devices in the order the drives were added; all partitions of all disks.
+  std::vector<std::string> Devices();
+  std::vector<std::string> Partitions();
+
+  // Mounts at "/" the first of `device` or its partitions (from `partitions`)
+  // that holds a directory /etc. Throws core::Error naming what was tried.
+  void MountRoot(const std::string& device, const std::vector<std::string>& partitions);
+
+  // The bytes of a regular file, or nullopt when `path` is not one.
+  std::optional<std::string> ReadFile(const std::string& path);
+  bool IsDir(const std::string& path);
+  void WriteFile(const std::string& path, const std::string& content);
+  void MkdirP(const std::string& path);
+  void Chmod(int mode, const std::string& path);
+  void Chown(int owner, int group, const std::string& path);
+  void UmountAll();
+
+  // Flushes every write to the disk files and stops the appliance; throws
+  // if either fails, since with cache=unsafe the data is then not durable.
+  void Finish();
+
+ private:
+  struct Closer {
+    void operator()(guestfs_h* g) const noexcept;
+  };
+  // Throws core::Error("<what>: <libguestfs message>") when rc == -1.
+  void Check(int rc, const std::string& what);
+  std::string LastError();
+
+  std::unique_ptr<guestfs_h, Closer> g_;
+};
+
+// Whether `partition` (e.g. "/dev/sdb2") is a partition of `device`
+// ("/dev/sdb"); "/dev/sdba1" is not a partition of "/dev/sdb".
+bool IsPartitionOf(const std::string& partition, const std::string& device);
+
+}  // namespace guest
