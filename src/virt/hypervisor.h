@@ -54,7 +54,8 @@ class Hypervisor {
   // Defines a persistent domain (not started). Throws if it exists.
   virtual void DefineDomain(const DomainSpec& spec) = 0;
   // Powers off if running, removes snapshot metadata and undefines; the disk
-  // is left alone. Absent is fine.
+  // is left alone, and so are the internal snapshots inside it (a later
+  // DefineDomain on the same disk does not list them). Absent is fine.
   virtual void RemoveDomain(const std::string& name) = 0;
   virtual std::vector<std::string> ListDomains(const std::string& prefix) = 0;
   virtual DomainState State(const std::string& name) = 0;
@@ -76,7 +77,11 @@ std::unique_ptr<Hypervisor> NewLibvirtHypervisor(const std::string& uri);
 
 // The XML libvirt is given, filled from templates/ through pugixml (every
 // value escaped). Exposed for tests.
+// Each throws core::Error when a value cannot be represented (a control
+// character, an unknown accel, a non-positive size) or a template is missing.
 std::string RenderNetworkXml(const NetworkSpec& spec);
 std::string RenderDomainXml(const DomainSpec& spec);
+std::string RenderSnapshotXml(const std::string& name,
+                              const std::string& description);
 
 }  // namespace virt

@@ -1,0 +1,301 @@
+// The Hypervisor over libvirt's C API. Every handle is owned by a
+// unique_ptr; every failed call becomes a core::Error carrying libvirt's
+// own message and the name of the object it was about.
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+#include <algorithm>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "core/error.h"
+#include "virt/errors.h"
+#include "virt/hypervisor.h"
+
+namespace virt {
+namespace {
+
+struct ConnectCloser {
+  void operator()(virConnectPtr p) const { virConnectClose(p); }
+};
+struct DomainFreer {
+  void operator()(virDomainPtr p) const { virDomainFree(p); }
+};
+struct NetworkFreer {
+  void operator()(virNetworkPtr p) const { virNetworkFree(p); }
+};
+struct SnapshotFreer {
+  void operator()(virDomainSnapshotPtr p) const { virDomainSnapshotFree(p); }
+};
+using Connect = std::unique_ptr<std::remove_pointer_t<virConnectPtr>, ConnectCloser>;
+using Domain = std::unique_ptr<std::remove_pointer_t<virDomainPtr>, DomainFreer>;
+using Network = std::unique_ptr<std::remove_pointer_t<virNetworkPtr>, NetworkFreer>;
+using Snapshot =
+    std::unique_ptr<std::remove_pointer_t<virDomainSnapshotPtr>, SnapshotFreer>;
+
+// libvirt's last error is per thread, so reading it right after the failed
+// call on the same thread is exact.
+core::Error Failure(const std::string& action, const std::string& where) {
+  return core::Error(action + ": " + virGetLastErrorMessage(), where);
+}
+
+bool LastErrorIs(int code) { return virGetLastErrorCode() == code; }
+
+// Takes ownership of a libvirt-allocated array of handles, so each is freed
+// (and the array with them) however the caller leaves.
+template <typename Handle, typename Raw>
+std::vector<Handle> Adopt(Raw* items, int count) {
+  std::vector<Handle> owned;
+  for (int i = 0; i < count; ++i) owned.emplace_back(items[i]);
+  free(items);
+  return owned;
+}
+
+std::vector<std::string> Sorted(std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool HasPrefix(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+class LibvirtHypervisor : public Hypervisor {
+ public:
+  explicit LibvirtHypervisor(Connect conn) : conn_(std::move(conn)) {}
+  LibvirtHypervisor(const LibvirtHypervisor&) = delete;
+  LibvirtHypervisor& operator=(const LibvirtHypervisor&) = delete;
+  LibvirtHypervisor(LibvirtHypervisor&&) = default;
+  LibvirtHypervisor& operator=(LibvirtHypervisor&&) = default;
+
+  bool NetworkExists(const std::string& name) override {
+    return LookupNetwork(name) != nullptr;
+  }
+
+  void EnsureNetwork(const NetworkSpec& spec) override {
+    Network net = LookupNetwork(spec.name);
+    if (!net) {
+      std::string xml = RenderNetworkXml(spec);
+      net.reset(virNetworkDefineXML(conn_.get(), xml.c_str()));
+      if (!net) throw Failure("cannot define network", spec.name);
+      if (virNetworkSetAutostart(net.get(), 1) < 0) {
+        throw Failure("cannot set network to autostart", spec.name);
+      }
+    }
+    int active = virNetworkIsActive(net.get());
+    if (active < 0) throw Failure("cannot query network", spec.name);
+    if (!active && virNetworkCreate(net.get()) < 0) {
+      throw Failure("cannot start network", spec.name);
+    }
+  }
+
+  void RemoveNetwork(const std::string& name) override {
+    Network net = LookupNetwork(name);
+    if (!net) return;
+    int active = virNetworkIsActive(net.get());
+    if (active < 0) throw Failure("cannot query network", name);
+    int persistent = virNetworkIsPersistent(net.get());
+    if (persistent < 0) throw Failure("cannot query network", name);
+    if (active && virNetworkDestroy(net.get()) < 0) {
+      throw Failure("cannot stop network", name);
+    }
+    if (persistent && virNetworkUndefine(net.get()) < 0) {
+      throw Failure("cannot undefine network", name);
+    }
+  }
+
+  std::vector<std::string> ListNetworks(const std::string& prefix) override {
+    virNetworkPtr* raw = nullptr;
+    int n = virConnectListAllNetworks(conn_.get(), &raw, 0);
+    if (n < 0) throw Failure("cannot list networks", prefix);
+    std::vector<std::string> names;
+    for (const Network& net : Adopt<Network>(raw, n)) {
+      const char* name = virNetworkGetName(net.get());
+      if (name && HasPrefix(name, prefix)) names.emplace_back(name);
+    }
+    return Sorted(std::move(names));
+  }
+
+  bool DomainExists(const std::string& name) override {
+    return LookupDomain(name) != nullptr;
+  }
+
+  void DefineDomain(const DomainSpec& spec) override {
+    if (LookupDomain(spec.name)) throw DomainAlreadyExists(spec.name);
+    std::string xml = RenderDomainXml(spec);
+    Domain dom(virDomainDefineXML(conn_.get(), xml.c_str()));
+    if (!dom) throw Failure("cannot define domain", spec.name);
+  }
+
+  void RemoveDomain(const std::string& name) override {
+    Domain dom = LookupDomain(name);
+    if (!dom) return;
+    int persistent = virDomainIsPersistent(dom.get());
+    if (persistent < 0) throw Failure("cannot query domain", name);
+    if (IsActive(dom, name) && virDomainDestroy(dom.get()) < 0) {
+      throw Failure("cannot power off domain", name);
+    }
+    // Snapshot *metadata* only: the internal snapshots live inside the qcow2
+    // overlay, which belongs to the student and is kept.
+    constexpr unsigned kFlags = VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+                                VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+                                VIR_DOMAIN_UNDEFINE_NVRAM;
+    if (persistent && virDomainUndefineFlags(dom.get(), kFlags) < 0) {
+      throw Failure("cannot undefine domain", name);
+    }
+  }
+
+  std::vector<std::string> ListDomains(const std::string& prefix) override {
+    virDomainPtr* raw = nullptr;
+    int n = virConnectListAllDomains(conn_.get(), &raw, 0);
+    if (n < 0) throw Failure("cannot list domains", prefix);
+    std::vector<std::string> names;
+    for (const Domain& dom : Adopt<Domain>(raw, n)) {
+      const char* name = virDomainGetName(dom.get());
+      if (name && HasPrefix(name, prefix)) names.emplace_back(name);
+    }
+    return Sorted(std::move(names));
+  }
+
+  DomainState State(const std::string& name) override {
+    Domain dom = RequireDomain(name);
+    int state = 0;
+    int reason = 0;
+    if (virDomainGetState(dom.get(), &state, &reason, 0) < 0) {
+      throw Failure("cannot query domain state", name);
+    }
+    switch (state) {
+      case VIR_DOMAIN_RUNNING:
+      case VIR_DOMAIN_BLOCKED:  // running, waiting on a resource
+        return DomainState::kRunning;
+      case VIR_DOMAIN_PAUSED:
+        return DomainState::kPaused;
+      case VIR_DOMAIN_SHUTOFF:
+        return DomainState::kShutOff;
+      default:
+        return DomainState::kOther;
+    }
+  }
+
+  void Start(const std::string& name) override {
+    Domain dom = RequireDomain(name);
+    if (IsActive(dom, name)) throw AlreadyRunning(name);
+    if (virDomainCreate(dom.get()) < 0) throw Failure("cannot start domain", name);
+  }
+
+  void Shutdown(const std::string& name) override {
+    Domain dom = RequireDomain(name);
+    if (!IsActive(dom, name)) throw NotRunning(name);
+    if (virDomainShutdown(dom.get()) < 0) {
+      throw Failure("cannot shut down domain", name);
+    }
+  }
+
+  void PowerOff(const std::string& name) override {
+    Domain dom = RequireDomain(name);
+    if (!IsActive(dom, name)) throw NotRunning(name);
+    if (virDomainDestroy(dom.get()) < 0) {
+      throw Failure("cannot power off domain", name);
+    }
+  }
+
+  bool HasSnapshot(const std::string& domain, const std::string& snap) override {
+    Domain dom = RequireDomain(domain);
+    return LookupSnapshot(dom, domain, snap) != nullptr;
+  }
+
+  void CreateSnapshot(const std::string& domain, const std::string& snap) override {
+    Domain dom = RequireDomain(domain);
+    // A shut-off domain makes libvirt take an internal disk-only snapshot
+    // with qemu-img; a running one would also save RAM, which we never want.
+    if (IsActive(dom, domain)) throw SnapshotNeedsShutOff(domain, snap);
+    if (LookupSnapshot(dom, domain, snap)) throw SnapshotAlreadyExists(domain, snap);
+    std::string xml = RenderSnapshotXml(
+        snap, "Taken by Worlds before first boot; students revert to it.");
+    Snapshot made(virDomainSnapshotCreateXML(dom.get(), xml.c_str(), 0));
+    if (!made) throw Failure("cannot create snapshot '" + snap + "'", domain);
+  }
+
+  void RevertToSnapshot(const std::string& domain, const std::string& snap) override {
+    Domain dom = RequireDomain(domain);
+    Snapshot s = LookupSnapshot(dom, domain, snap);
+    if (!s) throw NoSuchSnapshot(domain, snap);
+    if (virDomainRevertToSnapshot(s.get(), 0) < 0) {
+      throw Failure("cannot revert to snapshot '" + snap + "'", domain);
+    }
+  }
+
+  std::vector<std::string> ListSnapshots(const std::string& domain) override {
+    Domain dom = RequireDomain(domain);
+    virDomainSnapshotPtr* raw = nullptr;
+    int n = virDomainListAllSnapshots(dom.get(), &raw, 0);
+    if (n < 0) throw Failure("cannot list snapshots", domain);
+    std::vector<std::string> names;
+    for (const Snapshot& s : Adopt<Snapshot>(raw, n)) {
+      const char* name = virDomainSnapshotGetName(s.get());
+      if (name) names.emplace_back(name);
+    }
+    return Sorted(std::move(names));
+  }
+
+ private:
+  // Absent is a normal answer (nullptr); any other failure throws.
+  Network LookupNetwork(const std::string& name) {
+    Network net(virNetworkLookupByName(conn_.get(), name.c_str()));
+    if (!net && !LastErrorIs(VIR_ERR_NO_NETWORK)) {
+      throw Failure("cannot look up network", name);
+    }
+    return net;
+  }
+
+  Domain LookupDomain(const std::string& name) {
+    Domain dom(virDomainLookupByName(conn_.get(), name.c_str()));
+    if (!dom && !LastErrorIs(VIR_ERR_NO_DOMAIN)) {
+      throw Failure("cannot look up domain", name);
+    }
+    return dom;
+  }
+
+  Domain RequireDomain(const std::string& name) {
+    Domain dom = LookupDomain(name);
+    if (!dom) throw NoSuchDomain(name);
+    return dom;
+  }
+
+  Snapshot LookupSnapshot(const Domain& dom, const std::string& domain,
+                          const std::string& snap) {
+    Snapshot s(virDomainSnapshotLookupByName(dom.get(), snap.c_str(), 0));
+    if (!s && !LastErrorIs(VIR_ERR_NO_DOMAIN_SNAPSHOT)) {
+      throw Failure("cannot look up snapshot '" + snap + "'", domain);
+    }
+    return s;
+  }
+
+  bool IsActive(const Domain& dom, const std::string& name) {
+    int active = virDomainIsActive(dom.get());
+    if (active < 0) throw Failure("cannot query domain", name);
+    return active == 1;
+  }
+
+  Connect conn_;
+};
+
+}  // namespace
+
+std::unique_ptr<Hypervisor> NewLibvirtHypervisor(const std::string& uri) {
+  // Errors reach the user through core::Error; libvirt's default handler
+  // would also print them to stderr, garbling menus and progress output.
+  virSetErrorFunc(nullptr, [](void*, virErrorPtr) {});
+  Connect conn(virConnectOpen(uri.c_str()));
+  if (!conn) {
+    throw core::Error("cannot connect to libvirt at " + uri + ": " +
+                          virGetLastErrorMessage(),
+                      "", "start libvirtd (libvirtd -d) or pass --connect URI");
+  }
+  return std::make_unique<LibvirtHypervisor>(std::move(conn));
+}
+
+}  // namespace virt

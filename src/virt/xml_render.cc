@@ -1,0 +1,208 @@
+// libvirt XML from the templates in templates/, filled through pugixml so
+// every value is escaped by the library and input can never become markup.
+#include <sstream>
+#include <string>
+
+#include <pugixml.hpp>
+
+#include "core/embedded.h"
+#include "core/error.h"
+#include "virt/hypervisor.h"
+
+namespace virt {
+namespace {
+
+constexpr const char* kNetworkTemplate = "templates/network.xml";
+constexpr const char* kDomainTemplate = "templates/domain.xml";
+constexpr const char* kSnapshotTemplate = "templates/snapshot.xml";
+
+// A template is part of the binary; failing here means a broken build, not
+// bad input, so the fix points at the build.
+void LoadTemplate(const char* path, pugi::xml_document* doc) {
+  auto text = core::EmbeddedFile(path);
+  if (!text) {
+    throw core::Error("template is not embedded in this build", path,
+                      "re-run cmake so templates/ is embedded");
+  }
+  pugi::xml_parse_result parsed = doc->load_buffer(text->data(), text->size());
+  if (!parsed) {
+    throw core::Error(std::string("template is not valid XML: ") +
+                          parsed.description(),
+                      path);
+  }
+}
+
+pugi::xml_node Must(const pugi::xml_node& from, const char* element_path,
+                    const char* template_path) {
+  pugi::xml_node node = from.first_element_by_path(element_path);
+  if (!node) {
+    throw core::Error(std::string("template has no <") + element_path + ">",
+                      template_path);
+  }
+  return node;
+}
+
+pugi::xml_attribute MustAttr(const pugi::xml_node& node, const char* name,
+                             const char* template_path) {
+  pugi::xml_attribute attr = node.attribute(name);
+  if (!attr) {
+    throw core::Error(std::string("template has no attribute '") + name +
+                          "' on <" + node.name() + ">",
+                      template_path);
+  }
+  return attr;
+}
+
+// XML 1.0 cannot carry most control characters even escaped, and pugixml's
+// C-string setters would silently cut a value at a NUL: refuse both rather
+// than hand libvirt something other than what we were given.
+void CheckValue(const std::string& value, const char* field,
+                const std::string& where) {
+  for (unsigned char c : value) {
+    if (c < 0x20 && c != '\t') {
+      throw core::Error(std::string(field) + " contains a control character",
+                        where);
+    }
+  }
+}
+
+void SetText(pugi::xml_node node, const std::string& value, const char* field,
+             const std::string& where) {
+  CheckValue(value, field, where);
+  node.text().set(value.c_str());
+}
+
+void SetAttr(pugi::xml_attribute attr, const std::string& value,
+             const char* field, const std::string& where) {
+  CheckValue(value, field, where);
+  attr.set_value(value.c_str());
+}
+
+std::string Save(const pugi::xml_document& doc) {
+  std::ostringstream out;
+  doc.save(out, "  ", pugi::format_indent | pugi::format_no_declaration);
+  return out.str();
+}
+
+void FillOs(const DomainSpec& spec, pugi::xml_node os) {
+  const char* t = kDomainTemplate;
+  pugi::xml_node kernel = Must(os, "kernel", t);
+  pugi::xml_node initrd = Must(os, "initrd", t);
+  pugi::xml_node cmdline = Must(os, "cmdline", t);
+  pugi::xml_node boot = Must(os, "boot", t);
+  if (spec.kernel.empty()) {
+    // Boot from the disk's own boot loader.
+    os.remove_child(kernel);
+    os.remove_child(initrd);
+    os.remove_child(cmdline);
+    return;
+  }
+  os.remove_child(boot);
+  SetText(kernel, spec.kernel, "kernel path", spec.name);
+  if (spec.initrd.empty()) {
+    os.remove_child(initrd);
+  } else {
+    SetText(initrd, spec.initrd, "initrd path", spec.name);
+  }
+  if (spec.cmdline.empty()) {
+    os.remove_child(cmdline);
+  } else {
+    SetText(cmdline, spec.cmdline, "kernel command line", spec.name);
+  }
+}
+
+void FillDevices(const DomainSpec& spec, pugi::xml_node devices) {
+  const char* t = kDomainTemplate;
+  pugi::xml_node disk = Must(devices, "disk", t);
+  SetAttr(MustAttr(Must(disk, "driver", t), "type", t), spec.disk_format,
+          "disk format", spec.name);
+  SetAttr(MustAttr(Must(disk, "source", t), "file", t), spec.disk_path,
+          "disk path", spec.name);
+
+  // One copy of the template <interface> per NIC, in order, then the
+  // template itself goes.
+  pugi::xml_node model_iface = Must(devices, "interface", t);
+  for (const InterfaceSpec& nic : spec.interfaces) {
+    pugi::xml_node iface = devices.insert_copy_before(model_iface, model_iface);
+    SetAttr(MustAttr(Must(iface, "source", t), "network", t), nic.network,
+            "interface network", spec.name);
+    pugi::xml_node mac = Must(iface, "mac", t);
+    if (nic.mac.empty()) {
+      iface.remove_child(mac);  // libvirt generates one
+    } else {
+      SetAttr(MustAttr(mac, "address", t), nic.mac, "MAC address", spec.name);
+    }
+  }
+  devices.remove_child(model_iface);
+
+  pugi::xml_node serial = Must(devices, "serial", t);
+  pugi::xml_node log = Must(serial, "log", t);
+  if (spec.console_log.empty()) {
+    serial.remove_child(log);
+  } else {
+    SetAttr(MustAttr(log, "file", t), spec.console_log, "console log path",
+            spec.name);
+  }
+}
+
+}  // namespace
+
+std::string RenderNetworkXml(const NetworkSpec& spec) {
+  const char* t = kNetworkTemplate;
+  if (spec.name.empty()) throw core::Error("network name is empty", t);
+  if (spec.bridge.empty() || spec.bridge.size() > 15) {
+    throw core::Error("bridge name '" + spec.bridge +
+                          "' must have 1 to 15 characters",
+                      spec.name);
+  }
+  pugi::xml_document doc;
+  LoadTemplate(t, &doc);
+  SetText(Must(doc, "network/name", t), spec.name, "network name", spec.name);
+  SetAttr(MustAttr(Must(doc, "network/bridge", t), "name", t), spec.bridge,
+          "bridge name", spec.name);
+  return Save(doc);
+}
+
+std::string RenderDomainXml(const DomainSpec& spec) {
+  const char* t = kDomainTemplate;
+  if (spec.name.empty()) throw core::Error("domain name is empty", t);
+  if (spec.accel != "qemu" && spec.accel != "kvm") {
+    throw core::Error("unknown acceleration '" + spec.accel + "'", spec.name,
+                      "use 'kvm' or 'qemu'");
+  }
+  if (spec.memory_mib <= 0 || spec.vcpus <= 0) {
+    throw core::Error("memory and vcpus must be positive", spec.name);
+  }
+  if (spec.disk_path.empty()) throw core::Error("disk path is empty", spec.name);
+
+  pugi::xml_document doc;
+  LoadTemplate(t, &doc);
+  pugi::xml_node domain = Must(doc, "domain", t);
+  MustAttr(domain, "type", t).set_value(spec.accel.c_str());
+  SetText(Must(domain, "name", t), spec.name, "domain name", spec.name);
+  pugi::xml_node title = Must(domain, "title", t);
+  if (spec.title.empty()) {
+    domain.remove_child(title);
+  } else {
+    SetText(title, spec.title, "title", spec.name);
+  }
+  Must(domain, "memory", t).text().set(spec.memory_mib);
+  Must(domain, "vcpu", t).text().set(spec.vcpus);
+  FillOs(spec, Must(domain, "os", t));
+  FillDevices(spec, Must(domain, "devices", t));
+  return Save(doc);
+}
+
+std::string RenderSnapshotXml(const std::string& name,
+                              const std::string& description) {
+  const char* t = kSnapshotTemplate;
+  if (name.empty()) throw core::Error("snapshot name is empty", t);
+  pugi::xml_document doc;
+  LoadTemplate(t, &doc);
+  SetText(Must(doc, "domainsnapshot/name", t), name, "snapshot name", name);
+  SetText(Must(doc, "domainsnapshot/description", t), description,
+          "snapshot description", name);
+  return Save(doc);
+}
+
+}  // namespace virt

@@ -1,0 +1,207 @@
+#include <string>
+
+#include <gtest/gtest.h>
+#include <pugixml.hpp>
+
+#include "core/error.h"
+#include "virt/hypervisor.h"
+
+namespace virt {
+namespace {
+
+DomainSpec SampleDomain() {
+  DomainSpec spec;
+  spec.name = "w-netlab-alice-router";
+  spec.accel = "qemu";
+  spec.memory_mib = 384;
+  spec.vcpus = 2;
+  spec.disk_path = "/var/lib/worlds/netlab/alice/router.qcow2";
+  spec.interfaces = {{"w-netlab-alice-lan", "52:54:00:00:00:01"},
+                     {"w-netlab-alice-wan", "52:54:00:00:00:02"}};
+  spec.title = "netlab: alice's router";
+  return spec;
+}
+
+void Parse(const std::string& xml, pugi::xml_document* doc) {
+  pugi::xml_parse_result result = doc->load_string(xml.c_str());
+  ASSERT_TRUE(result) << result.description() << "\n" << xml;
+}
+
+TEST(RenderNetworkXmlTest, IsolatedBridgeWithoutForwardOrIp) {
+  pugi::xml_document doc;
+  Parse(RenderNetworkXml({"w-netlab-alice-lan", "wb0123456789abc"}), &doc);
+  EXPECT_STREQ(doc.select_node("/network/name").node().child_value(),
+               "w-netlab-alice-lan");
+  pugi::xml_node bridge = doc.select_node("/network/bridge").node();
+  EXPECT_STREQ(bridge.attribute("name").value(), "wb0123456789abc");
+  EXPECT_STREQ(bridge.attribute("stp").value(), "on");
+  EXPECT_STREQ(bridge.attribute("delay").value(), "0");
+  EXPECT_FALSE(doc.select_node("//forward"));
+  EXPECT_FALSE(doc.select_node("//ip"));
+  EXPECT_FALSE(doc.select_node("//dhcp"));
+}
+
+TEST(RenderNetworkXmlTest, RejectsBridgeNamesLinuxWouldRefuse) {
+  try {
+    RenderNetworkXml({"w-netlab-alice-lan", "wb0123456789abcd"});
+    FAIL() << "16-character bridge accepted";
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.Describe(),
+              "w-netlab-alice-lan: bridge name 'wb0123456789abcd' must have 1 "
+              "to 15 characters");
+  }
+  EXPECT_THROW(RenderNetworkXml({"w-netlab-alice-lan", ""}), core::Error);
+}
+
+TEST(RenderDomainXmlTest, FillsEveryField) {
+  pugi::xml_document doc;
+  Parse(RenderDomainXml(SampleDomain()), &doc);
+  pugi::xml_node domain = doc.child("domain");
+  EXPECT_STREQ(domain.attribute("type").value(), "qemu");
+  EXPECT_STREQ(domain.child_value("name"), "w-netlab-alice-router");
+  EXPECT_STREQ(domain.child_value("title"), "netlab: alice's router");
+  EXPECT_STREQ(domain.child_value("memory"), "384");
+  EXPECT_STREQ(domain.child("memory").attribute("unit").value(), "MiB");
+  EXPECT_STREQ(domain.child_value("vcpu"), "2");
+  pugi::xml_node type = domain.child("os").child("type");
+  EXPECT_STREQ(type.child_value(), "hvm");
+  EXPECT_STREQ(type.attribute("arch").value(), "x86_64");
+  EXPECT_STREQ(type.attribute("machine").value(), "pc");
+  EXPECT_TRUE(doc.select_node("/domain/features/acpi"));
+  EXPECT_STREQ(domain.child_value("on_poweroff"), "destroy");
+  EXPECT_STREQ(domain.child_value("on_reboot"), "restart");
+  EXPECT_STREQ(domain.child_value("on_crash"), "destroy");
+  // TCG cannot pass the host CPU through, and libvirt picks the emulator.
+  EXPECT_FALSE(doc.select_node("//cpu"));
+  EXPECT_FALSE(doc.select_node("//emulator"));
+  EXPECT_FALSE(doc.select_node("//graphics"));
+
+  pugi::xml_node disk = doc.select_node("/domain/devices/disk").node();
+  EXPECT_STREQ(disk.attribute("type").value(), "file");
+  EXPECT_STREQ(disk.attribute("device").value(), "disk");
+  EXPECT_STREQ(disk.child("driver").attribute("name").value(), "qemu");
+  EXPECT_STREQ(disk.child("driver").attribute("type").value(), "qcow2");
+  EXPECT_STREQ(disk.child("source").attribute("file").value(),
+               "/var/lib/worlds/netlab/alice/router.qcow2");
+  EXPECT_STREQ(disk.child("target").attribute("dev").value(), "vda");
+  EXPECT_STREQ(disk.child("target").attribute("bus").value(), "virtio");
+
+  pugi::xpath_node_set ifaces = doc.select_nodes("/domain/devices/interface");
+  ASSERT_EQ(ifaces.size(), 2u);
+  const char* nets[] = {"w-netlab-alice-lan", "w-netlab-alice-wan"};
+  const char* macs[] = {"52:54:00:00:00:01", "52:54:00:00:00:02"};
+  for (size_t i = 0; i < 2; ++i) {
+    pugi::xml_node iface = ifaces[i].node();
+    EXPECT_STREQ(iface.attribute("type").value(), "network");
+    EXPECT_STREQ(iface.child("source").attribute("network").value(), nets[i]);
+    EXPECT_STREQ(iface.child("mac").attribute("address").value(), macs[i]);
+    EXPECT_STREQ(iface.child("model").attribute("type").value(), "virtio");
+  }
+
+  EXPECT_STREQ(doc.select_node("/domain/devices/serial").node().attribute("type").value(),
+               "pty");
+  EXPECT_STREQ(doc.select_node("/domain/devices/serial/target")
+                   .node().attribute("port").value(), "0");
+  pugi::xml_node console = doc.select_node("/domain/devices/console").node();
+  EXPECT_STREQ(console.attribute("type").value(), "pty");
+  EXPECT_STREQ(console.child("target").attribute("type").value(), "serial");
+  EXPECT_FALSE(doc.select_node("//comment()"));
+}
+
+TEST(RenderDomainXmlTest, AccelIsTheDomainType) {
+  DomainSpec spec = SampleDomain();
+  spec.accel = "kvm";
+  pugi::xml_document doc;
+  Parse(RenderDomainXml(spec), &doc);
+  EXPECT_STREQ(doc.child("domain").attribute("type").value(), "kvm");
+  spec.accel = "xen";
+  try {
+    RenderDomainXml(spec);
+    FAIL() << "accel xen accepted";
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.Describe(),
+              "w-netlab-alice-router: unknown acceleration 'xen' (use 'kvm' or 'qemu')");
+  }
+}
+
+TEST(RenderDomainXmlTest, BootsFromDiskWithoutKernel) {
+  pugi::xml_document doc;
+  Parse(RenderDomainXml(SampleDomain()), &doc);
+  EXPECT_STREQ(doc.select_node("/domain/os/boot").node().attribute("dev").value(), "hd");
+  EXPECT_FALSE(doc.select_node("//kernel"));
+  EXPECT_FALSE(doc.select_node("//initrd"));
+  EXPECT_FALSE(doc.select_node("//cmdline"));
+}
+
+TEST(RenderDomainXmlTest, DirectKernelBootOnlyWhenSet) {
+  DomainSpec spec = SampleDomain();
+  spec.kernel = "/images/vmlinuz";
+  spec.initrd = "/images/initrd.img";
+  spec.cmdline = "root=/dev/vda console=ttyS0";
+  pugi::xml_document doc;
+  Parse(RenderDomainXml(spec), &doc);
+  EXPECT_STREQ(doc.select_node("/domain/os/kernel").node().child_value(), "/images/vmlinuz");
+  EXPECT_STREQ(doc.select_node("/domain/os/initrd").node().child_value(),
+               "/images/initrd.img");
+  EXPECT_STREQ(doc.select_node("/domain/os/cmdline").node().child_value(),
+               "root=/dev/vda console=ttyS0");
+  EXPECT_FALSE(doc.select_node("//boot"));
+
+  spec.initrd.clear();
+  spec.cmdline.clear();
+  Parse(RenderDomainXml(spec), &doc);
+  EXPECT_TRUE(doc.select_node("/domain/os/kernel"));
+  EXPECT_FALSE(doc.select_node("//initrd"));
+  EXPECT_FALSE(doc.select_node("//cmdline"));
+}
+
+TEST(RenderDomainXmlTest, ConsoleLogOnlyWhenSet) {
+  DomainSpec spec = SampleDomain();
+  pugi::xml_document doc;
+  Parse(RenderDomainXml(spec), &doc);
+  EXPECT_FALSE(doc.select_node("//log"));
+
+  spec.console_log = "/var/lib/worlds/netlab/alice/router.log";
+  Parse(RenderDomainXml(spec), &doc);
+  pugi::xml_node log = doc.select_node("/domain/devices/serial/log").node();
+  EXPECT_STREQ(log.attribute("file").value(), "/var/lib/worlds/netlab/alice/router.log");
+  EXPECT_STREQ(log.attribute("append").value(), "on");
+}
+
+TEST(RenderDomainXmlTest, NoInterfacesAndMacLeftToLibvirt) {
+  DomainSpec spec = SampleDomain();
+  spec.interfaces.clear();
+  pugi::xml_document doc;
+  Parse(RenderDomainXml(spec), &doc);
+  EXPECT_FALSE(doc.select_node("//interface"));
+
+  spec.interfaces = {{"w-netlab-alice-lan", ""}};
+  Parse(RenderDomainXml(spec), &doc);
+  EXPECT_TRUE(doc.select_node("/domain/devices/interface/source"));
+  EXPECT_FALSE(doc.select_node("//mac"));
+}
+
+TEST(RenderDomainXmlTest, RejectsImpossibleSpecs) {
+  DomainSpec spec = SampleDomain();
+  spec.memory_mib = 0;
+  EXPECT_THROW(RenderDomainXml(spec), core::Error);
+  spec = SampleDomain();
+  spec.disk_path.clear();
+  try {
+    RenderDomainXml(spec);
+    FAIL() << "empty disk path accepted";
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.Describe(), "w-netlab-alice-router: disk path is empty");
+  }
+}
+
+TEST(RenderSnapshotXmlTest, NameAndDescription) {
+  pugi::xml_document doc;
+  Parse(RenderSnapshotXml("clean", "before first boot"), &doc);
+  EXPECT_STREQ(doc.select_node("/domainsnapshot/name").node().child_value(), "clean");
+  EXPECT_STREQ(doc.select_node("/domainsnapshot/description").node().child_value(),
+               "before first boot");
+}
+
+}  // namespace
+}  // namespace virt
