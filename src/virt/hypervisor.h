@@ -67,6 +67,10 @@ class Hypervisor {
   virtual bool HasSnapshot(const std::string& domain, const std::string& snap) = 0;
   // An internal snapshot of a shut-off domain's disk.
   virtual void CreateSnapshot(const std::string& domain, const std::string& snap) = 0;
+  // Registers an internal snapshot that already exists in the shut-off
+  // domain's disk (an overlay kept by `destroy`, redefined over again), so
+  // that it can be reverted to; the disk is not touched.
+  virtual void AdoptSnapshot(const std::string& domain, const std::string& snap) = 0;
   virtual void RevertToSnapshot(const std::string& domain, const std::string& snap) = 0;
   virtual std::vector<std::string> ListSnapshots(const std::string& domain) = 0;
 };
@@ -83,5 +87,9 @@ std::string RenderNetworkXml(const NetworkSpec& spec);
 std::string RenderDomainXml(const DomainSpec& spec);
 std::string RenderSnapshotXml(const std::string& name,
                               const std::string& description);
+// The XML to redefine snapshot `name` of a shut-off domain whose inactive
+// definition is `domain_xml` (libvirt's REDEFINE needs state and domain).
+std::string RenderAdoptedSnapshotXml(const std::string& name,
+                                     const std::string& domain_xml);
 
 }  // namespace virt

@@ -205,4 +205,23 @@ std::string RenderSnapshotXml(const std::string& name,
   return Save(doc);
 }
 
+std::string RenderAdoptedSnapshotXml(const std::string& name,
+                                     const std::string& domain_xml) {
+  const char* t = kSnapshotTemplate;
+  pugi::xml_document doc;
+  doc.load_string(RenderSnapshotXml(name, "Kept overlay, adopted by Worlds.").c_str());
+  pugi::xml_node snapshot = Must(doc, "domainsnapshot", t);
+  snapshot.append_child("state").text().set("shutoff");
+  pugi::xml_node disks = snapshot.append_child("disks");
+  pugi::xml_node disk = disks.append_child("disk");
+  disk.append_attribute("name").set_value("vda");
+  disk.append_attribute("snapshot").set_value("internal");
+  pugi::xml_document domain;
+  if (!domain.load_string(domain_xml.c_str())) {
+    throw core::Error("libvirt returned a domain definition that is not XML", t);
+  }
+  snapshot.append_copy(domain.document_element());
+  return Save(doc);
+}
+
 }  // namespace virt

@@ -141,6 +141,15 @@ void FakeHypervisor::CreateSnapshot(const std::string& domain,
   snaps.push_back(snap);
 }
 
+void FakeHypervisor::AdoptSnapshot(const std::string& domain,
+                                   const std::string& snap) {
+  Record("AdoptSnapshot " + domain + " " + snap);
+  Domain& dom = Require(domain);
+  if (dom.state != DomainState::kShutOff) throw virt::SnapshotNeedsShutOff(domain, snap);
+  auto& snaps = dom.snapshots;
+  if (std::find(snaps.begin(), snaps.end(), snap) == snaps.end()) snaps.push_back(snap);
+}
+
 void FakeHypervisor::RevertToSnapshot(const std::string& domain,
                                       const std::string& snap) {
   Record("RevertToSnapshot " + domain + " " + snap);

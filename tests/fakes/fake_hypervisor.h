@@ -57,6 +57,7 @@ class FakeHypervisor : public virt::Hypervisor {
 
   bool HasSnapshot(const std::string& domain, const std::string& snap) override;
   void CreateSnapshot(const std::string& domain, const std::string& snap) override;
+  void AdoptSnapshot(const std::string& domain, const std::string& snap) override;
   // Snapshots are always of a shut-off domain, so a revert leaves it shut off.
   void RevertToSnapshot(const std::string& domain, const std::string& snap) override;
   std::vector<std::string> ListSnapshots(const std::string& domain) override;

@@ -1,0 +1,231 @@
+#include "cli/doctor.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <sstream>
+
+#include <boost/process.hpp>
+
+#include "cli/exit_status.h"
+#include "core/error.h"
+#include "guest/customizer.h"
+#include "image/command.h"
+#include "virt/hypervisor.h"
+
+namespace cli {
+
+namespace bp = boost::process;
+
+namespace {
+
+std::string AccelFile(const std::string& state_dir) { return state_dir + "/accel"; }
+
+class Report {
+ public:
+  explicit Report(std::ostream& out) : out_(out) {}
+  void Ok(const std::string& check, const std::string& detail) {
+    out_ << "ok    " << check << ": " << detail << "\n" << std::flush;
+  }
+  void Fail(const std::string& check, const std::string& detail,
+            const std::string& fix, bool fatal = true) {
+    out_ << (fatal ? "FAIL  " : "warn  ") << check << ": " << detail << "\n";
+    if (!fix.empty()) out_ << "      fix: " << fix << "\n";
+    out_ << std::flush;
+    failed_ |= fatal;
+  }
+  bool failed() const { return failed_; }
+
+ private:
+  std::ostream& out_;
+  bool failed_ = false;
+};
+
+std::string FirstLine(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
+// A kernel to boot for the acceleration check: the test image's, else the
+// newest in /boot.
+std::string CheckKernel(const std::string& image_dir) {
+  if (std::filesystem::exists(image_dir + "/tiny.vmlinuz")) return image_dir + "/tiny.vmlinuz";
+  std::vector<std::string> kernels;
+  for (const auto& entry : std::filesystem::directory_iterator("/boot")) {
+    if (entry.path().filename().string().rfind("vmlinuz-", 0) == 0) {
+      kernels.push_back(entry.path().string());
+    }
+  }
+  std::sort(kernels.begin(), kernels.end());
+  return kernels.empty() ? "" : kernels.back();
+}
+
+struct BootResult {
+  bool booted = false;   // the guest kernel ran far enough to panic on no root
+  bool timed_out = false;
+  int exit_code = 0;
+  std::string tail;      // the last output, for the report
+  double seconds = 0;
+};
+
+// Boots `kernel` with no root under `accel`: a kernel that reaches "VFS:
+// Unable to mount root" (or any panic) really ran. panic=-1 reboots at
+// once and -no-reboot turns that into QEMU exiting.
+BootResult BootKernel(const std::string& kernel, const std::string& accel,
+                      int timeout_seconds) {
+  BootResult result;
+  auto start = std::chrono::steady_clock::now();
+  std::string exe = bp::search_path("qemu-system-x86_64").string();
+  if (exe.empty()) {
+    result.tail = "qemu-system-x86_64 not found";
+    return result;
+  }
+  std::string log = "/tmp/worlds-doctor-" + accel + "-" + std::to_string(::getpid()) + ".log";
+  bp::child child(exe, "-accel", accel, "-m", "256", "-nographic", "-nodefaults",
+                  "-no-reboot", "-serial", "stdio", "-kernel", kernel, "-append",
+                  "console=ttyS0 panic=-1", bp::std_in < bp::null,
+                  (bp::std_out & bp::std_err) > log);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  while (child.running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (child.running()) {
+    result.timed_out = true;
+    child.terminate();
+  }
+  child.wait();
+  result.exit_code = child.exit_code();
+  std::string text;
+  {
+    std::ifstream in(log);
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    text = buf.str();
+  }
+  std::filesystem::remove(log);
+  result.booted = text.find("Kernel panic") != std::string::npos ||
+                  text.find("VFS: Unable to mount root") != std::string::npos;
+  result.tail = text.size() > 300 ? text.substr(text.size() - 300) : text;
+  std::replace(result.tail.begin(), result.tail.end(), '\n', ' ');
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+std::string Seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", s);
+  return buf;
+}
+
+}  // namespace
+
+std::string AccelDefault(const std::string& state_dir) {
+  std::ifstream in(AccelFile(state_dir));
+  std::string accel;
+  if (in >> accel && (accel == "kvm" || accel == "qemu")) return accel;
+  return "qemu";
+}
+
+int RunDoctor(const DoctorOptions& options, std::ostream& out) {
+  Report report(out);
+
+  try {
+    std::unique_ptr<virt::Hypervisor> hypervisor =
+        virt::NewLibvirtHypervisor(options.connect);
+    report.Ok("libvirt", "connected to " + options.connect);
+  } catch (const core::Error& e) {
+    report.Fail("libvirt", e.message(), e.fix());
+  }
+
+  for (const char* program : {"qemu-system-x86_64", "qemu-img"}) {
+    try {
+      image::CommandResult version = image::RunCommand({program, "--version"});
+      report.Ok(program, FirstLine(version.out));
+    } catch (const core::Error& e) {
+      report.Fail(program, e.message(), "install qemu-system-x86 and qemu-utils (tools/install-deps)");
+    }
+  }
+
+  try {
+    std::filesystem::create_directories(options.image_dir);
+    std::string probe = options.image_dir + "/.doctor-probe";
+    { std::ofstream(probe) << "probe\n"; }
+    if (!std::filesystem::exists(probe)) throw core::Error("cannot create a file", options.image_dir);
+    std::filesystem::remove(probe);
+    report.Ok("image dir", options.image_dir + " is writable");
+  } catch (const std::exception& e) {
+    report.Fail("image dir", e.what(), "pass --state-dir or --image-dir to a writable directory");
+  }
+
+  {
+    auto start = std::chrono::steady_clock::now();
+    try {
+      guest::LaunchBareAppliance({});
+      double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      report.Ok("libguestfs", "appliance launched in " + Seconds(took));
+    } catch (const core::Error& e) {
+      report.Fail("libguestfs", e.message(),
+                  "set LIBGUESTFS_BACKEND=direct (and LIBGUESTFS_BACKEND_SETTINGS=force_tcg "
+                  "where KVM does not work); run libguestfs-test-tool for details");
+    }
+  }
+
+  std::string kernel = CheckKernel(options.image_dir);
+  std::string accel = "qemu";
+  if (kernel.empty()) {
+    report.Fail("acceleration", "no kernel in /boot to test-boot",
+                "install linux-image-amd64 (tools/install-deps)");
+  } else {
+    int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    bool kvm_device = fd >= 0;
+    if (fd >= 0) ::close(fd);
+    bool kvm_works = false;
+    if (!kvm_device) {
+      report.Fail("kvm", "/dev/kvm missing or not accessible", "use --accel qemu (TCG, slower)", false);
+    } else {
+      BootResult kvm = BootKernel(kernel, "kvm", options.kvm_timeout_seconds);
+      kvm_works = kvm.booted;
+      if (kvm_works) {
+        report.Ok("kvm", "a guest kernel booted under KVM in " + Seconds(kvm.seconds));
+      } else {
+        std::string why = kvm.timed_out
+                              ? "/dev/kvm exists but a guest hung (no output after " +
+                                    std::to_string(options.kvm_timeout_seconds) + " s)"
+                              : "/dev/kvm exists but QEMU failed (exit " +
+                                    std::to_string(kvm.exit_code) + "): " + kvm.tail;
+        report.Fail("kvm", why, "KVM does not work on this host: use --accel qemu", false);
+      }
+    }
+    if (kvm_works) {
+      accel = "kvm";
+    } else {
+      BootResult tcg = BootKernel(kernel, "tcg", options.tcg_timeout_seconds);
+      if (tcg.booted) {
+        report.Ok("tcg", "a guest kernel booted under TCG in " + Seconds(tcg.seconds));
+      } else {
+        report.Fail("tcg", "a guest kernel did not boot under TCG: " + tcg.tail,
+                    "check the QEMU installation");
+      }
+    }
+    out << "      acceleration to use: --accel " << accel
+        << (accel == "qemu" ? " (TCG)" : "") << "\n";
+  }
+
+  try {
+    std::filesystem::create_directories(options.state_dir);
+    std::ofstream(AccelFile(options.state_dir)) << accel << "\n";
+  } catch (const std::exception& e) {
+    report.Fail("state dir", e.what(), "pass --state-dir to a writable directory");
+  }
+  out << (report.failed() ? "Deploy cannot work on this host: fix the FAIL lines above.\n"
+                          : "This host can deploy Worlds.\n");
+  return report.failed() ? kExitEnvironment : kExitOk;
+}
+
+}  // namespace cli

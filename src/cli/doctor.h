@@ -1,0 +1,27 @@
+// `worlds doctor`: can this host deploy? Checks libvirt, QEMU, a libguestfs
+// appliance, the image dir, and whether KVM really runs a guest.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+namespace cli {
+
+struct DoctorOptions {
+  std::string connect;
+  std::string state_dir;
+  std::string image_dir;
+  int kvm_timeout_seconds = 30;
+  int tcg_timeout_seconds = 120;
+};
+
+// Prints one line per check; records the acceleration that works in
+// <state-dir>/accel (read by AccelDefault). Returns an exit code: 0 when
+// deploy can work here.
+int RunDoctor(const DoctorOptions& options, std::ostream& out);
+
+// What `worlds doctor` last found working ("kvm" or "qemu"); "qemu" when it
+// never ran here.
+std::string AccelDefault(const std::string& state_dir);
+
+}  // namespace cli

@@ -1,0 +1,57 @@
+#include "deploy/base_images.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "core/error.h"
+#include "image/overlay.h"
+
+namespace deploy {
+
+namespace {
+
+int64_t MtimeNs(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+bool HasOverlaysOver(store::Store& store, const std::string& base) {
+  for (const store::VmRecord& vm : store.Vms(std::nullopt, std::nullopt)) {
+    if (!std::filesystem::exists(vm.overlay)) continue;
+    image::ImageInfo info = image::Inspect(vm.overlay);
+    if (info.backing_file && *info.backing_file == base) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void CheckBaseImages(const core::Lab& lab, store::Store& store) {
+  for (const core::BaseImage& image : lab.images) {
+    struct stat st;
+    if (::stat(image.path.c_str(), &st) != 0) {
+      throw core::Error(std::string("cannot read base image: ") + std::strerror(errno),
+                        image.path, "build it with tools/build-test-image or fix the lab");
+    }
+    std::optional<store::BaseImageRecord> known = store.FindBaseImage(image.path);
+    if (known && known->size == st.st_size && known->mtime_ns == MtimeNs(st)) {
+      continue;
+    }
+    std::string checksum = image::Checksum(image.path);
+    if (known && known->checksum != checksum && HasOverlaysOver(store, image.path)) {
+      throw core::Error(
+          "base image '" + image.name + "' changed since overlays were made over it",
+          image.path,
+          "restore the original file (sha256 " + known->checksum.substr(0, 12) +
+              "…), or destroy the Worlds using it with --delete-student-data first");
+    }
+    // Overlays read their base; nothing may write it again.
+    ::chmod(image.path.c_str(), st.st_mode & ~(S_IWUSR | S_IWGRP | S_IWOTH));
+    if (::stat(image.path.c_str(), &st) != 0) st.st_mtim = {};
+    store.SetBaseImage({image.path, checksum, static_cast<int64_t>(st.st_size), MtimeNs(st)});
+  }
+}
+
+}  // namespace deploy

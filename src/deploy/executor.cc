@@ -1,0 +1,241 @@
+#include "deploy/executor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <unistd.h>
+
+#include <boost/process.hpp>
+
+#include "core/error.h"
+#include "deploy/progress.h"
+
+namespace deploy {
+
+namespace bp = boost::process;
+
+std::vector<std::vector<WorldPlan>> SplitWorlds(const Plan& plan, int jobs) {
+  std::vector<const WorldPlan*> todo;
+  for (const WorldPlan& world : plan.worlds) {
+    if (world.CountAction(VmAction::kNothing) < static_cast<int>(world.vms.size())) {
+      todo.push_back(&world);
+    }
+  }
+  // Largest first onto the least loaded batch: near-even appliance sizes.
+  std::stable_sort(todo.begin(), todo.end(), [](const WorldPlan* a, const WorldPlan* b) {
+    return a->CountAction(VmAction::kBuild) > b->CountAction(VmAction::kBuild);
+  });
+  int n = std::max(1, std::min<int>(jobs, static_cast<int>(todo.size())));
+  std::vector<std::vector<WorldPlan>> batches(todo.empty() ? 0 : n);
+  std::vector<int> load(batches.size(), 0);
+  for (const WorldPlan* world : todo) {
+    size_t least = std::min_element(load.begin(), load.end()) - load.begin();
+    batches[least].push_back(*world);
+    load[least] += world->CountAction(VmAction::kBuild) + 1;
+  }
+  return batches;
+}
+
+namespace {
+
+struct Inbox {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::pair<int, Message>> messages;  // (worker, message)
+  int open_workers = 0;
+
+  void Push(int worker, Message message) {
+    std::lock_guard<std::mutex> lock(mu);
+    messages.emplace_back(worker, std::move(message));
+    cv.notify_one();
+  }
+  void Close() {
+    std::lock_guard<std::mutex> lock(mu);
+    --open_workers;
+    cv.notify_one();
+  }
+};
+
+store::VmPhase PhaseOf(const std::string& phase) {
+  std::optional<store::VmPhase> parsed = store::ParsePhase(phase);
+  return parsed ? *parsed : store::VmPhase::kPlanned;
+}
+
+}  // namespace
+
+Summary Execute(const Plan& plan, const ExecOptions& options,
+                store::Store& store, std::ostream& out) {
+  Summary summary;
+  summary.worlds = static_cast<int>(plan.worlds.size());
+  summary.vms = plan.TotalVms();
+  summary.up_to_date = plan.CountAction(VmAction::kNothing);
+
+  std::map<std::string, const VmPlan*> by_domain;
+  std::map<std::string, const WorldPlan*> world_of;
+  for (const WorldPlan& world : plan.worlds) {
+    for (const VmPlan& vm : world.vms) {
+      by_domain[vm.domain] = &vm;
+      world_of[vm.domain] = &world;
+    }
+  }
+  auto record = [&](const std::string& domain, store::VmPhase phase) {
+    const VmPlan* vm = by_domain.at(domain);
+    store::VmRecord row;
+    row.lab = plan.lab;
+    row.owner = world_of.at(domain)->world.owner;
+    row.vm = vm->vm;
+    row.domain = vm->domain;
+    row.overlay = vm->overlay;
+    row.phase = phase;
+    store.SetVm(row);
+  };
+  // Up-to-date VMs are recorded too, so the store converges with reality.
+  store.InTransaction([&] {
+    for (const auto& [domain, vm] : by_domain) {
+      if (vm->action == VmAction::kNothing) record(domain, store::VmPhase::kReady);
+    }
+  });
+
+  std::vector<std::vector<WorldPlan>> batches = SplitWorlds(plan, options.jobs);
+  summary.workers = static_cast<int>(batches.size());
+  int total = summary.vms - summary.up_to_date;
+  Progress progress(out, total, options.tty);
+
+  Inbox inbox;
+  inbox.open_workers = static_cast<int>(batches.size());
+  std::vector<std::unique_ptr<bp::child>> children;
+  std::vector<std::unique_ptr<bp::ipstream>> outputs;
+  std::vector<std::thread> readers;
+  std::vector<std::set<std::string>> pending(batches.size());
+  std::filesystem::create_directories(options.log_dir);
+
+  for (size_t i = 0; i < batches.size(); ++i) {
+    for (const WorldPlan& world : batches[i]) {
+      for (const VmPlan& vm : world.vms) {
+        if (vm.action != VmAction::kNothing) pending[i].insert(vm.domain);
+      }
+    }
+    Batch batch{options.config, batches[i]};
+    std::string log = options.log_dir + "/worker-" + std::to_string(i) + ".log";
+    auto input = std::make_unique<bp::opstream>();
+    outputs.push_back(std::make_unique<bp::ipstream>());
+    try {
+      children.push_back(std::make_unique<bp::child>(
+          options.worker_exe, "__worker", std::to_string(::getpid()), bp::std_in < *input,
+          bp::std_out > *outputs.back(), bp::std_err > log));
+    } catch (const std::exception& e) {
+      throw core::Error(std::string("cannot start a worker: ") + e.what(),
+                        options.worker_exe);
+    }
+    *input << EncodeBatch(batch);
+    input->flush();
+    input->pipe().close();
+    bp::ipstream* stream = outputs.back().get();
+    readers.emplace_back([stream, i, &inbox] {
+      std::string line;
+      while (std::getline(*stream, line)) {
+        try {
+          inbox.Push(static_cast<int>(i), DecodeMessage(line));
+        } catch (const core::Error& e) {
+          inbox.Push(static_cast<int>(i), {"fatal", "", "", e.Describe(), 0, 0});
+        }
+      }
+      inbox.Close();
+    });
+  }
+
+  std::vector<std::string> fatal(batches.size());
+  for (;;) {
+    std::unique_lock<std::mutex> lock(inbox.mu);
+    inbox.cv.wait(lock, [&] { return !inbox.messages.empty() || inbox.open_workers == 0; });
+    if (inbox.messages.empty()) break;
+    auto [worker, message] = inbox.messages.front();
+    inbox.messages.pop_front();
+    lock.unlock();
+
+    if (message.kind == "phase" && by_domain.count(message.domain)) {
+      record(message.domain, PhaseOf(message.phase));
+      progress.Reached(message.phase);
+      if (message.phase == "ready") {
+        pending[worker].erase(message.domain);
+        ++summary.done;
+      }
+    } else if (message.kind == "error") {
+      pending[worker].erase(message.domain);
+      summary.failures.push_back(message.domain + " (" + message.phase +
+                                 "): " + message.message);
+      progress.Failed(message.domain, message.phase, message.message);
+    } else if (message.kind == "launch") {
+      ++summary.launches;
+      summary.drives += message.count;
+    } else if (message.kind == "timing") {
+      double& longest = summary.phase_seconds[message.phase];
+      longest = std::max(longest, message.seconds);
+    } else if (message.kind == "fatal") {
+      fatal[worker] = message.message;
+    }
+  }
+  for (std::thread& reader : readers) reader.join();
+  for (size_t i = 0; i < children.size(); ++i) {
+    children[i]->wait();
+    int code = children[i]->exit_code();
+    std::string reason = !fatal[i].empty()
+                             ? fatal[i]
+                             : "worker " + std::to_string(i) + " exited with status " +
+                                   std::to_string(code) + " (see " + options.log_dir +
+                                   "/worker-" + std::to_string(i) + ".log)";
+    for (const std::string& domain : pending[i]) {
+      summary.failures.push_back(domain + " (worker): " + reason);
+      progress.Failed(domain, "worker", reason);
+    }
+  }
+  progress.Finish();
+  summary.seconds = progress.Elapsed();
+  return summary;
+}
+
+std::string DescribeSummary(const Summary& summary, uint64_t disk_bytes) {
+  auto fmt = [](double value, const char* unit) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.1f %s", value, unit);
+    return std::string(buf);
+  };
+  std::ostringstream out;
+  if (summary.done == 0 && summary.failures.empty()) {
+    out << "Nothing to do: " << summary.worlds << " World(s), " << summary.vms
+        << " VM(s) already deployed (" << fmt(summary.seconds, "s") << ").\n";
+    return out.str();
+  }
+  out << (summary.ok() ? "Deployed " : "Deployed with failures: ")
+      << summary.worlds << " World(s), " << summary.vms << " VM(s): "
+      << summary.done << " built now, " << summary.up_to_date
+      << " already up to date, " << summary.failures.size() << " failed, in "
+      << fmt(summary.seconds, "s") << ".\n";
+  out << "  phases (longest worker):";
+  for (const char* phase : {"overlays", "customize", "define", "snapshot"}) {
+    auto it = summary.phase_seconds.find(phase);
+    if (it != summary.phase_seconds.end()) {
+      out << " " << phase << " " << fmt(it->second, "s");
+    }
+  }
+  out << "\n  " << summary.workers << " worker(s), " << summary.launches
+      << " appliance launch(es) for " << summary.drives << " disk(s)\n";
+  double mib = disk_bytes / (1024.0 * 1024.0);
+  out << "  disk used by overlays: " << fmt(mib, "MiB");
+  if (summary.worlds > 0) out << " (" << fmt(mib / summary.worlds, "MiB") << " per World)";
+  out << "\n";
+  for (const std::string& failure : summary.failures) {
+    out << "  FAILED " << failure << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace deploy

@@ -1,0 +1,51 @@
+// Runs a Plan: splits its Worlds over worker processes (Boost.Process),
+// shows live progress, records each VM's phase in the store, and sums up.
+#pragma once
+
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "deploy/plan.h"
+#include "deploy/protocol.h"
+#include "store/store.h"
+
+namespace deploy {
+
+struct ExecOptions {
+  int jobs = 1;             // worker processes at most
+  std::string worker_exe;   // the `worlds` binary (runs `worlds __worker`)
+  std::string log_dir;      // workers' stderr goes to files here
+  WorkerConfig config;
+  bool tty = false;         // live progress line instead of plain lines
+};
+
+struct Summary {
+  int worlds = 0;          // Worlds in the plan
+  int vms = 0;             // VMs in the plan
+  int done = 0;            // VMs built or re-defined now
+  int up_to_date = 0;      // VMs that needed nothing
+  int workers = 0;
+  int launches = 0;        // libguestfs appliance launches
+  int drives = 0;          // drives over all launches
+  std::map<std::string, double> phase_seconds;  // longest worker per phase
+  std::vector<std::string> failures;            // "domain (phase): message"
+  double seconds = 0;
+  bool ok() const { return failures.empty(); }
+};
+
+// Splits the Worlds that have work into at most `jobs` batches of whole
+// Worlds, balanced by the number of VMs to build. Pure; for tests.
+std::vector<std::vector<WorldPlan>> SplitWorlds(const Plan& plan, int jobs);
+
+// Executes `plan`. VMs' phases are written to `store` as they arrive (its
+// Worlds and lab rows must exist). Never throws for a VM's or a worker's
+// failure: those are in Summary::failures.
+Summary Execute(const Plan& plan, const ExecOptions& options,
+                store::Store& store, std::ostream& out);
+
+// "Deployed ...": the closing lines of a deploy.
+std::string DescribeSummary(const Summary& summary, uint64_t disk_bytes);
+
+}  // namespace deploy

@@ -1,0 +1,317 @@
+#include "deploy/operations.h"
+
+#include <filesystem>
+#include <iomanip>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "config/lab_parser.h"
+#include "core/error.h"
+#include "core/names.h"
+#include "deploy/base_images.h"
+#include "deploy/executor.h"
+#include "deploy/lock.h"
+#include "deploy/plan.h"
+#include "image/overlay.h"
+#include "store/store.h"
+
+namespace deploy {
+
+std::string Context::ImageDir() const {
+  return image_dir.empty() ? core::ImageDir(state_dir) : image_dir;
+}
+
+namespace {
+
+[[noreturn]] void ThrowDiagnostics(const config::Diagnostics& errors,
+                                   const std::string& what) {
+  std::string text;
+  for (const config::Diagnostic& d : errors) {
+    if (!text.empty()) text += "\n";
+    text += d.ToString();
+  }
+  throw core::Error(text + "\n" + std::to_string(errors.size()) + " error(s) in " +
+                        what + "; nothing was changed");
+}
+
+core::Lab LoadLab(const Context& context, const std::string& path) {
+  config::LabParseResult parsed = config::ParseLabFile(path, context.ImageDir());
+  if (!parsed.errors.empty()) ThrowDiagnostics(parsed.errors, path);
+  return *parsed.lab;
+}
+
+void Record(store::Store& store, const Context& context, const std::string& action,
+            const std::string& target, const std::string& result,
+            const std::string& detail) {
+  store::Event event;
+  event.uid = context.uid;
+  event.actor = context.actor;
+  event.action = action;
+  event.target = target;
+  event.result = result;
+  event.detail = detail;
+  store.AddEvent(event);
+}
+
+uint64_t DiskUsed(const Plan& plan) {
+  uint64_t bytes = 0;
+  for (const WorldPlan& world : plan.worlds) {
+    for (const VmPlan& vm : world.vms) {
+      if (std::filesystem::exists(vm.overlay)) bytes += image::AllocatedBytes(vm.overlay);
+    }
+  }
+  return bytes;
+}
+
+}  // namespace
+
+bool Deploy(const Context& context, const DeployRequest& request,
+            std::ostream& out) {
+  core::Lab lab = LoadLab(context, request.lab_file);
+  config::RosterParseResult roster = config::ParseRosterFile(request.roster_file);
+  if (!roster.errors.empty()) ThrowDiagnostics(roster.errors, request.roster_file);
+  std::vector<core::World> worlds =
+      config::WorldsFor(lab.name, *roster.roster, request.group, request.per);
+  config::Diagnostics clashes = config::CheckWorlds(lab, worlds);
+  if (!clashes.empty()) ThrowDiagnostics(clashes, request.lab_file);
+
+  PlanOptions plan_options{context.state_dir, context.accel};
+  Plan plan = DesiredPlan(lab, worlds, plan_options);
+
+  if (request.dry_run) {
+    try {
+      std::unique_ptr<virt::Hypervisor> hypervisor =
+          virt::NewLibvirtHypervisor(context.connect);
+      ReconcileWithActual(plan, *hypervisor);
+    } catch (const core::Error& e) {
+      out << "note: libvirt not reachable, planning from scratch: " << e.Describe()
+          << "\n";
+    }
+    out << DescribePlan(plan) << "Dry run: nothing was changed.\n";
+    return true;
+  }
+
+  StateLock lock(context.state_dir, "worlds deploy");
+  std::unique_ptr<store::Store> store =
+      store::Store::Open(core::StateDbPath(context.state_dir));
+  std::unique_ptr<virt::Hypervisor> hypervisor =
+      virt::NewLibvirtHypervisor(context.connect);
+  CheckBaseImages(lab, *store);
+  ReconcileWithActual(plan, *hypervisor);
+
+  std::string args = request.lab_file + " --roster " + request.roster_file +
+                     (request.group ? " --group " + *request.group : "");
+  int64_t deployment = 0;
+  store->InTransaction([&] {
+    store->UpsertLab(lab.name, std::filesystem::absolute(request.lab_file).string(),
+                     lab.description);
+    for (const core::Student& student : roster.roster->students) {
+      store->UpsertUser(student.username, student.full_name, student.group);
+    }
+    for (const core::World& world : worlds) {
+      store->UpsertWorld(world.lab, world.owner, world.index);
+    }
+    deployment = store->BeginDeployment(lab.name, context.actor, args);
+  });
+
+  ExecOptions exec;
+  exec.jobs = context.jobs;
+  exec.worker_exe = context.worker_exe;
+  exec.log_dir = context.state_dir + "/logs/deploy-" + std::to_string(deployment);
+  exec.config = {context.connect, context.guestfs_backend, context.guestfs_settings};
+  exec.tty = context.tty;
+  if (!plan.NothingToDo()) {
+    out << "Deploying lab '" << lab.name << "' to " << worlds.size() << " World(s): "
+        << plan.CountAction(VmAction::kBuild) << " VM(s) to build, "
+        << plan.CountAction(VmAction::kAdopt) << " to re-define over kept overlays, "
+        << plan.CountAction(VmAction::kNothing) << " up to date; "
+        << context.jobs << " job(s), accel " << context.accel << "\n"
+        << std::flush;
+  }
+  Summary summary;
+  summary = Execute(plan, exec, *store, out);
+  std::string text = DescribeSummary(summary, DiskUsed(plan));
+  out << text << std::flush;
+  std::string result = summary.ok() ? "ok" : "error";
+  store->FinishDeployment(deployment, result, text);
+  Record(*store, context, "deploy", lab.name, result,
+         std::to_string(summary.done) + " VM(s) built, " +
+             std::to_string(summary.failures.size()) + " failed");
+  return summary.ok();
+}
+
+}  // namespace deploy
+
+namespace deploy {
+
+namespace {
+
+// The owner whose prefix "w-<lab>-<owner>-" is the longest match of `name`:
+// owners may contain '-', so "w-lab-al-x-lan" belongs to "al-x" if both
+// "al" and "al-x" own Worlds of the lab.
+std::optional<std::string> OwnerOf(const std::string& name, const std::string& lab,
+                                   const std::set<std::string>& owners) {
+  std::optional<std::string> best;
+  for (const std::string& owner : owners) {
+    std::string prefix = "w-" + lab + "-" + owner + "-";
+    if (name.compare(0, prefix.size(), prefix) == 0 &&
+        (!best || owner.size() > best->size())) {
+      best = owner;
+    }
+  }
+  return best;
+}
+
+std::string LabNameOf(const Context& context, const std::string& lab_or_file,
+                      std::optional<core::Lab>* lab) {
+  if (std::filesystem::is_regular_file(lab_or_file)) {
+    *lab = LoadLab(context, lab_or_file);
+    return (*lab)->name;
+  }
+  if (!core::IsValidName(lab_or_file)) {
+    throw core::Error("no lab file or lab name '" + lab_or_file + "'", "",
+                      "give the lab's YAML file or its name");
+  }
+  return lab_or_file;
+}
+
+}  // namespace
+
+void Destroy(const Context& context, const DestroyRequest& request,
+             std::ostream& out) {
+  std::optional<core::Lab> lab;
+  std::string lab_name = LabNameOf(context, request.lab_file, &lab);
+  StateLock lock(context.state_dir, "worlds destroy");
+  std::unique_ptr<store::Store> store =
+      store::Store::Open(core::StateDbPath(context.state_dir));
+  std::unique_ptr<virt::Hypervisor> hypervisor =
+      virt::NewLibvirtHypervisor(context.connect);
+
+  std::set<std::string> all_owners;
+  for (const store::WorldRecord& world : store->Worlds(lab_name, std::nullopt)) {
+    all_owners.insert(world.owner);
+  }
+  std::set<std::string> owners;
+  if (request.owner) {
+    owners.insert(*request.owner);
+    all_owners.insert(*request.owner);
+  } else {
+    owners = all_owners;
+  }
+  // What libvirt has, attributed to owners: covers VMs and networks that the
+  // store never recorded (a deploy killed before its first write).
+  std::map<std::string, std::set<std::string>> domains, networks;
+  for (const std::string& name : hypervisor->ListDomains("w-" + lab_name + "-")) {
+    if (auto owner = OwnerOf(name, lab_name, all_owners)) domains[*owner].insert(name);
+  }
+  for (const std::string& name : hypervisor->ListNetworks("w-" + lab_name + "-")) {
+    if (auto owner = OwnerOf(name, lab_name, all_owners)) networks[*owner].insert(name);
+  }
+  int removed_domains = 0, removed_networks = 0, kept = 0, deleted = 0;
+  for (const std::string& owner : owners) {
+    std::set<std::string> overlays;
+    for (const store::VmRecord& vm : store->Vms(lab_name, owner)) {
+      domains[owner].insert(vm.domain);
+      overlays.insert(vm.overlay);
+    }
+    if (lab) {
+      for (const core::LabVm& vm : lab->vms) {
+        domains[owner].insert(core::DomainName(lab_name, owner, vm.name));
+        overlays.insert(core::OverlayPath(context.state_dir, lab_name, owner, vm.name));
+      }
+      for (const core::LabNetwork& net : lab->networks) {
+        networks[owner].insert(core::NetworkName(lab_name, owner, net.name));
+      }
+    }
+    for (const std::string& domain : domains[owner]) {
+      if (hypervisor->DomainExists(domain)) {
+        hypervisor->RemoveDomain(domain);
+        ++removed_domains;
+      }
+    }
+    for (const std::string& network : networks[owner]) {
+      if (hypervisor->NetworkExists(network)) {
+        hypervisor->RemoveNetwork(network);
+        ++removed_networks;
+      }
+    }
+    std::string dir = core::OverlayDir(context.state_dir, lab_name, owner);
+    if (request.delete_student_data) {
+      if (std::filesystem::exists(dir)) {
+        for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+          deleted += entry.path().extension() == ".qcow2";
+        }
+        std::filesystem::remove_all(dir);
+      }
+    } else {
+      for (const std::string& overlay : overlays) kept += std::filesystem::exists(overlay);
+    }
+    store->RemoveWorld(lab_name, owner);
+  }
+  std::string detail = std::to_string(owners.size()) + " World(s): " +
+                       std::to_string(removed_domains) + " domain(s), " +
+                       std::to_string(removed_networks) + " network(s) removed";
+  out << "Destroyed lab '" << lab_name << "' for " << detail << ".\n";
+  if (request.delete_student_data) {
+    out << "Deleted " << deleted << " overlay(s) (--delete-student-data).\n";
+  } else if (kept > 0) {
+    out << "Kept " << kept << " student overlay(s) under "
+        << context.state_dir << "/worlds/" << lab_name
+        << " (a new deploy picks them up; --delete-student-data deletes them).\n";
+  }
+  Record(*store, context, "destroy", lab_name, "ok",
+         detail + (request.delete_student_data ? ", student data deleted" : ""));
+}
+
+void Status(const Context& context, const StatusRequest& request,
+            std::ostream& out) {
+  std::unique_ptr<store::Store> store =
+      store::Store::Open(core::StateDbPath(context.state_dir));
+  std::unique_ptr<virt::Hypervisor> hypervisor;
+  std::string no_libvirt;
+  try {
+    hypervisor = virt::NewLibvirtHypervisor(context.connect);
+  } catch (const core::Error& e) {
+    no_libvirt = e.Describe();
+  }
+  std::vector<store::VmRecord> vms = store->Vms(request.lab, request.owner);
+  auto state_of = [&](const store::VmRecord& vm) -> std::string {
+    if (!hypervisor) return "unknown";
+    if (!hypervisor->DomainExists(vm.domain)) return "missing";
+    return virt::ToString(hypervisor->State(vm.domain));
+  };
+  if (request.json) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const store::VmRecord& vm : vms) {
+      rows.push_back({{"lab", vm.lab},
+                      {"owner", vm.owner},
+                      {"vm", vm.vm},
+                      {"domain", vm.domain},
+                      {"overlay", vm.overlay},
+                      {"phase", store::ToString(vm.phase)},
+                      {"state", state_of(vm)},
+                      {"updated_at", vm.updated_at}});
+    }
+    out << rows.dump(2) << "\n";
+    return;
+  }
+  if (!no_libvirt.empty()) out << "note: " << no_libvirt << "\n";
+  if (vms.empty()) {
+    out << "No Worlds deployed" << (request.lab ? " for lab '" + *request.lab + "'" : "")
+        << (request.owner ? " for '" + *request.owner + "'" : "") << ".\n";
+    return;
+  }
+  out << std::left << std::setw(12) << "LAB" << std::setw(14) << "OWNER"
+      << std::setw(10) << "VM" << std::setw(12) << "PHASE" << std::setw(10)
+      << "STATE" << "DOMAIN\n";
+  for (const store::VmRecord& vm : vms) {
+    out << std::left << std::setw(12) << vm.lab << std::setw(14) << vm.owner
+        << std::setw(10) << vm.vm << std::setw(12) << store::ToString(vm.phase)
+        << std::setw(10) << state_of(vm) << vm.domain << "\n";
+  }
+}
+
+}  // namespace deploy

@@ -1,0 +1,61 @@
+// The instructor's operations, end to end: deploy a lab to a roster, show
+// status, destroy. Each validates first and changes nothing on bad input.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "config/roster_parser.h"
+#include "virt/hypervisor.h"
+
+namespace deploy {
+
+// Where and as whom a command runs; from the global CLI options.
+struct Context {
+  std::string state_dir = "/var/lib/worlds";
+  std::string image_dir;  // empty: <state_dir>/images
+  std::string connect = "qemu:///system";
+  std::string accel = "qemu";
+  int jobs = 1;
+  bool tty = false;
+  std::string worker_exe;  // this binary
+  std::string guestfs_backend;
+  std::string guestfs_settings;
+  int64_t uid = -1;        // who runs it, for events
+  std::string actor;
+
+  std::string ImageDir() const;
+};
+
+struct DeployRequest {
+  std::string lab_file;
+  std::string roster_file;
+  std::optional<std::string> group;
+  config::WorldsPer per = config::WorldsPer::kStudent;
+  bool dry_run = false;
+};
+
+// Returns true when every VM is deployed. Throws core::Error on invalid
+// input (with every diagnostic in the message) or an unusable host.
+bool Deploy(const Context& context, const DeployRequest& request,
+            std::ostream& out);
+
+struct DestroyRequest {
+  std::string lab_file;
+  std::optional<std::string> owner;
+  bool delete_student_data = false;
+};
+void Destroy(const Context& context, const DestroyRequest& request,
+             std::ostream& out);
+
+struct StatusRequest {
+  std::optional<std::string> lab;
+  std::optional<std::string> owner;
+  bool json = false;
+};
+void Status(const Context& context, const StatusRequest& request,
+            std::ostream& out);
+
+}  // namespace deploy

@@ -1,0 +1,62 @@
+#include "deploy/protocol.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace guest {
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(NicConfig, interface, address, prefix)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GuestEdit, disk_path, disk_format, hostname,
+                                   nics, commands)
+}  // namespace guest
+
+namespace virt {
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(NetworkSpec, name, bridge)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(InterfaceSpec, network, mac)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DomainSpec, name, accel, memory_mib, vcpus,
+                                   disk_path, disk_format, interfaces, kernel,
+                                   initrd, cmdline, console_log, title)
+}  // namespace virt
+
+namespace core {
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(World, lab, owner, index)
+}  // namespace core
+
+namespace deploy {
+
+NLOHMANN_JSON_SERIALIZE_ENUM(VmAction, {{VmAction::kNothing, "nothing"},
+                                        {VmAction::kAdopt, "adopt"},
+                                        {VmAction::kBuild, "build"}})
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VmPlan, vm, domain, overlay, base, base_format,
+                                   action, remove_stale_domain, edit, spec)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WorldPlan, world, networks, vms)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WorkerConfig, connect, guestfs_backend,
+                                   guestfs_settings)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Batch, config, worlds)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Message, kind, domain, phase, message,
+                                   seconds, count)
+
+std::string EncodeBatch(const Batch& batch) { return nlohmann::json(batch).dump(); }
+
+Batch DecodeBatch(const std::string& text) {
+  try {
+    return nlohmann::json::parse(text).get<Batch>();
+  } catch (const nlohmann::json::exception& e) {
+    throw core::Error(std::string("malformed worker batch: ") + e.what());
+  }
+}
+
+std::string EncodeMessage(const Message& message) {
+  return nlohmann::json(message).dump();
+}
+
+Message DecodeMessage(const std::string& line) {
+  try {
+    return nlohmann::json::parse(line).get<Message>();
+  } catch (const nlohmann::json::exception& e) {
+    throw core::Error(std::string("malformed worker message: ") + e.what(),
+                      "", "the worker printed: " + line.substr(0, 200));
+  }
+}
+
+}  // namespace deploy

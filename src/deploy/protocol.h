@@ -1,0 +1,48 @@
+// The parent ↔ worker protocol: the parent writes one JSON batch to a
+// worker's stdin; the worker writes one JSON message per line to stdout.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "deploy/plan.h"
+
+namespace deploy {
+
+struct WorkerConfig {
+  std::string connect;           // libvirt URI
+  std::string guestfs_backend;   // empty: from the environment
+  std::string guestfs_settings;  // empty: from the environment
+};
+
+// A worker's share of a plan: whole Worlds, so that no two workers ever
+// define the same World's networks.
+struct Batch {
+  WorkerConfig config;
+  std::vector<WorldPlan> worlds;
+};
+
+std::string EncodeBatch(const Batch& batch);
+// Throws core::Error on malformed input.
+Batch DecodeBatch(const std::string& text);
+
+// What a worker reports. `kind`:
+//   "phase"  domain reached `phase` (overlay|customized|defined|ready)
+//   "error"  domain failed in `phase` with `message`
+//   "launch" an appliance launched with `count` drives in `seconds`
+//   "timing" `phase` took `seconds` of wall time in this worker
+struct Message {
+  std::string kind;
+  std::string domain;
+  std::string phase;
+  std::string message;
+  double seconds = 0;
+  int count = 0;
+};
+
+std::string EncodeMessage(const Message& message);  // one line, no '\n'
+// Throws core::Error on a line that is not a message.
+Message DecodeMessage(const std::string& line);
+
+}  // namespace deploy

@@ -1,0 +1,232 @@
+#include "deploy/worker.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "core/error.h"
+#include "core/names.h"
+#include "image/overlay.h"
+
+namespace deploy {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Emit, serialized: the define thread and the customize thread both report.
+class Reporter {
+ public:
+  explicit Reporter(const Emit& emit) : emit_(emit) {}
+
+  void Phase(const std::string& domain, const char* phase) {
+    Send({"phase", domain, phase, "", 0, 0});
+  }
+  void Failure(const std::string& domain, const char* phase,
+               const std::string& message) {
+    std::lock_guard<std::mutex> lock(mu_);
+    failed_.insert(domain);
+    emit_({"error", domain, phase, message, 0, 0});
+  }
+  void Timing(const char* phase, double seconds, int count = 0) {
+    Send({"timing", "", phase, "", seconds, count});
+  }
+  void Launch(int drives, double seconds) {
+    Send({"launch", "", "customize", "", seconds, drives});
+  }
+  bool Failed(const std::string& domain) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return failed_.count(domain) > 0;
+  }
+
+ private:
+  void Send(const Message& message) {
+    std::lock_guard<std::mutex> lock(mu_);
+    emit_(message);
+  }
+  const Emit& emit_;
+  std::mutex mu_;
+  std::set<std::string> failed_;
+};
+
+void MakeOverlays(const Batch& batch, virt::Hypervisor& hypervisor,
+                  Reporter& report) {
+  Clock::time_point start = Clock::now();
+  int count = 0;
+  for (const WorldPlan& world : batch.worlds) {
+    for (const VmPlan& vm : world.vms) {
+      if (vm.action != VmAction::kBuild) continue;
+      try {
+        if (vm.remove_stale_domain) hypervisor.RemoveDomain(vm.domain);
+        // The plan only builds over an overlay that has no `clean`
+        // snapshot: it was never booted and holds no student data.
+        std::filesystem::remove(vm.overlay);
+        image::CreateOverlay(vm.base, vm.base_format, vm.overlay);
+        ++count;
+        report.Phase(vm.domain, "overlay");
+      } catch (const std::exception& e) {
+        report.Failure(vm.domain, "overlay", e.what());
+      }
+    }
+  }
+  report.Timing("overlays", Since(start), count);
+}
+
+void Customize(const Batch& batch, guest::Customizer& customizer,
+               Reporter& report) {
+  std::vector<guest::GuestEdit> edits;
+  std::vector<std::string> domains;
+  for (const WorldPlan& world : batch.worlds) {
+    for (const VmPlan& vm : world.vms) {
+      if (vm.action != VmAction::kBuild || report.Failed(vm.domain)) continue;
+      edits.push_back(vm.edit);
+      domains.push_back(vm.domain);
+    }
+  }
+  if (edits.empty()) return;
+  Clock::time_point start = Clock::now();
+  try {
+    std::vector<guest::EditResult> results = customizer.Apply(edits);
+    report.Launch(static_cast<int>(edits.size()), Since(start));
+    for (size_t i = 0; i < domains.size(); ++i) {
+      if (i < results.size() && results[i].ok) {
+        report.Phase(domains[i], "customized");
+      } else {
+        report.Failure(domains[i], "customize",
+                       i < results.size() ? results[i].error
+                                          : "no result from the customizer");
+      }
+    }
+  } catch (const std::exception& e) {
+    for (const std::string& domain : domains) {
+      report.Failure(domain, "customize", e.what());
+    }
+  }
+  report.Timing("customize", Since(start), static_cast<int>(edits.size()));
+}
+
+void Define(const Batch& batch, virt::Hypervisor& hypervisor, Reporter& report) {
+  Clock::time_point start = Clock::now();
+  int count = 0;
+  for (const WorldPlan& world : batch.worlds) {
+    std::string network_error;
+    try {
+      for (const virt::NetworkSpec& net : world.networks) {
+        hypervisor.EnsureNetwork(net);
+      }
+    } catch (const std::exception& e) {
+      network_error = e.what();
+    }
+    for (const VmPlan& vm : world.vms) {
+      if (vm.action == VmAction::kNothing || report.Failed(vm.domain)) continue;
+      if (!network_error.empty()) {
+        report.Failure(vm.domain, "define", network_error);
+        continue;
+      }
+      try {
+        hypervisor.DefineDomain(vm.spec);
+        ++count;
+        report.Phase(vm.domain, "defined");
+      } catch (const std::exception& e) {
+        report.Failure(vm.domain, "define", e.what());
+      }
+    }
+  }
+  report.Timing("define", Since(start), count);
+}
+
+void Snapshot(const Batch& batch, virt::Hypervisor& hypervisor,
+              Reporter& report) {
+  Clock::time_point start = Clock::now();
+  int count = 0;
+  for (const WorldPlan& world : batch.worlds) {
+    for (const VmPlan& vm : world.vms) {
+      if (vm.action == VmAction::kNothing) continue;
+      if (report.Failed(vm.domain)) {
+        // Leave only complete VMs defined; the overlay holds no student data.
+        try {
+          hypervisor.RemoveDomain(vm.domain);
+        } catch (const std::exception&) {
+          // The VM is already reported failed; a re-run cleans it up.
+        }
+        continue;
+      }
+      try {
+        if (vm.action == VmAction::kAdopt) {
+          hypervisor.AdoptSnapshot(vm.domain, core::kCleanSnapshot);
+        } else {
+          hypervisor.CreateSnapshot(vm.domain, core::kCleanSnapshot);
+        }
+        ++count;
+        report.Phase(vm.domain, "ready");
+      } catch (const std::exception& e) {
+        report.Failure(vm.domain, "snapshot", e.what());
+      }
+    }
+  }
+  report.Timing("snapshot", Since(start), count);
+}
+
+}  // namespace
+
+void RunBatch(const Batch& batch, virt::Hypervisor& hypervisor,
+              guest::Customizer& customizer, const Emit& emit) {
+  Reporter report(emit);
+  MakeOverlays(batch, hypervisor, report);
+  // The appliance's boot dominates; define networks and domains meanwhile.
+  // Each thread uses its own handle (libvirt here, libguestfs there).
+  std::exception_ptr define_fault;
+  std::thread define_thread([&] {
+    try {
+      Define(batch, hypervisor, report);
+    } catch (...) {
+      define_fault = std::current_exception();
+    }
+  });
+  Customize(batch, customizer, report);
+  define_thread.join();
+  if (define_fault) std::rethrow_exception(define_fault);
+  Snapshot(batch, hypervisor, report);
+}
+
+int WorkerMain(int parent) {
+  // A worker never outlives its parent: a killed deploy must not leave
+  // workers changing disks and domains under the re-run that follows.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) return 1;
+  std::string input((std::istreambuf_iterator<char>(std::cin)),
+                    std::istreambuf_iterator<char>());
+  Emit emit = [](const Message& message) {
+    std::cout << EncodeMessage(message) << "\n" << std::flush;
+  };
+  try {
+    Batch batch = DecodeBatch(input);
+    std::unique_ptr<virt::Hypervisor> hypervisor =
+        virt::NewLibvirtHypervisor(batch.config.connect);
+    guest::GuestfsOptions options;
+    options.backend = batch.config.guestfs_backend;
+    options.backend_settings = batch.config.guestfs_settings;
+    std::unique_ptr<guest::Customizer> customizer =
+        guest::NewGuestfsCustomizer(options);
+    RunBatch(batch, *hypervisor, *customizer, emit);
+    return 0;
+  } catch (const std::exception& e) {
+    emit({"fatal", "", "", e.what(), 0, 0});
+    return 1;
+  }
+}
+
+}  // namespace deploy

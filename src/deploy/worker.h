@@ -1,0 +1,29 @@
+// A worker: runs one Batch of whole Worlds — overlays, one appliance for all
+// their disks, networks and domains (overlapped with the appliance), then
+// `clean` snapshots — and reports each step as a Message.
+#pragma once
+
+#include <functional>
+
+#include "deploy/protocol.h"
+#include "guest/customizer.h"
+#include "virt/hypervisor.h"
+
+namespace deploy {
+
+using Emit = std::function<void(const Message&)>;
+
+// Runs `batch`. A VM's failure is reported with an "error" Message and does
+// not stop the others; a VM that fails after its domain was defined has the
+// domain removed again, so only complete VMs stay defined. `emit` may be
+// called from two threads, never at once. Throws only on a fault that stops
+// the whole batch (which the parent then reports for every VM left).
+void RunBatch(const Batch& batch, virt::Hypervisor& hypervisor,
+              guest::Customizer& customizer, const Emit& emit);
+
+// The `worlds __worker` entry point: reads a Batch on stdin, connects the
+// real adapters, runs it, writes Messages on stdout. Returns an exit code.
+// `parent`: the pid that started this worker (it exits if that is gone).
+int WorkerMain(int parent);
+
+}  // namespace deploy

@@ -1,0 +1,49 @@
+// Shared helpers for integration tests: run programs (argv, never a shell),
+// find prerequisites, and fail in CI / skip elsewhere when one is missing.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace it {
+
+struct Run {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs argv (argv[0] looked up in PATH when it has no '/').
+Run Exec(const std::vector<std::string>& argv);
+
+// Runs the `worlds` binary under test with `args`.
+Run Worlds(const std::vector<std::string>& args);
+
+// True in CI (env CI=true): a missing prerequisite is then a failure.
+bool InCi();
+
+// The tiny test image dir (env WORLDS_TEST_IMAGE_DIR), or "" when absent.
+std::string TestImageDir();
+
+// Reads a whole file ("" when missing).
+std::string ReadFile(const std::string& path);
+
+// A fresh directory /tmp/worlds-it-<name>-<pid>, mode 0755 (libvirt's QEMU
+// runs as another user and must reach the overlays).
+std::string MakeTempDir(const std::string& name);
+
+// Source tree path of a file in the repository.
+std::string SourcePath(const std::string& relative);
+
+}  // namespace it
+
+// Use at the top of a test: fails in CI, skips visibly elsewhere.
+#define IT_REQUIRE(condition, reason)                                  \
+  do {                                                                 \
+    if (!(condition)) {                                                \
+      if (::it::InCi()) FAIL() << "missing prerequisite: " << (reason); \
+      GTEST_SKIP() << "missing prerequisite: " << (reason);            \
+    }                                                                  \
+  } while (0)
