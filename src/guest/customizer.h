@@ -43,6 +43,14 @@ std::string RenderRcLocal(const std::string& current,
 // for `nics`, with the loopback first.
 std::string RenderInterfaces(const std::vector<NicConfig>& nics);
 
+// Where the time of the last Apply went, for progress and benchmarks.
+struct ApplyStats {
+  int drives = 0;                // disks in the appliance
+  double launch_seconds = 0;     // appliance boot
+  double edit_seconds = 0;       // finding roots and writing, all disks
+  double shutdown_seconds = 0;   // sync + appliance shutdown
+};
+
 class Customizer {
  public:
   virtual ~Customizer() = default;
@@ -56,6 +64,10 @@ class Customizer {
   // Appliance launches attempted so far (a failed one cost time too), for
   // progress and benchmarks.
   virtual int launches() const = 0;
+
+  // Timings of the last Apply that launched; zeros when none did or when an
+  // implementation does not measure.
+  virtual ApplyStats last_stats() const { return {}; }
 };
 
 struct GuestfsOptions {

@@ -45,8 +45,11 @@ GuestfsSession::GuestfsSession(const GuestfsOptions& options) {
   // Errors are reported through core::Error, never printed by the library.
   guestfs_set_error_handler(g, nullptr, nullptr);
   if (!options.backend.empty()) {
-    Check(guestfs_set_backend(g, options.backend.c_str()),
-          "cannot set libguestfs backend '" + options.backend + "'");
+    if (guestfs_set_backend(g, options.backend.c_str()) == -1) {
+      throw core::Error("cannot set libguestfs backend '" + options.backend + "': " +
+                            LastError(),
+                        "", "use 'direct' or 'libvirt'; run `worlds doctor`");
+    }
   }
   if (!options.backend_settings.empty()) {
     std::string setting = options.backend_settings;
