@@ -126,10 +126,14 @@ class LabReader {
                                 " must be a mapping, not " + KindName(node));
       return std::nullopt;
     }
-    // Through a const node: operator[] on a mutable one may add the key.
-    const YAML::Node& entry = node;
-    YAML::Node name = entry["name"];
-    if (name.IsScalar()) return kind + " '" + name.Scalar() + "'";
+    // Searched by iteration: operator[] may add the key to a mutable node
+    // and returns a node that throws on use when the key is missing.
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (it->first.IsScalar() && it->first.Scalar() == "name" &&
+          it->second.IsScalar()) {
+        return kind + " '" + it->second.Scalar() + "'";
+      }
+    }
     return kind + " #" + std::to_string(n);
   }
 
@@ -205,15 +209,17 @@ class LabReader {
       reporter_.Error(pos, "'" + key + "' in " + where + " is empty: expected a path");
       return {};
     }
-    const std::string hint =
-        " (build the tiny test image with tools/build-test-image, or copy "
-        "the file there)";
+    auto hint = [](const std::string& dir) {
+      return " (copy it there; for the tiny test image run "
+             "tools/build-test-image " + dir + ")";
+    };
     fs::path path(file);
     std::error_code ec;
     if (path.is_absolute()) {
       if (fs::is_regular_file(path, ec)) return path.lexically_normal().string();
       reporter_.Error(pos, key + " '" + file + "' of " + where +
-                               " does not exist" + hint);
+                               " does not exist" +
+                               hint(path.parent_path().string()));
       return {};
     }
     std::vector<std::string> dirs;
@@ -233,7 +239,7 @@ class LabReader {
       looked += (i == 0 ? "" : " or ") + dirs[i];
     }
     reporter_.Error(pos, key + " '" + file + "' of " + where +
-                             " not found in " + looked + hint);
+                             " not found in " + looked + hint(dirs[0]));
     return {};
   }
 
@@ -431,7 +437,15 @@ LabParseResult ParseLab(const std::string& text, const std::string& file_name,
     result.errors.push_back({pos, "YAML syntax error: " + e.msg});
     return result;
   }
-  core::Lab lab = LabReader(file_name, image_dir, &result.errors).Read(root);
+  core::Lab lab;
+  try {
+    lab = LabReader(file_name, image_dir, &result.errors).Read(root);
+  } catch (const YAML::Exception& e) {
+    // The reader avoids yaml-cpp's throwing accessors; should one slip
+    // through, the user still gets a diagnostic rather than a crash.
+    result.errors.push_back(
+        {{file_name, 1, 1}, "cannot read lab: " + std::string(e.what())});
+  }
   std::stable_sort(result.errors.begin(), result.errors.end(),
                    [](const Diagnostic& a, const Diagnostic& b) {
                      return std::make_pair(a.pos.line, a.pos.col) <

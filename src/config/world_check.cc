@@ -88,8 +88,6 @@ class WorldChecker {
 
  private:
   void CheckNic(const core::LabVm& vm, const core::Nic& nic) {
-    const core::LabNetwork* net = lab_.FindNetwork(nic.network);
-    if (!net) return;
     std::optional<std::string> ip = Expand("ip", nic.ip_pattern, nic.pos);
     if (!ip) return;
     std::string subject = Subject("ip", nic.ip_pattern, *ip, "");
@@ -98,6 +96,8 @@ class WorldChecker {
       Error(nic.pos, subject + " is not a valid IPv4 address");
       return;
     }
+    const core::LabNetwork* net = lab_.FindNetwork(nic.network);
+    if (!net) return;
     if (net->prefix > 0) {
       uint32_t mask = PrefixMask(net->prefix);
       std::string in_net = "'" + net->name + "' (" + net->cidr + ")";

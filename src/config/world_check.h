@@ -15,8 +15,8 @@ namespace config::internal {
 using HostnamePositions = std::map<std::string, core::SourcePos>;
 
 // Appends to `out` every problem of `world`'s expanded hostnames and NIC IPs.
-// NICs naming a network the lab lacks are skipped (reported elsewhere), and
-// a network with prefix 0 (its CIDR was invalid) only gets the IP syntax
+// A NIC naming a network the lab lacks (reported elsewhere), or one with
+// prefix 0 (its CIDR was invalid), only gets its pattern and IP syntax
 // checked. `sample` words messages for the parse-time sample World: they
 // quote the pattern instead of naming an owner.
 void CheckWorld(const core::Lab& lab, const core::World& world, bool sample,

@@ -96,6 +96,8 @@ const Fields::Entry* Fields::Find(const std::string& key) const {
 core::SourcePos Fields::ValuePos(const std::string& key) const {
   const Entry* entry = Find(key);
   if (!entry) return reporter_->Pos(map_);
+  // An empty value's mark is wherever the parser stopped: show the key.
+  if (entry->value.IsNull()) return reporter_->Pos(entry->key_node);
   return reporter_->Pos(entry->value, reporter_->Pos(entry->key_node));
 }
 
