@@ -69,7 +69,11 @@ class Hypervisor {
   virtual void CreateSnapshot(const std::string& domain, const std::string& snap) = 0;
   // Registers an internal snapshot that already exists in the shut-off
   // domain's disk (an overlay kept by `destroy`, redefined over again), so
-  // that it can be reverted to; the disk is not touched.
+  // that it can be reverted to; the disk is not touched, and a second
+  // snapshot of the same name is never written into it. A no-op when libvirt
+  // knows the snapshot already. The disk is not checked: if it lacks the
+  // snapshot, RevertToSnapshot is what fails.
+  // Throws when the domain is absent or running.
   virtual void AdoptSnapshot(const std::string& domain, const std::string& snap) = 0;
   virtual void RevertToSnapshot(const std::string& domain, const std::string& snap) = 0;
   virtual std::vector<std::string> ListSnapshots(const std::string& domain) = 0;
@@ -88,8 +92,10 @@ std::string RenderDomainXml(const DomainSpec& spec);
 std::string RenderSnapshotXml(const std::string& name,
                               const std::string& description);
 // The XML to redefine snapshot `name` of a shut-off domain whose inactive
-// definition is `domain_xml` (libvirt's REDEFINE needs state and domain).
+// definition is `domain_xml`, taken at `creation_time` (seconds since the
+// epoch): libvirt's REDEFINE needs time, state, disk and domain.
 std::string RenderAdoptedSnapshotXml(const std::string& name,
-                                     const std::string& domain_xml);
+                                     const std::string& domain_xml,
+                                     long long creation_time);
 
 }  // namespace virt

@@ -1,12 +1,13 @@
 // The Hypervisor over libvirt's C API. Every handle is owned by a
 // unique_ptr; every failed call becomes a core::Error carrying libvirt's
 // own message and the name of the object it was about.
+#include <algorithm>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
-#include <algorithm>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -232,7 +233,10 @@ class LibvirtHypervisor : public Hypervisor {
     if (!raw) throw Failure("cannot read domain definition", domain);
     std::string domain_xml(raw);
     free(raw);
-    std::string xml = RenderAdoptedSnapshotXml(snap, domain_xml);
+    // The qcow2 knows the true date, but libvirt only keeps this one for
+    // display; "now" (the adoption) is honest enough and needs no qemu-img.
+    std::string xml = RenderAdoptedSnapshotXml(snap, domain_xml,
+                                               static_cast<long long>(std::time(nullptr)));
     Snapshot made(virDomainSnapshotCreateXML(
         dom.get(), xml.c_str(), VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE));
     if (!made) throw Failure("cannot adopt snapshot '" + snap + "'", domain);

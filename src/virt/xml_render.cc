@@ -206,21 +206,27 @@ std::string RenderSnapshotXml(const std::string& name,
 }
 
 std::string RenderAdoptedSnapshotXml(const std::string& name,
-                                     const std::string& domain_xml) {
+                                     const std::string& domain_xml,
+                                     long long creation_time) {
   const char* t = kSnapshotTemplate;
   pugi::xml_document doc;
-  doc.load_string(RenderSnapshotXml(name, "Kept overlay, adopted by Worlds.").c_str());
+  LoadTemplate(t, &doc);
   pugi::xml_node snapshot = Must(doc, "domainsnapshot", t);
+  SetText(Must(snapshot, "name", t), name, "snapshot name", name);
+  SetText(Must(snapshot, "description", t),
+          "Kept overlay's snapshot, adopted by Worlds.", "snapshot description", name);
+  // What REDEFINE requires beyond a new snapshot: when, in which state, of
+  // which disk (internal: it lives inside the qcow2), and the domain itself.
+  snapshot.append_child("creationTime").text().set(creation_time);
   snapshot.append_child("state").text().set("shutoff");
-  pugi::xml_node disks = snapshot.append_child("disks");
-  pugi::xml_node disk = disks.append_child("disk");
+  pugi::xml_node disk = snapshot.append_child("disks").append_child("disk");
   disk.append_attribute("name").set_value("vda");
   disk.append_attribute("snapshot").set_value("internal");
   pugi::xml_document domain;
-  if (!domain.load_string(domain_xml.c_str())) {
-    throw core::Error("libvirt returned a domain definition that is not XML", t);
+  if (!domain.load_string(domain_xml.c_str()) || !domain.child("domain")) {
+    throw core::Error("libvirt returned a domain definition that is not XML", name);
   }
-  snapshot.append_copy(domain.document_element());
+  snapshot.append_copy(domain.child("domain"));
   return Save(doc);
 }
 

@@ -169,6 +169,20 @@ TEST_F(FakeHypervisorTest, RemoveDomainForgetsSnapshotsEvenWhenRunning) {
   EXPECT_FALSE(hv_.HasSnapshot("w-lab-alice-pc", "clean"));
 }
 
+TEST_F(FakeHypervisorTest, AdoptRegistersOnceAndNeedsShutOff) {
+  hv_.EnsureNetwork({"w-lab-alice-lan", "wb1"});
+  hv_.DefineDomain(Spec("w-lab-alice-pc"));
+  hv_.AdoptSnapshot("w-lab-alice-pc", "clean");
+  hv_.AdoptSnapshot("w-lab-alice-pc", "clean");
+  EXPECT_EQ(hv_.ListSnapshots("w-lab-alice-pc"), std::vector<std::string>{"clean"});
+  hv_.Start("w-lab-alice-pc");
+  ExpectError([&] { hv_.AdoptSnapshot("w-lab-alice-pc", "other"); },
+              "w-lab-alice-pc: domain 'w-lab-alice-pc' must be shut off to take "
+              "snapshot 'other' (power it off first)");
+  ExpectError([&] { hv_.AdoptSnapshot("w-nope", "clean"); },
+              "w-nope: domain 'w-nope' does not exist");
+}
+
 TEST_F(FakeHypervisorTest, FailOnThrowsForMatchingCallsOnlyAndRecordsThem) {
   hv_.FailOn("DefineDomain w-lab-bob", "injected: disk full");
   hv_.DefineDomain(Spec("w-lab-alice-pc"));

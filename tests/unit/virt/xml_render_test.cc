@@ -203,5 +203,29 @@ TEST(RenderSnapshotXmlTest, NameAndDescription) {
                "before first boot");
 }
 
+TEST(RenderAdoptedSnapshotXmlTest, CarriesWhatRedefineNeeds) {
+  std::string domain_xml = RenderDomainXml(SampleDomain());
+  pugi::xml_document doc;
+  Parse(RenderAdoptedSnapshotXml("clean", domain_xml, 1700000000), &doc);
+  pugi::xml_node snap = doc.child("domainsnapshot");
+  EXPECT_STREQ(snap.child_value("name"), "clean");
+  EXPECT_STREQ(snap.child_value("creationTime"), "1700000000");
+  EXPECT_STREQ(snap.child_value("state"), "shutoff");
+  pugi::xml_node disk = snap.child("disks").child("disk");
+  EXPECT_STREQ(disk.attribute("name").value(), "vda");
+  EXPECT_STREQ(disk.attribute("snapshot").value(), "internal");
+  EXPECT_STREQ(snap.child("domain").child_value("name"), "w-netlab-alice-router");
+  EXPECT_EQ(doc.select_nodes("//interface").size(), 2u);
+}
+
+TEST(RenderAdoptedSnapshotXmlTest, RefusesADomainThatIsNotXml) {
+  try {
+    RenderAdoptedSnapshotXml("clean", "<domain", 0);
+    FAIL() << "broken domain XML accepted";
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.Describe(), "clean: libvirt returned a domain definition that is not XML");
+  }
+}
+
 }  // namespace
 }  // namespace virt
