@@ -72,14 +72,16 @@ bool IsValidHostname(const std::string& name) {
 
 std::optional<int> ParseMemoryMib(const std::string& text) {
   size_t digits = 0;
-  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) {
+  while (digits < text.size() &&
+         std::isdigit(static_cast<unsigned char>(text[digits]))) {
     ++digits;
   }
   // More than 7 digits is far past any valid size and could overflow.
   if (digits == 0 || digits > 7) return std::nullopt;
   long long value = std::stoll(text.substr(0, digits));
   std::string unit = text.substr(digits);
-  if (unit.empty() || unit == "M" || unit == "MiB") return static_cast<int>(value);
+  if (unit.empty() || unit == "M" || unit == "MiB")
+    return static_cast<int>(value);
   if ((unit == "G" || unit == "GiB") && value * 1024 <= INT_MAX) {
     return static_cast<int>(value * 1024);
   }

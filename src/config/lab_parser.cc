@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/lab_values.h"
 #include "config/world_check.h"
 #include "config/yaml_fields.h"
 #include "core/names.h"
@@ -26,8 +27,8 @@ const std::vector<std::string> kLabKeys = {"lab", "description", "images",
 const std::vector<std::string> kImageKeys = {"name",   "file",   "format",
                                              "kernel", "initrd", "cmdline"};
 const std::vector<std::string> kNetworkKeys = {"name", "cidr"};
-const std::vector<std::string> kVmKeys = {"name",     "image", "memory", "vcpus",
-                                          "hostname", "nics",  "commands"};
+const std::vector<std::string> kVmKeys = {
+    "name", "image", "memory", "vcpus", "hostname", "nics", "commands"};
 const std::vector<std::string> kNicKeys = {"network", "ip"};
 
 constexpr int kMinMemoryMib = 64;
@@ -58,13 +59,7 @@ class LabReader {
   LabReader(const std::string& file, const std::string& image_dir,
             Diagnostics* out)
       : reporter_(file, out), out_(out), image_dir_(image_dir) {
-    fs::path parent = fs::path(file).parent_path();
-    lab_dir_ = fs::absolute(parent.empty() ? fs::path(".") : parent)
-                   .lexically_normal()
-                   .string();
-    if (lab_dir_.size() > 1 && lab_dir_.back() == '/') {
-      lab_dir_.pop_back();
-    }
+    lab_dir_ = fs::path(file).parent_path().string();
   }
 
   core::Lab Read(const YAML::Node& root) {
@@ -73,8 +68,9 @@ class LabReader {
     if (!root.IsMap()) {
       reporter_.Error(root.IsNull() ? top : reporter_.Pos(root, top),
                       "a lab must be a mapping with keys lab, images and vms, "
-                      "not " + (root.IsNull() ? std::string("an empty document")
-                                              : KindName(root)));
+                      "not " +
+                          (root.IsNull() ? std::string("an empty document")
+                                         : KindName(root)));
       return lab_;
     }
     Fields fields(root, &reporter_);
@@ -83,9 +79,9 @@ class LabReader {
     if (auto name = fields.String("lab", true, where)) {
       lab_.name = *name;
       if (!core::IsValidName(*name)) {
-        reporter_.Error(fields.ValuePos("lab"), "lab name '" + *name +
-                                                    "' is invalid: must be " +
-                                                    core::kNameRule);
+        reporter_.Error(
+            fields.ValuePos("lab"),
+            "lab name '" + *name + "' is invalid: must be " + core::kNameRule);
       }
     }
     if (auto text = fields.String("description", false, where)) {
@@ -172,8 +168,8 @@ class LabReader {
       image.format = *format;
       if (*format != "qcow2" && *format != "raw") {
         reporter_.Error(fields.ValuePos("format"),
-                        "'format' in " + *where + " must be qcow2 or raw, not '" +
-                            *format + "'");
+                        "'format' in " + *where +
+                            " must be qcow2 or raw, not '" + *format + "'");
       }
     }
     if (auto file = fields.String("file", true, *where)) {
@@ -206,41 +202,17 @@ class LabReader {
                       const std::string& file, const std::string& where) {
     core::SourcePos pos = fields.ValuePos(key);
     if (file.empty()) {
-      reporter_.Error(pos, "'" + key + "' in " + where + " is empty: expected a path");
+      reporter_.Error(
+          pos, "'" + key + "' in " + where + " is empty: expected a path");
       return {};
     }
-    auto hint = [](const std::string& dir) {
-      return " (copy it there; for the tiny test image run "
-             "tools/build-test-image " + dir + ")";
-    };
-    fs::path path(file);
-    std::error_code ec;
-    if (path.is_absolute()) {
-      if (fs::is_regular_file(path, ec)) return path.lexically_normal().string();
-      reporter_.Error(pos, key + " '" + file + "' of " + where +
-                               " does not exist" +
-                               hint(path.parent_path().string()));
-      return {};
+    internal::ResolvedFile found =
+        internal::ResolveFile(file, image_dir_, lab_dir_);
+    if (found.path.empty()) {
+      reporter_.Error(
+          pos, key + " '" + file + "' of " + where + " " + found.problem);
     }
-    std::vector<std::string> dirs;
-    if (!image_dir_.empty()) {
-      dirs.push_back(fs::absolute(image_dir_).lexically_normal().string());
-      if (dirs.back().size() > 1 && dirs.back().back() == '/') dirs.back().pop_back();
-    }
-    if (std::find(dirs.begin(), dirs.end(), lab_dir_) == dirs.end()) {
-      dirs.push_back(lab_dir_);
-    }
-    for (const std::string& dir : dirs) {
-      fs::path candidate = (fs::path(dir) / path).lexically_normal();
-      if (fs::is_regular_file(candidate, ec)) return candidate.string();
-    }
-    std::string looked;
-    for (size_t i = 0; i < dirs.size(); ++i) {
-      looked += (i == 0 ? "" : " or ") + dirs[i];
-    }
-    reporter_.Error(pos, key + " '" + file + "' of " + where +
-                             " not found in " + looked + hint(dirs[0]));
-    return {};
+    return found.path;
   }
 
   void ReadNetwork(const YAML::Node& node, size_t n) {
@@ -255,41 +227,14 @@ class LabReader {
     if (auto cidr = fields.String("cidr", true, *where,
                                   "an IPv4 network such as 10.10.0.0/24")) {
       net.cidr = *cidr;
-      ReadCidr(fields.ValuePos("cidr"), *where, &net);
+      if (auto problem = internal::CheckCidr(*where, &net)) {
+        reporter_.Error(fields.ValuePos("cidr"), *problem);
+      }
     }
     if (name) {
       net.name = *name;
       lab_.networks.push_back(net);
     }
-  }
-
-  // Fills address and prefix; leaves prefix 0 (skip CIDR checks) if bad.
-  void ReadCidr(const core::SourcePos& pos, const std::string& where,
-                core::LabNetwork* net) {
-    std::optional<std::pair<uint32_t, int>> cidr = ParseCidr(net->cidr);
-    if (!cidr) {
-      reporter_.Error(pos, "'cidr' in " + where +
-                               " must be an IPv4 network such as 10.10.0.0/24, "
-                               "not '" + net->cidr + "'");
-      return;
-    }
-    auto [address, prefix] = *cidr;
-    if (prefix < 8 || prefix > 30) {
-      reporter_.Error(pos, "cidr '" + net->cidr + "' of " + where +
-                               " has prefix /" + std::to_string(prefix) +
-                               ": allowed /8 to /30");
-      return;
-    }
-    uint32_t network = address & PrefixMask(prefix);
-    if (network != address) {
-      reporter_.Error(pos, "cidr '" + net->cidr + "' of " + where +
-                               " has host bits set (did you mean '" +
-                               FormatIpv4(network) + "/" +
-                               std::to_string(prefix) + "'?)");
-      return;
-    }
-    net->address = address;
-    net->prefix = prefix;
   }
 
   void ReadVm(const YAML::Node& node, size_t n) {
@@ -299,7 +244,8 @@ class LabReader {
     fields.Check(kVmKeys, *where);
     core::LabVm vm;
     vm.pos = reporter_.Pos(node);
-    std::optional<std::string> name = ReadName(fields, "vm", *where, &vm_lines_);
+    std::optional<std::string> name =
+        ReadName(fields, "vm", *where, &vm_lines_);
     if (auto image = fields.String("image", true, *where)) {
       vm.image = *image;
       image_refs_.push_back({*image, fields.ValuePos("image"), *where});
@@ -334,7 +280,8 @@ class LabReader {
     }
     if (auto nics = fields.List("nics", false, *where)) {
       for (size_t i = 0; i < nics->size(); ++i) {
-        ReadNic((*nics)[i], "nic " + std::to_string(i + 1) + " of " + *where, &vm);
+        ReadNic((*nics)[i], "nic " + std::to_string(i + 1) + " of " + *where,
+                &vm);
       }
     }
     if (auto commands = fields.List("commands", false, *where)) {
@@ -352,8 +299,8 @@ class LabReader {
     }
     if (name) {
       vm.name = *name;
-      hostname_pos_[vm.name] = fields.Find("hostname") ? fields.ValuePos("hostname")
-                                                       : vm.pos;
+      hostname_pos_[vm.name] =
+          fields.Find("hostname") ? fields.ValuePos("hostname") : vm.pos;
       lab_.vms.push_back(vm);
     }
   }
@@ -361,8 +308,10 @@ class LabReader {
   void ReadNic(const YAML::Node& node, const std::string& where,
                core::LabVm* vm) {
     if (!node.IsMap()) {
-      reporter_.Error(node, where + " must be a mapping with keys network and "
-                                    "ip, not " + KindName(node));
+      reporter_.Error(node, where +
+                                " must be a mapping with keys network and "
+                                "ip, not " +
+                                KindName(node));
       return;
     }
     Fields fields(node, &reporter_);
@@ -396,12 +345,14 @@ class LabReader {
     for (const Reference& ref : image_refs_) {
       if (image_lines_.count(ref.name)) continue;
       reporter_.Error(ref.pos, ref.where + " uses unknown image '" + ref.name +
-                                   "'" + UnknownHint(ref.name, images, "images"));
+                                   "'" +
+                                   UnknownHint(ref.name, images, "images"));
     }
     for (const Reference& ref : network_refs_) {
       if (network_lines_.count(ref.name)) continue;
-      reporter_.Error(ref.pos, ref.where + " uses unknown network '" + ref.name +
-                                   "'" + UnknownHint(ref.name, networks, "networks"));
+      reporter_.Error(ref.pos, ref.where + " uses unknown network '" +
+                                   ref.name + "'" +
+                                   UnknownHint(ref.name, networks, "networks"));
     }
   }
 
@@ -414,7 +365,7 @@ class LabReader {
   internal::Reporter reporter_;
   Diagnostics* out_ = nullptr;
   std::string image_dir_;
-  std::string lab_dir_;
+  std::string lab_dir_;  // as in the file name; may be relative or empty
   core::Lab lab_;
   // name -> line of its first definition
   std::map<std::string, int> image_lines_, network_lines_, vm_lines_;

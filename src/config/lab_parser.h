@@ -55,7 +55,9 @@ LabParseResult ParseLabFile(const std::string& path,
 // IPs (valid, inside their network's CIDR, not its network or broadcast
 // address, no two NICs of one World with the same IP on one network).
 // Messages name the owner, e.g. "ip '10.10.1.300' for owner 'carol' is not
-// a valid IPv4 address". `lab` should be one ParseLab accepted.
+// a valid IPv4 address"; IP errors point at the NIC's ip value, hostname
+// errors at the VM (LabVm::pos). A problem that reads the same for every
+// World is reported once. `lab` should be one ParseLab accepted.
 Diagnostics CheckWorlds(const core::Lab& lab,
                         const std::vector<core::World>& worlds);
 

@@ -118,17 +118,20 @@ RosterParseResult ParseRoster(const std::string& input,
     return result;
   }
   if (rows.empty()) {
-    error(1, 1, std::string("roster is empty: expected the header '") +
-                    kHeader + "' and one row per student");
+    error(1, 1,
+          std::string("roster is empty: expected the header '") + kHeader +
+              "' and one row per student");
     return result;
   }
   if (JoinFields(rows[0].fields) != kHeader) {
-    error(rows[0].line, 1, std::string("roster header must be '") + kHeader +
-                               "', not '" + JoinFields(rows[0].fields) + "'");
+    error(rows[0].line, 1,
+          std::string("roster header must be '") + kHeader + "', not '" +
+              JoinFields(rows[0].fields) + "'");
   }
   if (rows.size() == 1) {
-    error(rows[0].line, 1, "roster lists no students: add one row per student "
-                           "after the header");
+    error(rows[0].line, 1,
+          "roster lists no students: add one row per student "
+          "after the header");
   }
 
   core::Roster roster;
@@ -137,36 +140,43 @@ RosterParseResult ParseRoster(const std::string& input,
   for (size_t i = 1; i < rows.size(); ++i) {
     const Row& row = rows[i];
     if (row.fields.size() != 3) {
-      error(row.line, 1, "expected 3 fields (" + std::string(kHeader) +
-                             "), found " + std::to_string(row.fields.size()));
+      error(row.line, 1,
+            "expected 3 fields (" + std::string(kHeader) + "), found " +
+                std::to_string(row.fields.size()));
       continue;
     }
-    core::Student student{row.fields[0], row.fields[1], row.fields[2], row.line};
+    core::Student student{row.fields[0], row.fields[1], row.fields[2],
+                          row.line};
     if (student.username.empty()) {
-      error(row.line, 1, std::string("username is empty: it must be ") +
-                             core::kUserNameRule);
+      error(
+          row.line, 1,
+          std::string("username is empty: it must be ") + core::kUserNameRule);
     } else if (!core::IsValidUserName(student.username)) {
-      error(row.line, 1, "username '" + student.username +
-                             "' is invalid: must be " + core::kUserNameRule);
+      error(row.line, 1,
+            "username '" + student.username + "' is invalid: must be " +
+                core::kUserNameRule);
     } else {
       auto [it, inserted] = first_line.emplace(student.username, row.line);
       if (!inserted) {
-        error(row.line, 1, "duplicate username '" + student.username +
-                               "' (first at line " + std::to_string(it->second) +
-                               ")");
+        error(row.line, 1,
+              "duplicate username '" + student.username + "' (first at line " +
+                  std::to_string(it->second) + ")");
       }
     }
     if (!IsSafeFullName(student.full_name)) {
-      error(row.line, 2, "full name of '" + student.username +
-                             "' must not contain ':' or control characters");
+      error(row.line, 2,
+            "full name of '" + student.username +
+                "' must not contain ':' or control characters");
     }
     if (student.group.empty()) {
-      error(row.line, 3, "group of '" + student.username +
-                             "' is empty: every student needs a group, " +
-                             core::kUserNameRule);
+      error(row.line, 3,
+            "group of '" + student.username +
+                "' is empty: every student needs a group, " +
+                core::kUserNameRule);
     } else if (!core::IsValidUserName(student.group)) {
-      error(row.line, 3, "group '" + student.group + "' is invalid: must be " +
-                             core::kUserNameRule);
+      error(row.line, 3,
+            "group '" + student.group + "' is invalid: must be " +
+                core::kUserNameRule);
     }
     roster.students.push_back(std::move(student));
   }
@@ -198,12 +208,16 @@ std::vector<core::World> WorldsFor(const std::string& lab,
       groups.push_back(s.group);
     }
   }
-  if (group && std::find(groups.begin(), groups.end(), *group) == groups.end()) {
+  if (group &&
+      std::find(groups.begin(), groups.end(), *group) == groups.end()) {
     std::string known;
-    for (const std::string& g : groups) known += (known.empty() ? "" : ", ") + g;
+    for (const std::string& g : groups)
+      known += (known.empty() ? "" : ", ") + g;
     std::string close = core::Spellcheck(*group, groups);
-    std::string base = roster.source_file.substr(roster.source_file.rfind('/') + 1);
-    throw core::Error("no group '" + *group + "' in " + base, roster.source_file,
+    std::string base =
+        roster.source_file.substr(roster.source_file.rfind('/') + 1);
+    throw core::Error("no group '" + *group + "' in " + base,
+                      roster.source_file,
                       (close.empty() ? "" : "did you mean '" + close + "'? ") +
                           "known groups: " + known);
   }

@@ -79,7 +79,8 @@ class WorldChecker {
         Expand("hostname", vm.hostname_pattern, hostname_pos);
     if (hostname && !IsValidHostname(*hostname)) {
       Error(hostname_pos,
-            Subject("hostname", vm.hostname_pattern, *hostname, " of vm '" + vm.name + "'") +
+            Subject("hostname", vm.hostname_pattern, *hostname,
+                    " of vm '" + vm.name + "'") +
                 " is not a valid hostname: use letters, digits and '-', at "
                 "most 63 characters, not starting or ending with '-'");
     }
@@ -128,13 +129,14 @@ class WorldChecker {
                                     const std::string& pattern,
                                     const core::SourcePos& pos) {
     std::string unknown;
-    std::optional<std::string> out = core::ExpandPattern(pattern, vars_, &unknown);
+    std::optional<std::string> out =
+        core::ExpandPattern(pattern, vars_, &unknown);
     if (!out) {
       std::string problem = unknown.find('}') == std::string::npos
                                 ? "unclosed '{'"
                                 : "unknown placeholder '" + unknown + "'";
-      Error(pos, problem + " in " + what + " '" + pattern + "' (allowed: " +
-                     kPlaceholders + ")");
+      Error(pos, problem + " in " + what + " '" + pattern +
+                     "' (allowed: " + kPlaceholders + ")");
     }
     return out;
   }

@@ -66,20 +66,22 @@ void Fields::Check(const std::vector<std::string>& allowed,
     }
     if (std::find(allowed.begin(), allowed.end(), entry.key) == allowed.end()) {
       std::string hint = core::Spellcheck(entry.key, allowed);
-      reporter_->Error(entry.key_node,
-                       "unknown key '" + entry.key + "' in " + where +
-                           (hint.empty() ? " (allowed: " + JoinQuoted(allowed) + ")"
-                                         : " (did you mean '" + hint + "'?)"));
+      reporter_->Error(
+          entry.key_node,
+          "unknown key '" + entry.key + "' in " + where +
+              (hint.empty() ? " (allowed: " + JoinQuoted(allowed) + ")"
+                            : " (did you mean '" + hint + "'?)"));
       continue;
     }
     // yaml-cpp keeps both entries of a repeated key; only the first counts.
     for (size_t j = 0; j < i; ++j) {
       if (entries_[j].key_node.IsScalar() && entries_[j].key == entry.key) {
-        reporter_->Error(entry.key_node,
-                         "duplicate key '" + entry.key + "' in " + where +
-                             " (first given at line " +
-                             std::to_string(reporter_->Pos(entries_[j].key_node).line) +
-                             ")");
+        reporter_->Error(
+            entry.key_node,
+            "duplicate key '" + entry.key + "' in " + where +
+                " (first given at line " +
+                std::to_string(reporter_->Pos(entries_[j].key_node).line) +
+                ")");
         break;
       }
     }
@@ -136,7 +138,7 @@ std::optional<YAML::Node> Fields::List(const std::string& key, bool required,
   if (entry->value.IsNull()) return YAML::Node(YAML::NodeType::Sequence);
   reporter_->Error(ValuePos(key), "'" + key + "' in " + where +
                                       " must be a list, not " +
-                       KindName(entry->value));
+                                      KindName(entry->value));
   return std::nullopt;
 }
 

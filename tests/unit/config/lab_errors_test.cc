@@ -26,17 +26,18 @@ class LabErrorsTest : public ::testing::Test {
   std::vector<std::string> VmErrors(const std::string& vm_extra,
                                     const std::string& top_extra = "") {
     return Errors(
-        "lab: x\n"                             // 1
-        "images:\n"                            // 2
-        "  - name: tiny\n"                     // 3
-        "    file: tiny.qcow2\n"               // 4
-        "networks:\n"                          // 5
-        "  - name: lan\n"                      // 6
-        "    cidr: 10.10.0.0/24\n"             // 7
-        "vms:\n"                               // 8
-        "  - name: router\n"                   // 9
-        "    image: tiny\n" +                  // 10
-        vm_extra + top_extra);                 // 11...
+        "lab: x\n"                  // 1
+        "images:\n"                 // 2
+        "  - name: tiny\n"          // 3
+        "    file: tiny.qcow2\n"    // 4
+        "networks:\n"               // 5
+        "  - name: lan\n"           // 6
+        "    cidr: 10.10.0.0/24\n"  // 7
+        "vms:\n"                    // 8
+        "  - name: router\n"        // 9
+        "    image: tiny\n" +       // 10
+        vm_extra +
+        top_extra);  // 11...
   }
   using V = std::vector<std::string>;
   TempImageDir images_;
@@ -123,12 +124,15 @@ TEST_F(LabErrorsTest, MemoryAndVcpusRanges) {
   const std::string rule =
       "must be a size from 64 to 65536 MiB, as a number of MiB or with unit "
       "M, MiB, G or GiB (e.g. 512M, 1G)";
-  EXPECT_EQ(VmErrors("    memory: 32M\n"),
-            V{"labs/x.yaml:11:13: 'memory' in vm 'router' " + rule + ", not '32M'"});
-  EXPECT_EQ(VmErrors("    memory: 65G\n"),
-            V{"labs/x.yaml:11:13: 'memory' in vm 'router' " + rule + ", not '65G'"});
-  EXPECT_EQ(VmErrors("    memory: lots\n"),
-            V{"labs/x.yaml:11:13: 'memory' in vm 'router' " + rule + ", not 'lots'"});
+  EXPECT_EQ(
+      VmErrors("    memory: 32M\n"),
+      V{"labs/x.yaml:11:13: 'memory' in vm 'router' " + rule + ", not '32M'"});
+  EXPECT_EQ(
+      VmErrors("    memory: 65G\n"),
+      V{"labs/x.yaml:11:13: 'memory' in vm 'router' " + rule + ", not '65G'"});
+  EXPECT_EQ(
+      VmErrors("    memory: lots\n"),
+      V{"labs/x.yaml:11:13: 'memory' in vm 'router' " + rule + ", not 'lots'"});
   EXPECT_EQ(VmErrors("    vcpus: 0\n"),
             V{"labs/x.yaml:11:12: 'vcpus' in vm 'router' must be an integer "
               "from 1 to 64, not '0'"});
@@ -147,20 +151,22 @@ TEST_F(LabErrorsTest, NamesAndDuplicates) {
               "line 9)"});
   EXPECT_EQ(VmErrors("  - image: tiny\n"),
             V{"labs/x.yaml:11:5: missing required key 'name' in vm #2"});
-  EXPECT_EQ(Errors("lab: Bad_Name\nimages:\n  - name: tiny\n    file: tiny.qcow2\n"
-                   "  - name: tiny\n    file: tiny.qcow2\nvms:\n  - name: a\n"
-                   "    image: tiny\n"),
-            (V{"labs/x.yaml:1:6: lab name 'Bad_Name' is invalid: must be a "
-               "lowercase letter followed by up to 19 lowercase letters, "
-               "digits or '-'",
-               "labs/x.yaml:5:11: duplicate image name 'tiny' (first defined "
-               "at line 3)"}));
-  EXPECT_EQ(Errors("lab: x\nimages: [{name: tiny, file: tiny.qcow2}]\nnetworks:\n"
-                   "  - {name: lan, cidr: 10.0.0.0/24}\n"
-                   "  - {name: lan, cidr: 10.1.0.0/24}\n"
-                   "vms: [{name: a, image: tiny}]\n"),
-            V{"labs/x.yaml:5:12: duplicate network name 'lan' (first defined "
-              "at line 4)"});
+  EXPECT_EQ(
+      Errors("lab: Bad_Name\nimages:\n  - name: tiny\n    file: tiny.qcow2\n"
+             "  - name: tiny\n    file: tiny.qcow2\nvms:\n  - name: a\n"
+             "    image: tiny\n"),
+      (V{"labs/x.yaml:1:6: lab name 'Bad_Name' is invalid: must be a "
+         "lowercase letter followed by up to 19 lowercase letters, "
+         "digits or '-'",
+         "labs/x.yaml:5:11: duplicate image name 'tiny' (first defined "
+         "at line 3)"}));
+  EXPECT_EQ(
+      Errors("lab: x\nimages: [{name: tiny, file: tiny.qcow2}]\nnetworks:\n"
+             "  - {name: lan, cidr: 10.0.0.0/24}\n"
+             "  - {name: lan, cidr: 10.1.0.0/24}\n"
+             "vms: [{name: a, image: tiny}]\n"),
+      V{"labs/x.yaml:5:12: duplicate network name 'lan' (first defined "
+        "at line 4)"});
 }
 
 TEST_F(LabErrorsTest, UnknownReferencesGetDidYouMean) {
@@ -170,9 +176,10 @@ TEST_F(LabErrorsTest, UnknownReferencesGetDidYouMean) {
   EXPECT_EQ(VmErrors("  - name: client\n    image: something-else\n"),
             V{"labs/x.yaml:12:12: vm 'client' uses unknown image "
               "'something-else' (known images: tiny)"});
-  EXPECT_EQ(VmErrors("    nics:\n      - network: lam\n        ip: 10.10.0.1\n"),
-            V{"labs/x.yaml:12:18: nic 1 of vm 'router' uses unknown network "
-              "'lam' (did you mean 'lan'?)"});
+  EXPECT_EQ(
+      VmErrors("    nics:\n      - network: lam\n        ip: 10.10.0.1\n"),
+      V{"labs/x.yaml:12:18: nic 1 of vm 'router' uses unknown network "
+        "'lam' (did you mean 'lan'?)"});
   EXPECT_EQ(Errors("lab: x\nimages: [{name: tiny, file: tiny.qcow2}]\n"
                    "vms:\n  - name: a\n    image: tiny\n"
                    "    nics: [{network: lan, ip: 10.0.0.1}]\n"),
@@ -197,12 +204,17 @@ TEST_F(LabErrorsTest, ImageFilesMustExist) {
       Errors("lab: x\nimages:\n  - name: tiny\n    file: missing.qcow2\n"
              "    kernel: nok\n  - name: abs\n    file: /nope/abs.qcow2\n"
              "  - name: e\n    file: ''\nvms: [{name: a, image: tiny}]\n"),
-      (V{"labs/x.yaml:4:11: file 'missing.qcow2' of image 'tiny' not found in " +
-             where + " (copy it there; for the tiny test image run "
-             "tools/build-test-image " + images_.path() + ")",
-         "labs/x.yaml:5:13: kernel 'nok' of image 'tiny' not found in " + where +
+      (V{"labs/x.yaml:4:11: file 'missing.qcow2' of image 'tiny' not found "
+         "in " +
+             where +
              " (copy it there; for the tiny test image run "
-             "tools/build-test-image " + images_.path() + ")",
+             "tools/build-test-image " +
+             images_.path() + ")",
+         "labs/x.yaml:5:13: kernel 'nok' of image 'tiny' not found in " +
+             where +
+             " (copy it there; for the tiny test image run "
+             "tools/build-test-image " +
+             images_.path() + ")",
          "labs/x.yaml:7:11: file '/nope/abs.qcow2' of image 'abs' does not "
          "exist (copy it there; for the tiny test image run "
          "tools/build-test-image /nope)",
@@ -244,10 +256,12 @@ TEST_F(LabErrorsTest, NetworkCidrs) {
 
 TEST_F(LabErrorsTest, IpAddressesAreCheckedAtParseTime) {
   auto nic = [&](const std::string& ip) {
-    return VmErrors("    nics:\n      - network: lan\n        ip: " + ip + "\n");
+    return VmErrors("    nics:\n      - network: lan\n        ip: " + ip +
+                    "\n");
   };
-  EXPECT_EQ(nic("10.10.0.300"),
-            V{"labs/x.yaml:13:13: ip '10.10.0.300' is not a valid IPv4 address"});
+  EXPECT_EQ(
+      nic("10.10.0.300"),
+      V{"labs/x.yaml:13:13: ip '10.10.0.300' is not a valid IPv4 address"});
   EXPECT_EQ(nic("10.10.1.5"),
             V{"labs/x.yaml:13:13: ip '10.10.1.5' is outside network 'lan' "
               "(10.10.0.0/24)"});
@@ -262,10 +276,11 @@ TEST_F(LabErrorsTest, IpAddressesAreCheckedAtParseTime) {
             V{"labs/x.yaml:13:13: ip '10.10.100.1' (from '10.10.{index}00.1' "
               "for sample owner 'student', index 1) is outside network 'lan' "
               "(10.10.0.0/24)"});
-  EXPECT_EQ(VmErrors("    nics:\n      - network: lan\n        ip: 10.10.0.1\n"
-                     "      - network: lan\n        ip: 10.10.0.1\n"),
-            V{"labs/x.yaml:15:13: ip '10.10.0.1' is already used by vm 'router' "
-              "on network 'lan' (line 13)"});
+  EXPECT_EQ(
+      VmErrors("    nics:\n      - network: lan\n        ip: 10.10.0.1\n"
+               "      - network: lan\n        ip: 10.10.0.1\n"),
+      V{"labs/x.yaml:15:13: ip '10.10.0.1' is already used by vm 'router' "
+        "on network 'lan' (line 13)"});
   // The same pattern on two VMs clashes in every World.
   EXPECT_EQ(VmErrors("    nics: [{network: lan, ip: \"10.10.0.{index}\"}]\n",
                      "  - name: client\n    image: tiny\n"
@@ -276,20 +291,22 @@ TEST_F(LabErrorsTest, IpAddressesAreCheckedAtParseTime) {
 }
 
 TEST_F(LabErrorsTest, PatternPlaceholders) {
-  EXPECT_EQ(VmErrors("    nics:\n      - network: lan\n        ip: 10.10.0.{user}\n"),
-            V{"labs/x.yaml:13:13: unknown placeholder '{user}' in ip "
-              "'10.10.0.{user}' (allowed: {owner}, {vm}, {lab}, {index})"});
+  EXPECT_EQ(
+      VmErrors("    nics:\n      - network: lan\n        ip: 10.10.0.{user}\n"),
+      V{"labs/x.yaml:13:13: unknown placeholder '{user}' in ip "
+        "'10.10.0.{user}' (allowed: {owner}, {vm}, {lab}, {index})"});
   EXPECT_EQ(VmErrors("    hostname: \"{vm}-{user}\"\n"),
             V{"labs/x.yaml:11:15: unknown placeholder '{user}' in hostname "
               "'{vm}-{user}' (allowed: {owner}, {vm}, {lab}, {index})"});
   EXPECT_EQ(VmErrors("    hostname: \"{vm\"\n"),
             V{"labs/x.yaml:11:15: unclosed '{' in hostname '{vm' (allowed: "
               "{owner}, {vm}, {lab}, {index})"});
-  EXPECT_EQ(VmErrors("    hostname: \"{vm}_{owner}\"\n"),
-            V{"labs/x.yaml:11:15: hostname 'router_student' of vm 'router' "
-              "(from '{vm}_{owner}' for sample owner 'student', index 1) is not "
-              "a valid hostname: use letters, digits and '-', at most 63 "
-              "characters, not starting or ending with '-'"});
+  EXPECT_EQ(
+      VmErrors("    hostname: \"{vm}_{owner}\"\n"),
+      V{"labs/x.yaml:11:15: hostname 'router_student' of vm 'router' "
+        "(from '{vm}_{owner}' for sample owner 'student', index 1) is not "
+        "a valid hostname: use letters, digits and '-', at most 63 "
+        "characters, not starting or ending with '-'"});
   EXPECT_EQ(VmErrors("    hostname: web-\n"),
             V{"labs/x.yaml:11:15: hostname 'web-' of vm 'router' is not a "
               "valid hostname: use letters, digits and '-', at most 63 "
@@ -318,42 +335,43 @@ TEST_F(LabErrorsTest, YamlSyntaxErrorIsOneDiagnostic) {
 
 TEST_F(LabErrorsTest, ManyErrorsAreAllReportedInFileOrder) {
   std::vector<std::string> errors = Errors(
-      "lab: Net\n"                              // 1
-      "images:\n"                               // 2
-      "  - name: tiny\n"                        // 3
-      "    file: tiny.qcow2\n"                  // 4
-      "    format: vmdk\n"                      // 5
-      "networks:\n"                             // 6
-      "  - name: lan\n"                         // 7
-      "    cidr: 10.10.0.0/33\n"                // 8
-      "vms:\n"                                  // 9
-      "  - name: router\n"                      // 10
-      "    image: tiny\n"                       // 11
-      "    memroy: 256M\n"                      // 12
-      "    vcpus: two\n"                        // 13
-      "    nics:\n"                             // 14
-      "      - network: lan\n"                  // 15
-      "        ip: 10.10.0.{user}\n"            // 16
-      "  - name: router\n"                      // 17
-      "    image: tinny\n"                      // 18
-      "    hostname: \"-{vm}\"\n");             // 19
-  EXPECT_EQ(errors,
-            (V{"labs/x.yaml:1:6: lab name 'Net' is invalid: must be a lowercase "
-               "letter followed by up to 19 lowercase letters, digits or '-'",
-               "labs/x.yaml:5:13: 'format' in image 'tiny' must be qcow2 or "
-               "raw, not 'vmdk'",
-               "labs/x.yaml:8:11: 'cidr' in network 'lan' must be an IPv4 "
-               "network such as 10.10.0.0/24, not '10.10.0.0/33'",
-               "labs/x.yaml:12:5: unknown key 'memroy' in vm 'router' (did you "
-               "mean 'memory'?)",
-               "labs/x.yaml:13:12: 'vcpus' in vm 'router' must be an integer "
-               "from 1 to 64, not 'two'",
-               "labs/x.yaml:16:13: unknown placeholder '{user}' in ip "
-               "'10.10.0.{user}' (allowed: {owner}, {vm}, {lab}, {index})",
-               "labs/x.yaml:17:11: duplicate vm name 'router' (first defined "
-               "at line 10)",
-               "labs/x.yaml:18:12: vm 'router' uses unknown image 'tinny' (did "
-               "you mean 'tiny'?)"}));
+      "lab: Net\n"                    // 1
+      "images:\n"                     // 2
+      "  - name: tiny\n"              // 3
+      "    file: tiny.qcow2\n"        // 4
+      "    format: vmdk\n"            // 5
+      "networks:\n"                   // 6
+      "  - name: lan\n"               // 7
+      "    cidr: 10.10.0.0/33\n"      // 8
+      "vms:\n"                        // 9
+      "  - name: router\n"            // 10
+      "    image: tiny\n"             // 11
+      "    memroy: 256M\n"            // 12
+      "    vcpus: two\n"              // 13
+      "    nics:\n"                   // 14
+      "      - network: lan\n"        // 15
+      "        ip: 10.10.0.{user}\n"  // 16
+      "  - name: router\n"            // 17
+      "    image: tinny\n"            // 18
+      "    hostname: \"-{vm}\"\n");   // 19
+  EXPECT_EQ(
+      errors,
+      (V{"labs/x.yaml:1:6: lab name 'Net' is invalid: must be a lowercase "
+         "letter followed by up to 19 lowercase letters, digits or '-'",
+         "labs/x.yaml:5:13: 'format' in image 'tiny' must be qcow2 or "
+         "raw, not 'vmdk'",
+         "labs/x.yaml:8:11: 'cidr' in network 'lan' must be an IPv4 "
+         "network such as 10.10.0.0/24, not '10.10.0.0/33'",
+         "labs/x.yaml:12:5: unknown key 'memroy' in vm 'router' (did you "
+         "mean 'memory'?)",
+         "labs/x.yaml:13:12: 'vcpus' in vm 'router' must be an integer "
+         "from 1 to 64, not 'two'",
+         "labs/x.yaml:16:13: unknown placeholder '{user}' in ip "
+         "'10.10.0.{user}' (allowed: {owner}, {vm}, {lab}, {index})",
+         "labs/x.yaml:17:11: duplicate vm name 'router' (first defined "
+         "at line 10)",
+         "labs/x.yaml:18:12: vm 'router' uses unknown image 'tinny' (did "
+         "you mean 'tiny'?)"}));
 }
 
 TEST_F(LabErrorsTest, UnreadableFileIsOneDiagnostic) {
@@ -362,7 +380,7 @@ TEST_F(LabErrorsTest, UnreadableFileIsOneDiagnostic) {
   EXPECT_FALSE(result.lab);
   EXPECT_EQ(Lines(result.errors),
             V{images_.path() + "/missing.yaml: cannot read lab file: No such "
-              "file or directory"});
+                               "file or directory"});
 }
 
 }  // namespace

@@ -16,7 +16,8 @@ TEST(LabParserTest, NetlabParses) {
   TempImageDir images;
   LabParseResult result =
       ParseLabFile(SourceDir() + "/labs/netlab.yaml", images.path());
-  ASSERT_TRUE(result.errors.empty()) << ::testing::PrintToString(Lines(result.errors));
+  ASSERT_TRUE(result.errors.empty())
+      << ::testing::PrintToString(Lines(result.errors));
   ASSERT_TRUE(result.lab);
   const core::Lab& lab = *result.lab;
   EXPECT_EQ(lab.name, "netlab");
@@ -60,7 +61,8 @@ TEST(LabParserTest, WebstackParses) {
   TempImageDir images;
   LabParseResult result =
       ParseLabFile(SourceDir() + "/labs/webstack.yaml", images.path());
-  ASSERT_TRUE(result.errors.empty()) << ::testing::PrintToString(Lines(result.errors));
+  ASSERT_TRUE(result.errors.empty())
+      << ::testing::PrintToString(Lines(result.errors));
   const core::Lab& lab = *result.lab;
   EXPECT_EQ(lab.name, "webstack");
   ASSERT_EQ(lab.networks.size(), 2u);
@@ -75,11 +77,14 @@ TEST(LabParserTest, ImagesResolveAgainstTheLabDirectoryToo) {
   TempImageDir dir;
   std::string yaml =
       "lab: l\nimages:\n  - name: tiny\n    file: tiny.qcow2\n"
-      "  - name: abs\n    file: " + dir.path() + "/tiny.initrd\n    format: raw\n"
+      "  - name: abs\n    file: " +
+      dir.path() +
+      "/tiny.initrd\n    format: raw\n"
       "vms:\n  - name: a\n    image: tiny\n";
   // No image_dir: the file is found next to the lab file.
   LabParseResult result = ParseLab(yaml, dir.path() + "/x.yaml", "");
-  ASSERT_TRUE(result.errors.empty()) << ::testing::PrintToString(Lines(result.errors));
+  ASSERT_TRUE(result.errors.empty())
+      << ::testing::PrintToString(Lines(result.errors));
   EXPECT_EQ(result.lab->images[0].path, dir.path() + "/tiny.qcow2");
   EXPECT_EQ(result.lab->images[1].path, dir.path() + "/tiny.initrd");
   EXPECT_EQ(result.lab->images[1].format, "raw");
@@ -96,7 +101,8 @@ TEST(LabParserTest, DefaultsAndUnits) {
       "  - {name: e, image: tiny, memory: 65536}\n"
       "  - {name: f, image: tiny, memory: 64M}\n";
   LabParseResult result = ParseLab(yaml, "labs/l.yaml", images.path());
-  ASSERT_TRUE(result.errors.empty()) << ::testing::PrintToString(Lines(result.errors));
+  ASSERT_TRUE(result.errors.empty())
+      << ::testing::PrintToString(Lines(result.errors));
   const auto& vms = result.lab->vms;
   EXPECT_EQ(vms[0].memory_mib, 256);
   EXPECT_EQ(vms[0].vcpus, 1);
@@ -142,7 +148,8 @@ TEST(LabParserTest, SampleLabCommandsExpandPerWorld) {
       ParseLabFile(SourceDir() + "/labs/netlab.yaml", images.path());
   ASSERT_TRUE(result.lab);
   const core::LabVm& router = result.lab->vms[0];
-  EXPECT_EQ(router.commands[0], "echo \"netlab: router for {owner} ready\" > /etc/motd");
+  EXPECT_EQ(router.commands[0],
+            "echo \"netlab: router for {owner} ready\" > /etc/motd");
   std::vector<std::string> commands = ExpandCommands(
       router.commands,
       PatternVars(*result.lab, core::World{"netlab", "alice", 1}, router.name));
@@ -189,7 +196,8 @@ TEST(MemoryTest, ParsesUnits) {
   EXPECT_EQ(ParseMemoryMib("512MiB"), 512);
   EXPECT_EQ(ParseMemoryMib("1G"), 1024);
   EXPECT_EQ(ParseMemoryMib("4GiB"), 4096);
-  for (const char* bad : {"", "G", "1.5G", "1 G", "1g", "1T", "-1", "99999999"}) {
+  for (const char* bad :
+       {"", "G", "1.5G", "1 G", "1g", "1T", "-1", "99999999"}) {
     EXPECT_FALSE(ParseMemoryMib(bad)) << bad;
   }
 }

@@ -22,7 +22,8 @@ V Errors(const std::string& csv) {
 
 core::Roster Parse(const std::string& csv) {
   RosterParseResult result = ParseRoster(csv, "roster.csv");
-  EXPECT_TRUE(result.errors.empty()) << ::testing::PrintToString(Lines(result.errors));
+  EXPECT_TRUE(result.errors.empty())
+      << ::testing::PrintToString(Lines(result.errors));
   return result.roster.value_or(core::Roster{});
 }
 
@@ -41,19 +42,22 @@ TEST(RosterParserTest, SampleRosterParsesWithQuotedComma) {
   EXPECT_EQ(s[2].username, "carol");
   EXPECT_EQ(s[2].full_name, "Smith, Carol");
   EXPECT_EQ(s[2].line, 4);
-  EXPECT_EQ(result.roster->source_file, SourceDir() + "/labs/rosters/sample.csv");
+  EXPECT_EQ(result.roster->source_file,
+            SourceDir() + "/labs/rosters/sample.csv");
 }
 
 TEST(RosterParserTest, OtherSampleRostersParse) {
   RosterParseResult class10 =
       ParseRosterFile(SourceDir() + "/labs/rosters/class10.csv");
-  ASSERT_TRUE(class10.roster) << ::testing::PrintToString(Lines(class10.errors));
+  ASSERT_TRUE(class10.roster)
+      << ::testing::PrintToString(Lines(class10.errors));
   EXPECT_EQ(class10.roster->students.size(), 10u);
   RosterParseResult groups =
       ParseRosterFile(SourceDir() + "/labs/rosters/groups.csv");
   ASSERT_TRUE(groups.roster) << ::testing::PrintToString(Lines(groups.errors));
   EXPECT_EQ(groups.roster->students.size(), 6u);
-  EXPECT_EQ(WorldsFor("netlab", *groups.roster, std::nullopt, WorldsPer::kGroup).size(),
+  EXPECT_EQ(WorldsFor("netlab", *groups.roster, std::nullopt, WorldsPer::kGroup)
+                .size(),
             3u);
 }
 
@@ -75,21 +79,23 @@ TEST(RosterParserTest, QuotesCrlfBomAndBlankLines) {
 TEST(RosterParserTest, QuotedNewlineParsesButIsRefusedInAName) {
   // The newline inside quotes is data (and refused: a full name becomes a
   // GECOS field), and the rows after it keep their true line numbers.
-  EXPECT_EQ(Errors("username,full_name,group\n"
-                   "alice,Alice,a\n"
-                   "carol,\"Two\nLines\",a\n"
-                   "Dave,Dave,a\n"),
-            (V{"roster.csv:3:2: full name of 'carol' must not contain ':' or "
-               "control characters",
-               "roster.csv:5:1: username 'Dave' is invalid: must be a lowercase "
-               "letter followed by up to 31 lowercase letters, digits, '_' or "
-               "'-'"}));
+  EXPECT_EQ(
+      Errors("username,full_name,group\n"
+             "alice,Alice,a\n"
+             "carol,\"Two\nLines\",a\n"
+             "Dave,Dave,a\n"),
+      (V{"roster.csv:3:2: full name of 'carol' must not contain ':' or "
+         "control characters",
+         "roster.csv:5:1: username 'Dave' is invalid: must be a lowercase "
+         "letter followed by up to 31 lowercase letters, digits, '_' or "
+         "'-'"}));
 }
 
 TEST(RosterParserTest, WrongHeaderIsReportedAtLineOne) {
-  EXPECT_EQ(Errors("user,name,group\nalice,Alice,a\n"),
-            V{"roster.csv:1:1: roster header must be 'username,full_name,group', "
-              "not 'user,name,group'"});
+  EXPECT_EQ(
+      Errors("user,name,group\nalice,Alice,a\n"),
+      V{"roster.csv:1:1: roster header must be 'username,full_name,group', "
+        "not 'user,name,group'"});
 }
 
 TEST(RosterParserTest, EmptyRosters) {
@@ -105,21 +111,22 @@ TEST(RosterParserTest, RowErrorsNameLineAndColumn) {
   const std::string rule =
       "a lowercase letter followed by up to 31 lowercase letters, digits, '_' "
       "or '-'";
-  EXPECT_EQ(Errors("username,full_name,group\n"   // 1
-                   "alice,Alice,a\n"              // 2
-                   "Bob,Bob,a\n"                  // 3
-                   "carol,Carol\n"                // 4
-                   "dave,Dave,\n"                 // 5
-                   "erin,Erin,Lab A\n"            // 6
-                   "alice,Alice Again,a\n"        // 7
-                   ",Nobody,a\n"                  // 8
-                   "frank,Frank,a,extra\n"        // 9
-                   "gina,\"Gi:na\",a\n"),         // 10
+  EXPECT_EQ(Errors("username,full_name,group\n"  // 1
+                   "alice,Alice,a\n"             // 2
+                   "Bob,Bob,a\n"                 // 3
+                   "carol,Carol\n"               // 4
+                   "dave,Dave,\n"                // 5
+                   "erin,Erin,Lab A\n"           // 6
+                   "alice,Alice Again,a\n"       // 7
+                   ",Nobody,a\n"                 // 8
+                   "frank,Frank,a,extra\n"       // 9
+                   "gina,\"Gi:na\",a\n"),        // 10
             (V{"roster.csv:3:1: username 'Bob' is invalid: must be " + rule,
                "roster.csv:4:1: expected 3 fields (username,full_name,group), "
                "found 2",
                "roster.csv:5:3: group of 'dave' is empty: every student needs "
-               "a group, " + rule,
+               "a group, " +
+                   rule,
                "roster.csv:6:3: group 'Lab A' is invalid: must be " + rule,
                "roster.csv:7:1: duplicate username 'alice' (first at line 2)",
                "roster.csv:8:1: username is empty: it must be " + rule,
@@ -156,7 +163,8 @@ class WorldsForTest : public ::testing::Test {
         "dave,Dave,lab-c\n");
     roster_.source_file = "labs/rosters/sample.csv";
   }
-  static std::vector<std::string> Owners(const std::vector<core::World>& worlds) {
+  static std::vector<std::string> Owners(
+      const std::vector<core::World>& worlds) {
     std::vector<std::string> out;
     for (const core::World& w : worlds) {
       EXPECT_EQ(w.lab, "netlab");
@@ -168,16 +176,18 @@ class WorldsForTest : public ::testing::Test {
 };
 
 TEST_F(WorldsForTest, PerStudentIndexIsPositionInWholeRoster) {
-  EXPECT_EQ(Owners(WorldsFor("netlab", roster_, std::nullopt, WorldsPer::kStudent)),
-            (V{"alice#1", "bob#2", "carol#3", "dave#4"}));
+  EXPECT_EQ(
+      Owners(WorldsFor("netlab", roster_, std::nullopt, WorldsPer::kStudent)),
+      (V{"alice#1", "bob#2", "carol#3", "dave#4"}));
   // One group keeps each student's index, hence the same addresses.
   EXPECT_EQ(Owners(WorldsFor("netlab", roster_, "lab-a", WorldsPer::kStudent)),
             (V{"alice#1", "carol#3"}));
 }
 
 TEST_F(WorldsForTest, PerGroupIndexIsFirstAppearance) {
-  EXPECT_EQ(Owners(WorldsFor("netlab", roster_, std::nullopt, WorldsPer::kGroup)),
-            (V{"lab-a#1", "lab-b#2", "lab-c#3"}));
+  EXPECT_EQ(
+      Owners(WorldsFor("netlab", roster_, std::nullopt, WorldsPer::kGroup)),
+      (V{"lab-a#1", "lab-b#2", "lab-c#3"}));
   EXPECT_EQ(Owners(WorldsFor("netlab", roster_, "lab-c", WorldsPer::kGroup)),
             (V{"lab-c#3"}));
 }
@@ -189,7 +199,8 @@ TEST_F(WorldsForTest, UnknownGroupThrowsWithKnownGroups) {
   } catch (const core::Error& e) {
     EXPECT_EQ(e.message(), "no group 'lab-d' in sample.csv");
     EXPECT_EQ(e.where(), "labs/rosters/sample.csv");
-    EXPECT_EQ(e.fix(), "did you mean 'lab-a'? known groups: lab-a, lab-b, lab-c");
+    EXPECT_EQ(e.fix(),
+              "did you mean 'lab-a'? known groups: lab-a, lab-b, lab-c");
   }
   try {
     WorldsFor("netlab", roster_, "teachers", WorldsPer::kGroup);

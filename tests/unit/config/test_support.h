@@ -28,9 +28,9 @@ inline std::string SourceDir() {
 class TempImageDir {
  public:
   TempImageDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() /
-                        "worlds-config-test-XXXXXX")
-                           .string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "worlds-config-test-XXXXXX")
+            .string();
     path_ = mkdtemp(tmpl.data());
     for (const char* name : {"tiny.qcow2", "tiny.vmlinuz", "tiny.initrd"}) {
       std::ofstream(path_ + "/" + name);

@@ -19,17 +19,19 @@ class CheckWorldsTest : public ::testing::Test {
   // A lab read as labs/netlab.yaml whose vm 'router' ends with `vm_extra`.
   core::Lab Lab(const std::string& vm_extra, const std::string& more = "") {
     LabParseResult result = ParseLab(
-        "lab: netlab\n"                           // 1
+        "lab: netlab\n"                               // 1
         "images: [{name: tiny, file: tiny.qcow2}]\n"  // 2
-        "networks:\n"                             // 3
-        "  - name: lan\n"                         // 4
-        "    cidr: 10.10.0.0/24\n"                // 5
-        "vms:\n"                                  // 6
-        "  - name: router\n"                      // 7
-        "    image: tiny\n" +                     // 8
-            vm_extra + more,
+        "networks:\n"                                 // 3
+        "  - name: lan\n"                             // 4
+        "    cidr: 10.10.0.0/24\n"                    // 5
+        "vms:\n"                                      // 6
+        "  - name: router\n"                          // 7
+        "    image: tiny\n" +                         // 8
+            vm_extra +
+            more,
         "labs/netlab.yaml", images_.path());
-    EXPECT_TRUE(result.errors.empty()) << ::testing::PrintToString(Lines(result.errors));
+    EXPECT_TRUE(result.errors.empty())
+        << ::testing::PrintToString(Lines(result.errors));
     return result.lab.value_or(core::Lab{});
   }
   static std::vector<core::World> Worlds(int count) {
@@ -52,10 +54,10 @@ TEST_F(CheckWorldsTest, SampleLabsFitTheSampleRosters) {
           SourceDir() + "/labs/rosters/" + roster_file + ".csv");
       ASSERT_TRUE(roster.roster);
       for (WorldsPer per : {WorldsPer::kStudent, WorldsPer::kGroup}) {
-        EXPECT_EQ(Lines(CheckWorlds(
-                      *lab.lab, WorldsFor(lab.lab->name, *roster.roster,
-                                          std::nullopt, per))),
-                  V{})
+        EXPECT_EQ(
+            Lines(CheckWorlds(*lab.lab, WorldsFor(lab.lab->name, *roster.roster,
+                                                  std::nullopt, per))),
+            V{})
             << lab_file << " " << roster_file;
       }
     }
@@ -63,10 +65,10 @@ TEST_F(CheckWorldsTest, SampleLabsFitTheSampleRosters) {
 }
 
 TEST_F(CheckWorldsTest, PatternThatBreaksForOneOwnerNamesThatOwner) {
-  core::Lab lab = Lab(
-      "    nics:\n"                           // 9
-      "      - network: lan\n"                // 10
-      "        ip: 10.10.0.{index}00\n");     // 11
+  core::Lab lab =
+      Lab("    nics:\n"                        // 9
+          "      - network: lan\n"             // 10
+          "        ip: 10.10.0.{index}00\n");  // 11
   std::vector<core::World> worlds = {
       {"netlab", "alice", 1}, {"netlab", "bob", 2}, {"netlab", "carol", 3}};
   EXPECT_EQ(Lines(CheckWorlds(lab, worlds)),
@@ -93,9 +95,10 @@ TEST_F(CheckWorldsTest, OutsideCidr) {
   core::Lab lab = Lab("    nics: [{network: lan, ip: \"10.10.0.{index}\"}]\n");
   // A pattern ParseLab would refuse, as a caller might build it.
   lab.vms[0].nics[0].ip_pattern = "10.10.{index}.1";
-  EXPECT_EQ(Lines(CheckWorlds(lab, {{"netlab", "ann", 0}, {"netlab", "bea", 2}})),
-            V{"labs/netlab.yaml:9:31: ip '10.10.2.1' for owner 'bea' is "
-              "outside network 'lan' (10.10.0.0/24)"});
+  EXPECT_EQ(
+      Lines(CheckWorlds(lab, {{"netlab", "ann", 0}, {"netlab", "bea", 2}})),
+      V{"labs/netlab.yaml:9:31: ip '10.10.2.1' for owner 'bea' is "
+        "outside network 'lan' (10.10.0.0/24)"});
 }
 
 TEST_F(CheckWorldsTest, ClashInsideOneWorldOnly) {
@@ -103,9 +106,10 @@ TEST_F(CheckWorldsTest, ClashInsideOneWorldOnly) {
                       "  - name: client\n    image: tiny\n"
                       "    nics: [{network: lan, ip: \"10.10.0.{index}\"}]\n");
   // Index 5 clashes with the router; other Worlds are separate networks.
-  EXPECT_EQ(Lines(CheckWorlds(lab, Worlds(6))),
-            V{"labs/netlab.yaml:12:31: ip '10.10.0.5' for owner 's5' is already "
-              "used by vm 'router' on network 'lan' (line 9)"});
+  EXPECT_EQ(
+      Lines(CheckWorlds(lab, Worlds(6))),
+      V{"labs/netlab.yaml:12:31: ip '10.10.0.5' for owner 's5' is already "
+        "used by vm 'router' on network 'lan' (line 9)"});
 }
 
 // CheckWorlds knows only LabVm::pos, so hostname errors point at the VM.
@@ -114,15 +118,16 @@ TEST_F(CheckWorldsTest, HostnameInvalidForSomeOwners) {
   std::vector<core::World> worlds = {{"netlab", "alice_2", 1},
                                      {"netlab", std::string(60, 'b'), 2},
                                      {"netlab", "carol", 3}};
-  EXPECT_EQ(Lines(CheckWorlds(lab, worlds)),
-            (V{"labs/netlab.yaml:7:5: hostname 'router-alice_2' of vm 'router' "
-               "for owner 'alice_2' is not a valid hostname: use letters, "
-               "digits and '-', at most 63 characters, not starting or ending "
-               "with '-'",
-               "labs/netlab.yaml:7:5: hostname 'router-" + std::string(60, 'b') +
-                   "' of vm 'router' for owner '" + std::string(60, 'b') +
-                   "' is not a valid hostname: use letters, digits and '-', at "
-                   "most 63 characters, not starting or ending with '-'"}));
+  EXPECT_EQ(
+      Lines(CheckWorlds(lab, worlds)),
+      (V{"labs/netlab.yaml:7:5: hostname 'router-alice_2' of vm 'router' "
+         "for owner 'alice_2' is not a valid hostname: use letters, "
+         "digits and '-', at most 63 characters, not starting or ending "
+         "with '-'",
+         "labs/netlab.yaml:7:5: hostname 'router-" + std::string(60, 'b') +
+             "' of vm 'router' for owner '" + std::string(60, 'b') +
+             "' is not a valid hostname: use letters, digits and '-', at "
+             "most 63 characters, not starting or ending with '-'"}));
 }
 
 TEST_F(CheckWorldsTest, HostnamePatternSetByCaller) {
