@@ -51,6 +51,11 @@ LabParseResult ParseLab(const std::string& text, const std::string& file_name,
 LabParseResult ParseLabFile(const std::string& path,
                             const std::string& image_dir);
 
+// The `lab:` name of a lab file without validating the rest (for destroy,
+// which must work even when the lab's images are gone). nullopt when the
+// file cannot be read or has no valid name.
+std::optional<std::string> ReadLabName(const std::string& path);
+
 // Checks what depends on the roster: every World's expanded hostnames and
 // IPs (valid, inside their network's CIDR, not its network or broadcast
 // address, no two NICs of one World with the same IP on one network).

@@ -168,8 +168,15 @@ std::optional<std::string> OwnerOf(const std::string& name, const std::string& l
 std::string LabNameOf(const Context& context, const std::string& lab_or_file,
                       std::optional<core::Lab>* lab) {
   if (std::filesystem::is_regular_file(lab_or_file)) {
-    *lab = LoadLab(context, lab_or_file);
-    return (*lab)->name;
+    config::LabParseResult parsed = config::ParseLabFile(lab_or_file, context.ImageDir());
+    if (parsed.lab) {
+      *lab = parsed.lab;
+      return (*lab)->name;
+    }
+    // Images may be gone by the time a lab is torn down; the name and the
+    // recorded state are enough to find everything.
+    if (std::optional<std::string> name = config::ReadLabName(lab_or_file)) return *name;
+    ThrowDiagnostics(parsed.errors, lab_or_file);
   }
   if (!core::IsValidName(lab_or_file)) {
     throw core::Error("no lab file or lab name '" + lab_or_file + "'", "",

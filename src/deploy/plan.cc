@@ -87,7 +87,7 @@ VmPlan PlanVm(const core::Lab& lab, const core::World& world,
     config.prefix = net->prefix;
     plan.edit.nics.push_back(config);
   }
-  plan.edit.commands = vm.commands;
+  plan.edit.commands = config::ExpandCommands(vm.commands, vars);
 
   virt::DomainSpec& spec = plan.spec;
   spec.name = plan.domain;

@@ -220,8 +220,17 @@ TEST_F(BootTest, FirstBootBlockRunsOnceThenRemovesItself) {
   ASSERT_EQ(start.code, 0) << start.err;
   bool booted = WaitForText(log, "tiny: boot complete", 240);
   std::string console = it::ReadFile(log);
-  it::Exec({"virsh", "-c", "qemu:///system", "destroy", domain});
+  // A graceful shutdown, as a student would do it, so the guest syncs.
+  it::Exec({"virsh", "-c", "qemu:///system", "shutdown", domain});
+  bool off = false;
+  for (int i = 0; i < 120 && !off; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    off = it::Exec({"virsh", "-c", "qemu:///system", "domstate", domain}).out ==
+          "shut off\n\n";
+  }
+  if (!off) it::Exec({"virsh", "-c", "qemu:///system", "destroy", domain});
   ASSERT_TRUE(booted) << console;
+  EXPECT_TRUE(off) << "ACPI shutdown of the tiny guest";
   EXPECT_NE(console.find("worlds: first-boot block done"), std::string::npos) << console;
 
   std::vector<std::string> files =

@@ -1,0 +1,88 @@
+#include "deploy/base_images.h"
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.h"
+#include "image/command.h"
+#include "image/overlay.h"
+
+namespace deploy {
+namespace {
+
+class BaseImagesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("worlds-base-test-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    base_ = dir_ + "/base.qcow2";
+    image::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", base_, "16M"});
+    lab_.name = "lab";
+    core::BaseImage image;
+    image.name = "tiny";
+    image.path = base_;
+    lab_.images.push_back(image);
+    store_ = store::Store::Open(":memory:");
+  }
+  void TearDown() override {
+    std::filesystem::permissions(base_, std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::add);
+    std::filesystem::remove_all(dir_);
+  }
+
+  void ChangeBase() {
+    std::filesystem::permissions(base_, std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::add);
+    std::ofstream(base_, std::ios::app) << "changed";
+  }
+
+  std::string dir_, base_;
+  core::Lab lab_;
+  std::unique_ptr<store::Store> store_;
+};
+
+TEST_F(BaseImagesTest, RegistersChecksumAndMakesBaseReadOnly) {
+  CheckBaseImages(lab_, *store_);
+  std::optional<store::BaseImageRecord> record = store_->FindBaseImage(base_);
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->checksum, image::Checksum(base_));
+  struct stat st;
+  ASSERT_EQ(stat(base_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0222, 0u) << "nobody may write a base";
+  CheckBaseImages(lab_, *store_);  // unchanged: fine again
+}
+
+TEST_F(BaseImagesTest, ChangedBaseWithoutOverlaysIsReRegistered) {
+  CheckBaseImages(lab_, *store_);
+  std::string before = store_->FindBaseImage(base_)->checksum;
+  ChangeBase();
+  CheckBaseImages(lab_, *store_);
+  EXPECT_NE(store_->FindBaseImage(base_)->checksum, before);
+}
+
+TEST_F(BaseImagesTest, ChangedBaseUnderOverlaysIsRefused) {
+  CheckBaseImages(lab_, *store_);
+  std::string overlay = dir_ + "/w/alice/vm.qcow2";
+  image::CreateOverlay(base_, "qcow2", overlay);
+  store_->UpsertLab("lab", "lab.yaml", "");
+  store_->UpsertWorld("lab", "alice", 1);
+  store_->SetVm({"lab", "alice", "vm", "w-lab-alice-vm", overlay, store::VmPhase::kReady, ""});
+  ChangeBase();
+  try {
+    CheckBaseImages(lab_, *store_);
+    FAIL() << "a changed base under overlays was accepted";
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.message(), "base image 'tiny' changed since overlays were made over it");
+    EXPECT_EQ(e.where(), base_);
+  }
+}
+
+}  // namespace
+}  // namespace deploy

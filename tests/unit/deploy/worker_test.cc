@@ -1,0 +1,194 @@
+#include "deploy/worker.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+
+#include "core/error.h"
+#include "core/names.h"
+#include "deploy/protocol.h"
+#include "fakes/fake_customizer.h"
+#include "fakes/fake_hypervisor.h"
+#include "image/command.h"
+
+namespace deploy {
+namespace {
+
+// A batch of two Worlds over a real (tiny, empty) qcow2 base: overlays are
+// made with the real qemu-img, the hypervisor and appliance are fakes.
+class WorkerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("worlds-worker-test-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    base_ = (dir_ / "base.qcow2").string();
+    image::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", base_, "16M"});
+    for (const char* owner : {"alice", "bob"}) {
+      WorldPlan world;
+      world.world = {"lab", owner, 1};
+      world.networks.push_back({core::NetworkName("lab", owner, "lan"),
+                                core::BridgeName("lab", owner, "lan")});
+      for (const char* name : {"a", "b"}) {
+        VmPlan vm;
+        vm.vm = name;
+        vm.domain = core::DomainName("lab", owner, name);
+        vm.overlay = core::OverlayPath(dir_.string(), "lab", owner, name);
+        vm.base = base_;
+        vm.base_format = "qcow2";
+        vm.edit.disk_path = vm.overlay;
+        vm.edit.hostname = std::string(name) + "-" + owner;
+        vm.spec.name = vm.domain;
+        vm.spec.disk_path = vm.overlay;
+        vm.spec.interfaces.push_back({world.networks[0].name, core::MacAddress(vm.domain, 0)});
+        world.vms.push_back(vm);
+      }
+      batch_.worlds.push_back(world);
+    }
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::vector<Message> Run() {
+    std::vector<Message> messages;
+    RunBatch(batch_, hv_, customizer_, [&](const Message& m) { messages.push_back(m); });
+    return messages;
+  }
+
+  static std::map<std::string, std::string> LastPhase(const std::vector<Message>& messages) {
+    std::map<std::string, std::string> last;
+    for (const Message& m : messages) {
+      if (m.kind == "phase") last[m.domain] = m.phase;
+      if (m.kind == "error") last[m.domain] = "error: " + m.message;
+    }
+    return last;
+  }
+
+  std::filesystem::path dir_;
+  std::string base_;
+  Batch batch_;
+  fakes::FakeHypervisor hv_;
+  fakes::FakeCustomizer customizer_;
+};
+
+TEST_F(WorkerTest, BuildsEveryVmWithOneApplianceLaunch) {
+  std::vector<Message> messages = Run();
+  auto last = LastPhase(messages);
+  ASSERT_EQ(last.size(), 4u);
+  for (const auto& [domain, phase] : last) EXPECT_EQ(phase, "ready") << domain;
+  EXPECT_EQ(customizer_.launches(), 1);
+  ASSERT_EQ(customizer_.calls().size(), 1u);
+  EXPECT_EQ(customizer_.calls()[0].size(), 4u) << "every disk in one appliance";
+  for (const WorldPlan& world : batch_.worlds) {
+    EXPECT_TRUE(hv_.networks.count(world.networks[0].name));
+    for (const VmPlan& vm : world.vms) {
+      EXPECT_TRUE(std::filesystem::exists(vm.overlay));
+      EXPECT_EQ(hv_.domains.at(vm.domain).snapshots, std::vector<std::string>{"clean"});
+    }
+  }
+  int launches = 0;
+  for (const Message& m : messages) {
+    if (m.kind == "launch") {
+      ++launches;
+      EXPECT_EQ(m.count, 4);
+    }
+  }
+  EXPECT_EQ(launches, 1);
+}
+
+TEST_F(WorkerTest, FailedDiskFailsOnlyItsVmAndLeavesNoDomain) {
+  const VmPlan& bad = batch_.worlds[1].vms[0];
+  customizer_.FailDisk(bad.overlay, "no /etc in this disk");
+  auto last = LastPhase(Run());
+  EXPECT_EQ(last[bad.domain], "error: no /etc in this disk");
+  EXPECT_FALSE(hv_.domains.count(bad.domain)) << "only complete VMs stay defined";
+  EXPECT_EQ(last[batch_.worlds[1].vms[1].domain], "ready");
+  EXPECT_EQ(last[batch_.worlds[0].vms[0].domain], "ready");
+}
+
+TEST_F(WorkerTest, NetworkFailureFailsThatWorldOnly) {
+  hv_.FailOn("EnsureNetwork w-lab-alice-lan", "bridge wb123 exists");
+  auto last = LastPhase(Run());
+  EXPECT_EQ(last["w-lab-alice-a"], "error: bridge wb123 exists");
+  EXPECT_EQ(last["w-lab-alice-b"], "error: bridge wb123 exists");
+  EXPECT_EQ(last["w-lab-bob-a"], "ready");
+  EXPECT_FALSE(hv_.domains.count("w-lab-alice-a"));
+}
+
+TEST_F(WorkerTest, ApplianceFailureFailsEveryVmWithItsMessage) {
+  customizer_.FailLaunch("cannot launch the appliance");
+  auto last = LastPhase(Run());
+  for (const auto& [domain, phase] : last) {
+    EXPECT_EQ(phase, "error: cannot launch the appliance") << domain;
+  }
+  EXPECT_TRUE(hv_.domains.empty());
+}
+
+TEST_F(WorkerTest, RebuildReplacesAnUnsnapshottedOverlayAndStaleDomain) {
+  Run();
+  VmPlan& vm = batch_.worlds[0].vms[0];
+  hv_.domains.at(vm.domain).snapshots.clear();  // as if killed before snapshot
+  for (WorldPlan& world : batch_.worlds) {
+    for (VmPlan& other : world.vms) other.action = VmAction::kNothing;
+  }
+  vm.action = VmAction::kBuild;
+  vm.remove_stale_domain = true;
+  auto last = LastPhase(Run());
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_EQ(last[vm.domain], "ready");
+  EXPECT_EQ(hv_.domains.at(vm.domain).snapshots, std::vector<std::string>{"clean"});
+}
+
+TEST_F(WorkerTest, AdoptKeepsTheOverlayAndRegistersItsSnapshot) {
+  Run();
+  VmPlan& vm = batch_.worlds[0].vms[1];
+  auto inode = std::filesystem::last_write_time(vm.overlay);
+  hv_.RemoveDomain(vm.domain);
+  for (WorldPlan& world : batch_.worlds) {
+    for (VmPlan& other : world.vms) other.action = VmAction::kNothing;
+  }
+  vm.action = VmAction::kAdopt;
+  int launches = customizer_.launches();
+  auto last = LastPhase(Run());
+  EXPECT_EQ(last[vm.domain], "ready");
+  EXPECT_EQ(customizer_.launches(), launches) << "a kept overlay is not customized again";
+  EXPECT_EQ(std::filesystem::last_write_time(vm.overlay), inode);
+  EXPECT_EQ(hv_.calls.back(), "AdoptSnapshot " + vm.domain + " clean");
+}
+
+TEST(ProtocolTest, BatchAndMessagesRoundTrip) {
+  Batch batch;
+  batch.config = {"qemu:///system", "direct", "force_tcg"};
+  WorldPlan world;
+  world.world = {"lab", "o'brien", 7};
+  VmPlan vm;
+  vm.domain = "w-lab-x-y";
+  vm.action = VmAction::kAdopt;
+  vm.edit.commands = {"echo \"<&>\"", "line\nbreak"};
+  vm.edit.nics.push_back({"eth0", "10.0.0.1", 24});
+  vm.spec.interfaces.push_back({"net", "52:54:00:00:00:01"});
+  world.vms.push_back(vm);
+  batch.worlds.push_back(world);
+  Batch back = DecodeBatch(EncodeBatch(batch));
+  EXPECT_EQ(back.config.guestfs_settings, "force_tcg");
+  EXPECT_EQ(back.worlds[0].world.owner, "o'brien");
+  EXPECT_EQ(back.worlds[0].world.index, 7);
+  EXPECT_EQ(back.worlds[0].vms[0].action, VmAction::kAdopt);
+  EXPECT_EQ(back.worlds[0].vms[0].edit.commands, vm.edit.commands);
+  EXPECT_EQ(back.worlds[0].vms[0].spec.interfaces[0].mac, "52:54:00:00:00:01");
+
+  Message m{"error", "w-a-b-c", "customize", "it\nbroke", 1.5, 3};
+  std::string line = EncodeMessage(m);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  Message n = DecodeMessage(line);
+  EXPECT_EQ(n.message, "it\nbroke");
+  EXPECT_EQ(n.count, 3);
+  EXPECT_THROW(DecodeMessage("not json"), core::Error);
+  EXPECT_THROW(DecodeBatch("{}"), core::Error);
+}
+
+}  // namespace
+}  // namespace deploy
