@@ -4,17 +4,14 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
-#include <CLI/CLI.hpp>
-
+#include "cli/command.h"
 #include "cli/doctor.h"
 #include "cli/exit_status.h"
-#include "config/lab_parser.h"
-#include "config/roster_parser.h"
 #include "core/error.h"
-#include "deploy/operations.h"
 #include "deploy/worker.h"
 
 namespace cli {
@@ -42,32 +39,20 @@ const char* EnvOr(const char* name, const char* fallback) {
   return value && *value ? value : fallback;
 }
 
-int ValidateLab(const deploy::Context& context, const std::string& path) {
-  config::LabParseResult parsed = config::ParseLabFile(path, context.ImageDir());
-  for (const config::Diagnostic& d : parsed.errors) std::cerr << d.ToString() << "\n";
-  if (!parsed.errors.empty()) {
-    std::cerr << parsed.errors.size() << " error(s) in " << path << "\n";
-    return kExitBadInput;
+// Fills in what depends on the parsed options and on who runs us.
+void Resolve(Globals& globals) {
+  deploy::Context& context = globals.context;
+  context.accel = globals.accel.empty() ? AccelDefault(context.state_dir) : globals.accel;
+  // The appliance follows the acceleration setting unless the environment
+  // says otherwise (libguestfs reads LIBGUESTFS_BACKEND* itself).
+  if (!std::getenv("LIBGUESTFS_BACKEND")) context.guestfs_backend = "direct";
+  if (!std::getenv("LIBGUESTFS_BACKEND_SETTINGS") && context.accel == "qemu") {
+    context.guestfs_settings = "force_tcg";
   }
-  const core::Lab& lab = *parsed.lab;
-  std::cout << path << ": ok: lab '" << lab.name << "', " << lab.vms.size()
-            << " VM(s), " << lab.networks.size() << " network(s), "
-            << lab.images.size() << " image(s)\n";
-  return kExitOk;
-}
-
-int ValidateRoster(const std::string& path) {
-  config::RosterParseResult parsed = config::ParseRosterFile(path);
-  for (const config::Diagnostic& d : parsed.errors) std::cerr << d.ToString() << "\n";
-  if (!parsed.errors.empty()) {
-    std::cerr << parsed.errors.size() << " error(s) in " << path << "\n";
-    return kExitBadInput;
-  }
-  std::set<std::string> groups;
-  for (const core::Student& s : parsed.roster->students) groups.insert(s.group);
-  std::cout << path << ": ok: " << parsed.roster->students.size() << " student(s) in "
-            << groups.size() << " group(s)\n";
-  return kExitOk;
+  context.tty = ::isatty(STDOUT_FILENO);
+  context.worker_exe = SelfExe();
+  context.uid = ::getuid();
+  context.actor = UserName(::getuid());
 }
 
 }  // namespace
@@ -82,11 +67,11 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
 
-  deploy::Context context;
+  Globals globals;
+  deploy::Context& context = globals.context;
   context.state_dir = EnvOr("WORLDS_STATE_DIR", "/var/lib/worlds");
   context.connect = EnvOr("WORLDS_CONNECT", "qemu:///system");
   context.jobs = DefaultJobs();
-  std::string accel;
   app.add_option("--state-dir", context.state_dir,
                  "state.db, images/ and overlays (env WORLDS_STATE_DIR)")
       ->capture_default_str();
@@ -94,80 +79,25 @@ int Main(int argc, char** argv) {
                  "where lab images are found (default: <state-dir>/images)");
   app.add_option("--connect", context.connect, "libvirt URI (env WORLDS_CONNECT)")
       ->capture_default_str();
-  app.add_option("--accel", accel,
+  app.add_option("--accel", globals.accel,
                  "kvm or qemu (TCG); default: what `worlds doctor` found working")
       ->check(CLI::IsMember({"kvm", "qemu"}));
 
-  CLI::App* lab_cmd = app.add_subcommand("lab", "Lab definitions");
-  lab_cmd->require_subcommand(1);
-  CLI::App* lab_validate = lab_cmd->add_subcommand("validate", "Check a lab file; print every error");
-  std::string lab_file;
-  lab_validate->add_option("lab", lab_file, "labs/NAME.yaml")->required();
-
-  CLI::App* roster_cmd = app.add_subcommand("roster", "Rosters");
-  roster_cmd->require_subcommand(1);
-  CLI::App* roster_validate = roster_cmd->add_subcommand("validate", "Check a roster CSV");
-  std::string roster_file;
-  roster_validate->add_option("roster", roster_file, "roster.csv")->required();
-
-  CLI::App* deploy_cmd = app.add_subcommand("deploy", "Deploy a lab to a roster");
-  deploy::DeployRequest deploy_request;
-  std::string per = "student";
-  deploy_cmd->add_option("lab", deploy_request.lab_file, "labs/NAME.yaml")->required();
-  deploy_cmd->add_option("--roster", deploy_request.roster_file, "roster CSV")->required();
-  deploy_cmd->add_option("--group", deploy_request.group, "only this roster group");
-  deploy_cmd->add_option("--per", per, "one World per student or per group")
-      ->check(CLI::IsMember({"student", "group"}))
-      ->capture_default_str();
-  deploy_cmd->add_option("--jobs,-j", context.jobs, "worker processes (default: cores)")
-      ->check(CLI::Range(1, 256));
-  deploy_cmd->add_flag("--dry-run", deploy_request.dry_run, "print the plan, change nothing");
-
-  CLI::App* status_cmd = app.add_subcommand("status", "What is deployed, and its state");
-  deploy::StatusRequest status_request;
-  status_cmd->add_option("--lab", status_request.lab, "only this lab");
-  status_cmd->add_option("--owner", status_request.owner, "only this owner");
-  status_cmd->add_flag("--json", status_request.json, "machine-readable output");
-
-  CLI::App* destroy_cmd = app.add_subcommand("destroy", "Remove a lab's Worlds");
-  deploy::DestroyRequest destroy_request;
-  destroy_cmd->add_option("lab", destroy_request.lab_file, "labs/NAME.yaml or the lab's name")
-      ->required();
-  destroy_cmd->add_option("--owner", destroy_request.owner, "only this owner's World");
-  destroy_cmd->add_flag("--delete-student-data", destroy_request.delete_student_data,
-                        "also delete the overlays (the students' work)");
-
-  CLI::App* doctor_cmd = app.add_subcommand("doctor", "Check that this host can deploy");
+  Commands commands;
+  AddLabCommands(app, globals, commands);
+  AddDeployCommands(app, globals, commands);
+  AddDoctorCommand(app, globals, commands);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitBadInput;
   }
-
-  context.accel = accel.empty() ? AccelDefault(context.state_dir) : accel;
-  context.tty = ::isatty(STDOUT_FILENO);
-  context.worker_exe = SelfExe();
-  context.uid = ::getuid();
-  context.actor = UserName(::getuid());
-  deploy_request.per = per == "group" ? config::WorldsPer::kGroup : config::WorldsPer::kStudent;
+  Resolve(globals);
 
   try {
-    if (*lab_validate) return ValidateLab(context, lab_file);
-    if (*roster_validate) return ValidateRoster(roster_file);
-    if (*deploy_cmd) {
-      return deploy::Deploy(context, deploy_request, std::cout) ? kExitOk : kExitFailed;
-    }
-    if (*status_cmd) {
-      deploy::Status(context, status_request, std::cout);
-      return kExitOk;
-    }
-    if (*destroy_cmd) {
-      deploy::Destroy(context, destroy_request, std::cout);
-      return kExitOk;
-    }
-    if (*doctor_cmd) {
-      return RunDoctor({context.connect, context.state_dir, context.ImageDir()}, std::cout);
+    for (auto& [command, run] : commands) {
+      if (command->parsed()) return run();
     }
   } catch (const core::Error& e) {
     std::cout << std::flush;
@@ -179,6 +109,7 @@ int Main(int argc, char** argv) {
     std::cerr << "worlds: unexpected error: " << e.what() << "\n";
     return kExitFailed;
   }
+  std::cerr << app.help();
   return kExitBadInput;
 }
 

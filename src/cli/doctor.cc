@@ -13,6 +13,7 @@
 
 #include <boost/process.hpp>
 
+#include "cli/command.h"
 #include "cli/exit_status.h"
 #include "core/error.h"
 #include "guest/customizer.h"
@@ -163,19 +164,6 @@ int RunDoctor(const DoctorOptions& options, std::ostream& out) {
     report.Fail("image dir", e.what(), "pass --state-dir or --image-dir to a writable directory");
   }
 
-  {
-    auto start = std::chrono::steady_clock::now();
-    try {
-      guest::LaunchBareAppliance({});
-      double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      report.Ok("libguestfs", "appliance launched in " + Seconds(took));
-    } catch (const core::Error& e) {
-      report.Fail("libguestfs", e.message(),
-                  "set LIBGUESTFS_BACKEND=direct (and LIBGUESTFS_BACKEND_SETTINGS=force_tcg "
-                  "where KVM does not work); run libguestfs-test-tool for details");
-    }
-  }
-
   std::string kernel = CheckKernel(options.image_dir);
   std::string accel = "qemu";
   if (kernel.empty()) {
@@ -217,6 +205,26 @@ int RunDoctor(const DoctorOptions& options, std::ostream& out) {
         << (accel == "qemu" ? " (TCG)" : "") << "\n";
   }
 
+  {
+    auto start = std::chrono::steady_clock::now();
+    try {
+      guest::GuestfsOptions guestfs;
+      // Same choice as deploy: TCG for the appliance where KVM fails.
+      if (!std::getenv("LIBGUESTFS_BACKEND")) guestfs.backend = "direct";
+      if (!std::getenv("LIBGUESTFS_BACKEND_SETTINGS") && accel == "qemu") {
+        guestfs.backend_settings = "force_tcg";
+      }
+      guest::LaunchBareAppliance(guestfs);
+      double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      report.Ok("libguestfs", "appliance launched in " + Seconds(took) +
+                                   (guestfs.backend_settings.empty() ? "" : " (force_tcg)"));
+    } catch (const core::Error& e) {
+      report.Fail("libguestfs", e.message(),
+                  "set LIBGUESTFS_BACKEND=direct (and LIBGUESTFS_BACKEND_SETTINGS=force_tcg "
+                  "where KVM does not work); run libguestfs-test-tool for details");
+    }
+  }
+
   try {
     std::filesystem::create_directories(options.state_dir);
     std::ofstream(AccelFile(options.state_dir)) << accel << "\n";
@@ -226,6 +234,17 @@ int RunDoctor(const DoctorOptions& options, std::ostream& out) {
   out << (report.failed() ? "Deploy cannot work on this host: fix the FAIL lines above.\n"
                           : "This host can deploy Worlds.\n");
   return report.failed() ? kExitEnvironment : kExitOk;
+}
+
+void AddDoctorCommand(CLI::App& app, Globals& globals, Commands& commands) {
+  CLI::App* doctor = app.add_subcommand("doctor", "Check that this host can deploy");
+  commands.emplace_back(doctor, [&globals] {
+    DoctorOptions options;
+    options.connect = globals.context.connect;
+    options.state_dir = globals.context.state_dir;
+    options.image_dir = globals.context.ImageDir();
+    return RunDoctor(options, std::cout);
+  });
 }
 
 }  // namespace cli

@@ -11,7 +11,7 @@ struct DoctorOptions {
   std::string connect;
   std::string state_dir;
   std::string image_dir;
-  int kvm_timeout_seconds = 30;
+  int kvm_timeout_seconds = 20;
   int tcg_timeout_seconds = 120;
 };
 

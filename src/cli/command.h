@@ -1,0 +1,35 @@
+// How `worlds` subcommands are put together: each command file adds its
+// subcommands to the CLI11 tree and returns what to run when one of them was
+// given. Runners see the global options, already resolved.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "deploy/operations.h"
+
+namespace cli {
+
+// The global options (--state-dir, --connect, --accel, ...), resolved
+// after parsing: defaults filled in, the caller's identity known.
+struct Globals {
+  deploy::Context context;
+  std::string accel;  // as given; context.accel is the resolved one
+};
+
+// A runner returns the process exit code (cli/exit_status.h) and may throw
+// core::Error, which Main prints.
+using Runner = std::function<int()>;
+using Commands = std::vector<std::pair<CLI::App*, Runner>>;
+
+// Each adds its subcommands to `app`; runners capture `globals` by
+// reference and read it only when run.
+void AddLabCommands(CLI::App& app, Globals& globals, Commands& commands);
+void AddDeployCommands(CLI::App& app, Globals& globals, Commands& commands);
+void AddDoctorCommand(CLI::App& app, Globals& globals, Commands& commands);
+
+}  // namespace cli

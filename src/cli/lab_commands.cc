@@ -1,0 +1,62 @@
+// `worlds lab validate` and `worlds roster validate`.
+#include <iostream>
+#include <set>
+
+#include "cli/command.h"
+#include "cli/exit_status.h"
+#include "config/lab_parser.h"
+#include "config/roster_parser.h"
+
+namespace cli {
+
+namespace {
+
+int ValidateLab(const deploy::Context& context, const std::string& path) {
+  config::LabParseResult parsed = config::ParseLabFile(path, context.ImageDir());
+  for (const config::Diagnostic& d : parsed.errors) std::cerr << d.ToString() << "\n";
+  if (!parsed.errors.empty()) {
+    std::cerr << parsed.errors.size() << " error(s) in " << path << "\n";
+    return kExitBadInput;
+  }
+  const core::Lab& lab = *parsed.lab;
+  std::cout << path << ": ok: lab '" << lab.name << "', " << lab.vms.size()
+            << " VM(s), " << lab.networks.size() << " network(s), "
+            << lab.images.size() << " image(s)\n";
+  return kExitOk;
+}
+
+int ValidateRoster(const std::string& path) {
+  config::RosterParseResult parsed = config::ParseRosterFile(path);
+  for (const config::Diagnostic& d : parsed.errors) std::cerr << d.ToString() << "\n";
+  if (!parsed.errors.empty()) {
+    std::cerr << parsed.errors.size() << " error(s) in " << path << "\n";
+    return kExitBadInput;
+  }
+  std::set<std::string> groups;
+  for (const core::Student& s : parsed.roster->students) groups.insert(s.group);
+  std::cout << path << ": ok: " << parsed.roster->students.size() << " student(s) in "
+            << groups.size() << " group(s)\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddLabCommands(CLI::App& app, Globals& globals, Commands& commands) {
+  CLI::App* lab = app.add_subcommand("lab", "Lab definitions");
+  lab->require_subcommand(1);
+  CLI::App* validate = lab->add_subcommand("validate", "Check a lab file; print every error");
+  auto lab_file = std::make_shared<std::string>();
+  validate->add_option("lab", *lab_file, "labs/NAME.yaml")->required();
+  commands.emplace_back(validate, [&globals, lab_file] {
+    return ValidateLab(globals.context, *lab_file);
+  });
+
+  CLI::App* roster = app.add_subcommand("roster", "Rosters");
+  roster->require_subcommand(1);
+  CLI::App* check = roster->add_subcommand("validate", "Check a roster CSV");
+  auto roster_file = std::make_shared<std::string>();
+  check->add_option("roster", *roster_file, "roster.csv")->required();
+  commands.emplace_back(check, [roster_file] { return ValidateRoster(*roster_file); });
+}
+
+}  // namespace cli
