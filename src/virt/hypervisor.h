@@ -37,6 +37,19 @@ struct DomainSpec {
 enum class DomainState { kRunning, kPaused, kShutOff, kOther };
 const char* ToString(DomainState state);
 
+// A VM's serial console as a byte stream (libvirt's console stream). Used
+// by two threads at once: one reads, one writes. Closing (destroying) it
+// ends the session.
+class ConsoleStream {
+ public:
+  virtual ~ConsoleStream() = default;
+  // Blocks until bytes arrive; returns how many (0: the console closed).
+  // Throws core::Error on failure.
+  virtual size_t Read(char* buffer, size_t size) = 0;
+  // Writes all of `data`; throws core::Error on failure.
+  virtual void Write(const char* data, size_t size) = 0;
+};
+
 class Hypervisor {
  public:
   virtual ~Hypervisor() = default;
@@ -77,6 +90,11 @@ class Hypervisor {
   virtual void AdoptSnapshot(const std::string& domain, const std::string& snap) = 0;
   virtual void RevertToSnapshot(const std::string& domain, const std::string& snap) = 0;
   virtual std::vector<std::string> ListSnapshots(const std::string& domain) = 0;
+
+  // Opens the running domain's serial console. Throws core::Error when the
+  // domain is not running or the console is busy (force takes it over).
+  virtual std::unique_ptr<ConsoleStream> OpenConsole(const std::string& domain,
+                                                     bool force) = 0;
 };
 
 // Connects to `uri` (e.g. "qemu:///system"); throws core::Error naming the
