@@ -48,6 +48,11 @@ class ConsoleStream {
   virtual size_t Read(char* buffer, size_t size) = 0;
   // Writes all of `data`; throws core::Error on failure.
   virtual void Write(const char* data, size_t size) = 0;
+  // Ends the session from any thread, without freeing the stream: a Read
+  // blocked in another thread returns 0, later Reads return 0 and later
+  // Writes throw. Idempotent. (The relay needs this: the side that sees the
+  // client leave must wake the side blocked in Read before destroying it.)
+  virtual void Close() = 0;
 };
 
 class Hypervisor {

@@ -1,6 +1,7 @@
 #include "fakes/fake_hypervisor.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "core/error.h"
 #include "virt/errors.h"
@@ -166,6 +167,122 @@ std::vector<std::string> FakeHypervisor::ListSnapshots(const std::string& domain
   std::vector<std::string> names = Require(domain).snapshots;
   std::sort(names.begin(), names.end());
   return names;
+}
+
+// One open session on a FakeConsole. Close (or a forced takeover, which
+// bumps the console's generation) makes Read return 0.
+class FakeConsoleStream : public virt::ConsoleStream {
+ public:
+  FakeConsoleStream(std::shared_ptr<FakeConsole> console, uint64_t generation,
+                    std::string domain)
+      : console_(std::move(console)), generation_(generation), domain_(std::move(domain)) {}
+  ~FakeConsoleStream() override { Close(); }
+
+  size_t Read(char* buffer, size_t size) override {
+    FakeConsole& c = *console_;
+    std::unique_lock<std::mutex> lock(c.mu_);
+    c.cv_.wait(lock, [&] { return Ended() || !c.output_.empty() || c.hangup_; });
+    if (Ended() || c.output_.empty()) return 0;
+    size_t n = std::min(size, c.output_.size());
+    std::copy(c.output_.begin(), c.output_.begin() + n, buffer);
+    c.output_.erase(c.output_.begin(), c.output_.begin() + n);
+    return n;
+  }
+
+  void Write(const char* data, size_t size) override {
+    FakeConsole& c = *console_;
+    std::lock_guard<std::mutex> lock(c.mu_);
+    if (Ended() || c.hangup_) throw core::Error("the console is closed", domain_);
+    c.written_.append(data, size);
+    if (c.echo_) c.output_.insert(c.output_.end(), data, data + size);
+    c.cv_.notify_all();
+  }
+
+  void Close() override {
+    FakeConsole& c = *console_;
+    std::lock_guard<std::mutex> lock(c.mu_);
+    if (closed_) return;
+    closed_ = true;
+    if (c.generation_ == generation_) c.in_use_ = false;
+    c.cv_.notify_all();
+  }
+
+ private:
+  bool Ended() const { return closed_ || console_->generation_ != generation_; }
+
+  std::shared_ptr<FakeConsole> console_;
+  uint64_t generation_;
+  std::string domain_;
+  bool closed_ = false;  // guarded by console_->mu_
+};
+
+void FakeConsole::Emit(const std::string& bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  output_.insert(output_.end(), bytes.begin(), bytes.end());
+  cv_.notify_all();
+}
+
+void FakeConsole::Hangup() {
+  std::lock_guard<std::mutex> lock(mu_);
+  hangup_ = true;
+  cv_.notify_all();
+}
+
+void FakeConsole::SetEcho(bool echo) {
+  std::lock_guard<std::mutex> lock(mu_);
+  echo_ = echo;
+}
+
+std::string FakeConsole::Written() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return written_;
+}
+
+bool FakeConsole::WaitWritten(const std::string& needle, int timeout_ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                      [&] { return written_.find(needle) != std::string::npos; });
+}
+
+bool FakeConsole::InUse() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return in_use_;
+}
+
+int FakeConsole::opened() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return opened_;
+}
+
+bool FakeConsole::WaitIdle(int timeout_ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return !in_use_; });
+}
+
+std::shared_ptr<FakeConsole> FakeHypervisor::Console(const std::string& domain) {
+  std::lock_guard<std::mutex> lock(consoles_mu_);
+  auto& console = consoles_[domain];
+  if (!console) console = std::make_shared<FakeConsole>();
+  return console;
+}
+
+std::unique_ptr<virt::ConsoleStream> FakeHypervisor::OpenConsole(
+    const std::string& domain, bool force) {
+  Record("OpenConsole " + domain);
+  Domain& dom = Require(domain);
+  if (dom.state != DomainState::kRunning) throw virt::NotRunning(domain);
+  std::shared_ptr<FakeConsole> console = Console(domain);
+  std::lock_guard<std::mutex> lock(console->mu_);
+  if (console->in_use_ && !force) {
+    // libvirt's words, as the real adapter passes them on.
+    throw core::Error("cannot open the console: operation failed: Active "
+                      "console session exists for this domain",
+                      domain);
+  }
+  console->in_use_ = true;
+  ++console->opened_;
+  console->cv_.notify_all();  // a forced takeover ends the older stream
+  return std::make_unique<FakeConsoleStream>(console, ++console->generation_, domain);
 }
 
 }  // namespace fakes

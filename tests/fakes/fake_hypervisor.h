@@ -3,13 +3,51 @@
 // told to fail any call.
 #pragma once
 
+#include <condition_variable>
+#include <deque>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "virt/hypervisor.h"
 
 namespace fakes {
+
+// The guest's end of a fake serial console. Tests drive it from any thread:
+// Emit() is what the guest prints (a ConsoleStream's Read returns it),
+// Written() is what was typed into the stream. Thread-safe.
+class FakeConsole {
+ public:
+  void Emit(const std::string& bytes);
+  // The guest side hangs up: Reads return 0 once the pending bytes are read.
+  void Hangup();
+  // When set, every Write is also emitted back, like a terminal's echo.
+  void SetEcho(bool echo);
+  std::string Written();
+  // Waits up to `timeout_ms` until Written() contains `needle`.
+  bool WaitWritten(const std::string& needle, int timeout_ms);
+  // Whether a stream is open on it (OpenConsole until its Close/destroy),
+  // and how many streams were ever opened.
+  bool InUse();
+  int opened();
+  // Waits up to `timeout_ms` until no stream is open on it.
+  bool WaitIdle(int timeout_ms);
+
+ private:
+  friend class FakeConsoleStream;
+  friend class FakeHypervisor;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<char> output_;
+  std::string written_;
+  bool hangup_ = false;
+  bool echo_ = false;
+  bool in_use_ = false;
+  int opened_ = 0;
+  uint64_t generation_ = 0;  // which stream owns it (force takes over)
+};
 
 class FakeHypervisor : public virt::Hypervisor {
  public:
@@ -62,11 +100,22 @@ class FakeHypervisor : public virt::Hypervisor {
   void RevertToSnapshot(const std::string& domain, const std::string& snap) override;
   std::vector<std::string> ListSnapshots(const std::string& domain) override;
 
+  // Records "OpenConsole <domain>". Fails like libvirt when the domain is
+  // not running, or its console is in use and `force` is false; with force
+  // the older stream's Reads return 0.
+  std::unique_ptr<virt::ConsoleStream> OpenConsole(const std::string& domain,
+                                                   bool force) override;
+  // The console of `domain`, created on first use. Safe to call from a test
+  // thread while another thread uses this fake's OpenConsole.
+  std::shared_ptr<FakeConsole> Console(const std::string& domain);
+
  private:
   void Record(std::string call);
   Domain& Require(const std::string& name);
 
   std::vector<std::pair<std::string, std::string>> failures_;
+  std::mutex consoles_mu_;
+  std::map<std::string, std::shared_ptr<FakeConsole>> consoles_;
 };
 
 }  // namespace fakes
