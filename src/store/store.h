@@ -29,6 +29,12 @@ struct VmRecord {
   std::string updated_at;  // UTC, ISO 8601
 };
 
+struct UserRecord {
+  std::string username;
+  std::string full_name;
+  std::string group;  // roster group; "" when none
+};
+
 struct WorldRecord {
   std::string lab;
   std::string owner;
@@ -75,6 +81,9 @@ class Store {
                  const std::string& description);
   void UpsertUser(const std::string& username, const std::string& full_name,
                   const std::string& group);
+  // The roster's row for `username`; nullopt when the user was never
+  // deployed to (src/store/users.cc).
+  std::optional<UserRecord> FindUser(const std::string& username);
   void UpsertWorld(const std::string& lab, const std::string& owner, int index);
   std::vector<WorldRecord> Worlds(const std::optional<std::string>& lab,
                                   const std::optional<std::string>& owner);
