@@ -13,6 +13,7 @@ namespace {
 // db/NNN_*.sql must be listed here too (see db/README.md).
 constexpr const char* kMigrations[] = {
     "db/001_initial.sql",
+    "db/002_accounts.sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 

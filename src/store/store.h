@@ -35,6 +35,13 @@ struct UserRecord {
   std::string group;  // roster group; "" when none
 };
 
+// A Unix account that `worlds users sync` created (db/002_accounts.sql).
+struct AccountRecord {
+  std::string username;
+  int64_t uid = -1;
+  std::string created_at;
+};
+
 struct WorldRecord {
   std::string lab;
   std::string owner;
@@ -84,6 +91,12 @@ class Store {
   // The roster's row for `username`; nullopt when the user was never
   // deployed to (src/store/users.cc).
   std::optional<UserRecord> FindUser(const std::string& username);
+  // The accounts Worlds created, so that only those are ever deleted
+  // (src/store/accounts.cc). RecordAccount replaces an older row of the
+  // same name; RemoveAccount of an unknown name is a no-op.
+  void RecordAccount(const std::string& username, int64_t uid);
+  std::vector<AccountRecord> Accounts();
+  void RemoveAccount(const std::string& username);
   void UpsertWorld(const std::string& lab, const std::string& owner, int index);
   std::vector<WorldRecord> Worlds(const std::optional<std::string>& lab,
                                   const std::optional<std::string>& owner);
