@@ -86,7 +86,9 @@ Summary Execute(const Plan& plan, const ExecOptions& options,
       world_of[vm.domain] = &world;
     }
   }
+  double record_seconds = 0;
   auto record = [&](const std::string& domain, store::VmPhase phase) {
+    auto start = std::chrono::steady_clock::now();
     const VmPlan* vm = by_domain.at(domain);
     store::VmRecord row;
     row.lab = plan.lab;
@@ -96,6 +98,8 @@ Summary Execute(const Plan& plan, const ExecOptions& options,
     row.overlay = vm->overlay;
     row.phase = phase;
     store.SetVm(row);
+    record_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   // Up-to-date VMs are recorded too, so the store converges with reality.
   store.InTransaction([&] {
@@ -176,9 +180,12 @@ Summary Execute(const Plan& plan, const ExecOptions& options,
     } else if (message.kind == "launch") {
       ++summary.launches;
       summary.drives += message.count;
+      summary.drives_per_launch.push_back(message.count);
     } else if (message.kind == "timing") {
       double& longest = summary.phase_seconds[message.phase];
       longest = std::max(longest, message.seconds);
+    } else if (message.kind == "usage") {
+      summary.worker_max_rss_kib = std::max<long>(summary.worker_max_rss_kib, message.count);
     } else if (message.kind == "fatal") {
       fatal[worker] = message.message;
     }
@@ -199,6 +206,7 @@ Summary Execute(const Plan& plan, const ExecOptions& options,
   }
   progress.Finish();
   summary.seconds = progress.Elapsed();
+  summary.phase_seconds["record"] = record_seconds;
   return summary;
 }
 

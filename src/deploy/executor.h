@@ -29,7 +29,10 @@ struct Summary {
   int workers = 0;
   int launches = 0;        // libguestfs appliance launches
   int drives = 0;          // drives over all launches
-  std::map<std::string, double> phase_seconds;  // longest worker per phase
+  std::vector<int> drives_per_launch;
+  std::map<std::string, double> phase_seconds;  // longest worker per phase;
+                                                // "record": the parent's store writes
+  long worker_max_rss_kib = 0;                  // the largest worker's peak RSS
   std::vector<std::string> failures;            // "domain (phase): message"
   double seconds = 0;
   bool ok() const { return failures.empty(); }

@@ -1,6 +1,10 @@
 #include "deploy/operations.h"
 
+#include <sys/resource.h>
+
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <map>
 #include <set>
@@ -68,8 +72,47 @@ uint64_t DiskUsed(const Plan& plan) {
 
 }  // namespace
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void WriteReport(const std::string& path, const Plan& plan, const Summary& summary,
+                 double validate_seconds, double plan_seconds, double total_seconds,
+                 uint64_t disk_bytes) {
+  struct rusage usage;
+  ::getrusage(RUSAGE_SELF, &usage);
+  nlohmann::json phases = {{"validate", validate_seconds}, {"plan", plan_seconds}};
+  for (const auto& [phase, seconds] : summary.phase_seconds) phases[phase] = seconds;
+  nlohmann::json report = {
+      {"lab", plan.lab},
+      {"worlds", summary.worlds},
+      {"vms", summary.vms},
+      {"built", summary.done},
+      {"up_to_date", summary.up_to_date},
+      {"failed", summary.failures.size()},
+      {"seconds", total_seconds},
+      {"phases", phases},
+      {"workers", summary.workers},
+      {"launches", summary.launches},
+      {"drives_per_launch", summary.drives_per_launch},
+      {"parent_max_rss_kib", usage.ru_maxrss},
+      {"worker_max_rss_kib", summary.worker_max_rss_kib},
+      {"disk_bytes", disk_bytes},
+  };
+  std::ofstream file(path);
+  file << report.dump(2) << "\n";
+  if (!file) throw core::Error("cannot write the report", path);
+}
+
+}  // namespace
+
 bool Deploy(const Context& context, const DeployRequest& request,
             std::ostream& out) {
+  Clock::time_point start = Clock::now();
   core::Lab lab = LoadLab(context, request.lab_file);
   config::RosterParseResult roster = config::ParseRosterFile(request.roster_file);
   if (!roster.errors.empty()) ThrowDiagnostics(roster.errors, request.roster_file);
@@ -78,6 +121,8 @@ bool Deploy(const Context& context, const DeployRequest& request,
   config::Diagnostics clashes = config::CheckWorlds(lab, worlds);
   if (!clashes.empty()) ThrowDiagnostics(clashes, request.lab_file);
 
+  double validate_seconds = Since(start);
+  Clock::time_point plan_start = Clock::now();
   PlanOptions plan_options{context.state_dir, context.accel};
   Plan plan = DesiredPlan(lab, worlds, plan_options);
 
@@ -101,6 +146,7 @@ bool Deploy(const Context& context, const DeployRequest& request,
       virt::NewLibvirtHypervisor(context.connect);
   CheckBaseImages(lab, *store);
   ReconcileWithActual(plan, *hypervisor);
+  double plan_seconds = Since(plan_start);
 
   std::string args = request.lab_file + " --roster " + request.roster_file +
                      (request.group ? " --group " + *request.group : "");
@@ -133,8 +179,13 @@ bool Deploy(const Context& context, const DeployRequest& request,
   }
   Summary summary;
   summary = Execute(plan, exec, *store, out);
-  std::string text = DescribeSummary(summary, DiskUsed(plan));
+  uint64_t disk_bytes = DiskUsed(plan);
+  std::string text = DescribeSummary(summary, disk_bytes);
   out << text << std::flush;
+  if (!request.report_file.empty()) {
+    WriteReport(request.report_file, plan, summary, validate_seconds, plan_seconds,
+                Since(start), disk_bytes);
+  }
   std::string result = summary.ok() ? "ok" : "error";
   store->FinishDeployment(deployment, result, text);
   Record(*store, context, "deploy", lab.name, result,

@@ -35,6 +35,7 @@ struct DeployRequest {
   std::optional<std::string> group;
   config::WorldsPer per = config::WorldsPer::kStudent;
   bool dry_run = false;
+  std::string report_file;  // when set: a JSON report of the run (benchmarks)
 };
 
 // Returns true when every VM is deployed. Throws core::Error on invalid

@@ -32,6 +32,8 @@ Batch DecodeBatch(const std::string& text);
 //   "error"  domain failed in `phase` with `message`
 //   "launch" an appliance launched with `count` drives in `seconds`
 //   "timing" `phase` took `seconds` of wall time in this worker
+//   "usage"  the worker's peak RSS was `count` KiB (its last message)
+//   "fatal"  the batch stopped: `message`
 struct Message {
   std::string kind;
   std::string domain;

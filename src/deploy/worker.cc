@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -100,7 +101,14 @@ void Customize(const Batch& batch, guest::Customizer& customizer,
   Clock::time_point start = Clock::now();
   try {
     std::vector<guest::EditResult> results = customizer.Apply(edits);
-    report.Launch(static_cast<int>(edits.size()), Since(start));
+    guest::ApplyStats stats = customizer.last_stats();
+    report.Launch(static_cast<int>(edits.size()),
+                  stats.drives > 0 ? stats.launch_seconds : Since(start));
+    if (stats.drives > 0) {
+      report.Timing("appliance-launch", stats.launch_seconds);
+      report.Timing("appliance-edits", stats.edit_seconds);
+      report.Timing("appliance-shutdown", stats.shutdown_seconds);
+    }
     for (size_t i = 0; i < domains.size(); ++i) {
       if (i < results.size() && results[i].ok) {
         report.Phase(domains[i], "customized");
@@ -222,6 +230,10 @@ int WorkerMain(int parent) {
     std::unique_ptr<guest::Customizer> customizer =
         guest::NewGuestfsCustomizer(options);
     RunBatch(batch, *hypervisor, *customizer, emit);
+    struct rusage usage;
+    if (::getrusage(RUSAGE_SELF, &usage) == 0) {
+      emit({"usage", "", "", "", 0, static_cast<int>(usage.ru_maxrss)});  // KiB
+    }
     return 0;
   } catch (const std::exception& e) {
     emit({"fatal", "", "", e.what(), 0, 0});
