@@ -1,0 +1,61 @@
+// `worlds users sync`: makes the host's Unix accounts match a roster, so
+// each student can `ssh` in and land in the Worlds menu. Converges: a re-run
+// changes only what differs and says what it did. Deletes only accounts that
+// Worlds itself created (state.db `accounts`), and only when asked.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "accounts/system_accounts.h"
+#include "store/store.h"
+
+namespace accounts {
+
+inline constexpr const char* kMenuShell = "/usr/local/bin/worlds-menu";
+inline constexpr const char* kAdminGroup = "worlds-admin";
+inline constexpr const char* kNoPassword = "*";  // no password login, keys still work
+
+struct SyncRequest {
+  std::string roster_file;
+  std::string keys_dir;             // empty: no keys installed
+  std::string shell = kMenuShell;   // every student's login shell
+  std::string menu_target;          // when set, `shell` is made a symlink to it
+  std::string shells_file = "/etc/shells";
+  std::string admin_group = kAdminGroup;
+  std::vector<std::string> admins;  // need not be in the roster
+  std::optional<std::string> password_hash;  // crypt hash; default kNoPassword
+  bool remove_missing = false;
+};
+
+struct SyncCounts {
+  int created = 0;
+  int updated = 0;
+  int unchanged = 0;
+  int keys_installed = 0;
+  int removed = 0;
+  int failed = 0;
+  // "created 2, updated 0, unchanged 1, keys installed 2, removed 0, failed 0"
+  std::string ToString() const;
+};
+
+// Who runs the sync, for the events rows (action "users-sync").
+struct Actor {
+  int64_t uid = -1;
+  std::string name;
+};
+
+// Validates everything first: an invalid roster or option throws
+// core::Error with every diagnostic and "N error(s) in ...; nothing was
+// changed", and nothing is changed. Then, per account, creates or updates
+// it, sets its password field, installs its keys and records it (users
+// table; accounts table when created here). A failing account is reported
+// on `out` ("FAILED user: ...") and as an error event, and the others go on.
+// Writes one line per change and the counts as the last line.
+SyncCounts SyncUsers(SystemAccounts& system, store::Store& store,
+                     const SyncRequest& request, const Actor& actor, std::ostream& out);
+
+}  // namespace accounts
