@@ -1,0 +1,264 @@
+#include "deploy/actions.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/names.h"
+#include "fakes/fake_hypervisor.h"
+
+namespace deploy {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One FakeHypervisor shared by every connection the action opens, with a
+// lock around each call, as libvirtd serializes calls on one domain.
+class SharedFake : public virt::Hypervisor {
+ public:
+  SharedFake(fakes::FakeHypervisor& fake, std::mutex& mu) : fake_(fake), mu_(mu) {}
+  template <typename Fn>
+  auto Locked(Fn&& fn) {
+    std::lock_guard<std::mutex> hold(mu_);
+    return fn();
+  }
+  bool NetworkExists(const std::string& n) override { return Locked([&] { return fake_.NetworkExists(n); }); }
+  void EnsureNetwork(const virt::NetworkSpec& s) override { Locked([&] { fake_.EnsureNetwork(s); }); }
+  void RemoveNetwork(const std::string& n) override { Locked([&] { fake_.RemoveNetwork(n); }); }
+  std::vector<std::string> ListNetworks(const std::string& p) override { return Locked([&] { return fake_.ListNetworks(p); }); }
+  bool DomainExists(const std::string& n) override { return Locked([&] { return fake_.DomainExists(n); }); }
+  void DefineDomain(const virt::DomainSpec& s) override { Locked([&] { fake_.DefineDomain(s); }); }
+  void RemoveDomain(const std::string& n) override { Locked([&] { fake_.RemoveDomain(n); }); }
+  std::vector<std::string> ListDomains(const std::string& p) override { return Locked([&] { return fake_.ListDomains(p); }); }
+  virt::DomainState State(const std::string& n) override { return Locked([&] { return fake_.State(n); }); }
+  void Start(const std::string& n) override { Locked([&] { fake_.Start(n); }); }
+  void Shutdown(const std::string& n) override { Locked([&] { fake_.Shutdown(n); }); }
+  void PowerOff(const std::string& n) override { Locked([&] { fake_.PowerOff(n); }); }
+  bool HasSnapshot(const std::string& d, const std::string& s) override { return Locked([&] { return fake_.HasSnapshot(d, s); }); }
+  void CreateSnapshot(const std::string& d, const std::string& s) override { Locked([&] { fake_.CreateSnapshot(d, s); }); }
+  void AdoptSnapshot(const std::string& d, const std::string& s) override { Locked([&] { fake_.AdoptSnapshot(d, s); }); }
+  void RevertToSnapshot(const std::string& d, const std::string& s) override { Locked([&] { fake_.RevertToSnapshot(d, s); }); }
+  std::vector<std::string> ListSnapshots(const std::string& d) override { return Locked([&] { return fake_.ListSnapshots(d); }); }
+  std::unique_ptr<virt::ConsoleStream> OpenConsole(const std::string& d, bool f) override { return fake_.OpenConsole(d, f); }
+
+ private:
+  fakes::FakeHypervisor& fake_;
+  std::mutex& mu_;
+};
+
+class ActionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "worlds-actions-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    context_.state_dir = pattern;
+    context_.uid = 0;
+    context_.actor = "root";
+    context_.jobs = 4;
+    store_ = store::Store::Open(core::StateDbPath(context_.state_dir));
+    for (const char* lab : {"netlab", "weblab"}) {
+      store_->UpsertLab(lab, "", "");
+      int index = 1;
+      for (const char* owner : {"alice", "bob", "carol"}) {
+        store_->UpsertWorld(lab, owner, index++);
+        for (const char* vm : {"router", "client"}) {
+          std::string domain = core::DomainName(lab, owner, vm);
+          store_->SetVm({lab, owner, vm, domain, "", store::VmPhase::kReady, ""});
+          fake_.domains[domain].spec.name = domain;
+          fake_.domains[domain].snapshots = {"clean"};
+        }
+      }
+    }
+    connect_ = [this] { ++connections_; return std::make_unique<SharedFake>(fake_, mu_); };
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(context_.state_dir);
+  }
+
+  bool Run(VmAction action, ActionRequest request) {
+    out_.str("");
+    return RunVmAction(context_, *store_, connect_, action, request, out_);
+  }
+
+  std::vector<std::string> Calls(const std::string& prefix) {
+    std::vector<std::string> calls;
+    for (const std::string& call : fake_.calls) {
+      if (call.rfind(prefix, 0) == 0) calls.push_back(call);
+    }
+    std::sort(calls.begin(), calls.end());  // threads finish in any order
+    return calls;
+  }
+
+  std::string Error(VmAction action, ActionRequest request) {
+    try {
+      Run(action, request);
+    } catch (const core::Error& e) {
+      return e.Describe();
+    }
+    return "no error";
+  }
+
+  Context context_;
+  std::unique_ptr<store::Store> store_;
+  fakes::FakeHypervisor fake_;
+  std::mutex mu_;
+  int connections_ = 0;
+  HypervisorFactory connect_;
+  std::ostringstream out_;
+};
+
+TEST_F(ActionsTest, RevertOneVmOfOneOwner) {
+  fake_.domains["w-netlab-alice-router"].state = virt::DomainState::kRunning;
+  context_.jobs = 1;
+  ActionRequest request{"netlab", std::string("alice"), std::string("router")};
+  EXPECT_TRUE(Run(VmAction::kRevert, request));
+  EXPECT_EQ(Calls("Revert"), (std::vector<std::string>{"RevertToSnapshot w-netlab-alice-router clean"}));
+  EXPECT_EQ(fake_.domains["w-netlab-alice-router"].state, virt::DomainState::kShutOff);
+  std::string out = out_.str();
+  EXPECT_NE(out.find("[revert] 1/1 w-netlab-alice-router: reverted to clean (was running) ("),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.substr(out.find("Reverted")).substr(0, 47),
+            "Reverted 1/1 VM(s) of lab 'netlab' to clean in ");
+  EXPECT_NE(out.find("s (1 job(s)).\n"), std::string::npos) << out;
+  std::vector<store::Event> events = store_->Events({});
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].uid, 0);
+  EXPECT_EQ(events[0].actor, "root");
+  EXPECT_EQ(events[0].action, "revert");
+  EXPECT_EQ(events[0].target, "w-netlab-alice-router");
+  EXPECT_EQ(events[0].result, "ok");
+  EXPECT_EQ(events[0].detail, "reverted to clean (was running)");
+}
+
+TEST_F(ActionsTest, RevertAllRevertsEveryVmOfTheLabOnlyInParallel) {
+  EXPECT_TRUE(Run(VmAction::kRevert, ActionRequest{"netlab", std::nullopt, std::nullopt, true}));
+  std::vector<std::string> expected;
+  for (const char* owner : {"alice", "bob", "carol"}) {
+    for (const char* vm : {"client", "router"}) {
+      expected.push_back("RevertToSnapshot w-netlab-" + std::string(owner) + "-" + vm + " clean");
+    }
+  }
+  EXPECT_EQ(Calls("Revert"), expected) << "weblab is untouched";
+  EXPECT_EQ(connections_, 4) << "one connection per job";
+  EXPECT_EQ(store_->Events({}).size(), 6u);
+  EXPECT_NE(out_.str().find("Reverted 6/6 VM(s) of lab 'netlab' to clean in "), std::string::npos);
+  EXPECT_NE(out_.str().find(" (4 job(s)).\n"), std::string::npos);
+}
+
+TEST_F(ActionsTest, LabFileNamesTheLab) {
+  std::string file = context_.state_dir + "/weblab.yaml";
+  std::ofstream(file) << "lab: weblab\n";
+  EXPECT_TRUE(Run(VmAction::kRevert, ActionRequest{file, std::string("bob")}));
+  EXPECT_EQ(Calls("Revert"), (std::vector<std::string>{"RevertToSnapshot w-weblab-bob-client clean",
+                                                       "RevertToSnapshot w-weblab-bob-router clean"}));
+}
+
+TEST_F(ActionsTest, UnknownNamesAreRefusedWithDidYouMean) {
+  EXPECT_EQ(Error(VmAction::kRevert, ActionRequest{"netlab", std::string("alcie")}),
+            "netlab: no World owned by 'alcie' (did you mean 'alice'? known owners: alice, bob, "
+            "carol)");
+  EXPECT_EQ(Error(VmAction::kStart, ActionRequest{"netlab", std::string("xavier")}),
+            "netlab: no World owned by 'xavier' (known owners: alice, bob, carol)");
+  EXPECT_EQ(Error(VmAction::kStart,
+                  ActionRequest{"netlab", std::string("bob"), std::string("ruoter")}),
+            "netlab: no VM 'ruoter' in the World of 'bob' (did you mean 'router'? known VMs: "
+            "client, router)");
+  EXPECT_EQ(Error(VmAction::kStart, ActionRequest{"netlb"}),
+            "no Worlds of lab 'netlb' are deployed (did you mean 'netlab'? known labs: netlab, "
+            "weblab)");
+  EXPECT_EQ(Error(VmAction::kRevert, ActionRequest{"netlab"}),
+            "netlab: revert needs --owner U (one World) or --all (the whole lab) (reverting "
+            "loses the students' changes, so say whose)");
+  EXPECT_EQ(Error(VmAction::kStart, ActionRequest{"Net Lab"}),
+            "no lab file or lab name 'Net Lab' (give the lab's YAML file or its name)");
+  EXPECT_TRUE(Calls("Revert").empty());
+  EXPECT_TRUE(Calls("Start").empty());
+  EXPECT_TRUE(store_->Events({}).empty());
+}
+
+TEST_F(ActionsTest, StartAndStopAreIdempotentAndStopCanForce) {
+  ActionRequest alice{"netlab", std::string("alice")};
+  context_.jobs = 1;
+  EXPECT_TRUE(Run(VmAction::kStart, alice));
+  EXPECT_EQ(Calls("Start"), (std::vector<std::string>{"Start w-netlab-alice-client",
+                                                      "Start w-netlab-alice-router"}));
+  EXPECT_TRUE(Run(VmAction::kStart, alice));
+  EXPECT_NE(out_.str().find("w-netlab-alice-client: already running"), std::string::npos);
+  EXPECT_EQ(Calls("Start").size(), 2u);
+
+  ActionRequest router{"netlab", std::string("alice"), std::string("router")};
+  EXPECT_TRUE(Run(VmAction::kStop, router));
+  EXPECT_EQ(Calls("Shutdown"), (std::vector<std::string>{"Shutdown w-netlab-alice-router"}));
+  EXPECT_NE(out_.str().find("Shut down 1/1 VM(s) of lab 'netlab' in "), std::string::npos);
+  ActionRequest forced{"netlab", std::string("alice")};
+  forced.force = true;
+  EXPECT_TRUE(Run(VmAction::kStop, forced));
+  EXPECT_EQ(Calls("PowerOff"), (std::vector<std::string>{"PowerOff w-netlab-alice-client"}));
+  EXPECT_NE(out_.str().find("w-netlab-alice-router: already shut off"), std::string::npos);
+  std::vector<std::string> details;
+  for (const store::Event& e : store_->Events({})) details.push_back(e.action + " " + e.detail);
+  EXPECT_EQ(details, (std::vector<std::string>{
+                         "start started", "start started", "start already running",
+                         "start already running", "stop shutdown requested (ACPI)",
+                         "stop powered off", "stop already shut off"}));
+}
+
+TEST_F(ActionsTest, AFailingVmIsReportedAndTheOthersGoOn) {
+  fake_.FailOn("RevertToSnapshot w-netlab-bob-router", "disk is locked");
+  EXPECT_FALSE(Run(VmAction::kRevert, ActionRequest{"netlab", std::nullopt, std::nullopt, true}));
+  EXPECT_EQ(Calls("Revert").size(), 6u);
+  EXPECT_NE(out_.str().find("FAILED w-netlab-bob-router: disk is locked\n"), std::string::npos)
+      << out_.str();
+  EXPECT_NE(out_.str().find("Reverted 5/6 VM(s) of lab 'netlab' to clean in "), std::string::npos);
+  EXPECT_NE(out_.str().find("; 1 failed.\n"), std::string::npos);
+  int errors = 0;
+  for (const store::Event& e : store_->Events({})) errors += e.result == "error";
+  EXPECT_EQ(errors, 1);
+}
+
+TEST_F(ActionsTest, NoConnectionFailsEveryVmVisibly) {
+  connect_ = []() -> std::unique_ptr<virt::Hypervisor> {
+    throw core::Error("cannot connect", "qemu:///system", "start libvirtd");
+  };
+  context_.jobs = 2;
+  EXPECT_FALSE(Run(VmAction::kStart, ActionRequest{"netlab", std::string("carol")}));
+  EXPECT_NE(out_.str().find("FAILED w-netlab-carol-router: qemu:///system: cannot connect "
+                            "(start libvirtd)\n"),
+            std::string::npos)
+      << out_.str();
+  EXPECT_NE(out_.str().find("Started 0/2 VM(s)"), std::string::npos);
+}
+
+TEST_F(ActionsTest, EventsAreShownAsATableOrJson) {
+  context_.jobs = 1;
+  ASSERT_TRUE(Run(VmAction::kStart, ActionRequest{"netlab", std::string("bob"), std::string("router")}));
+  ASSERT_TRUE(Run(VmAction::kStart, ActionRequest{"weblab", std::string("alice"), std::string("router")}));
+  std::ostringstream table;
+  ShowEvents(*store_, EventsRequest{std::string("alice")}, table);
+  std::string text = table.str();
+  EXPECT_EQ(text.substr(0, text.find('\n')),
+            "AT                       UID    ACTOR     ACTION     TARGET                      "
+            "RESULT DETAIL");
+  EXPECT_NE(text.find("0      root      start      w-weblab-alice-router       ok     started\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("bob"), std::string::npos);
+  std::ostringstream json;
+  ShowEvents(*store_, EventsRequest{std::nullopt, std::nullopt, 1, true}, json);
+  EXPECT_NE(json.str().find("\"target\": \"w-weblab-alice-router\""), std::string::npos);
+  EXPECT_EQ(json.str().find("bob"), std::string::npos) << "limit 1 keeps the newest";
+  std::ostringstream none;
+  ShowEvents(*store_, EventsRequest{std::string("zed")}, none);
+  EXPECT_EQ(none.str(), "No events for 'zed'.\n");
+}
+
+}  // namespace
+}  // namespace deploy
