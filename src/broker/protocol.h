@@ -22,6 +22,12 @@ namespace broker {
 
 inline constexpr int kProtocolVersion = 1;
 inline constexpr size_t kMaxRequestBytes = 4096;
+inline constexpr size_t kMaxDomainName = 128;
+
+// Whether `name` can be a Worlds domain: "w-" then [a-z0-9_-], at most
+// kMaxDomainName characters (core's names are far shorter). Anything else
+// is refused before it reaches libvirt or SQL.
+bool IsDomainName(const std::string& name);
 
 enum class Op { kWhoami, kList, kStart, kShutdown, kPowerOff, kRevert, kConsole };
 const char* ToString(Op op);

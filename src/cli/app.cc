@@ -87,6 +87,9 @@ int Main(int argc, char** argv) {
   AddLabCommands(app, globals, commands);
   AddDeployCommands(app, globals, commands);
   AddDoctorCommand(app, globals, commands);
+  AddUsersCommands(app, globals, commands);
+  AddAdminCommands(app, globals, commands);
+  AddBrokerCommand(app, globals, commands);
 
   try {
     app.parse(argc, argv);

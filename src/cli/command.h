@@ -31,5 +31,8 @@ using Commands = std::vector<std::pair<CLI::App*, Runner>>;
 void AddLabCommands(CLI::App& app, Globals& globals, Commands& commands);
 void AddDeployCommands(CLI::App& app, Globals& globals, Commands& commands);
 void AddDoctorCommand(CLI::App& app, Globals& globals, Commands& commands);
+void AddUsersCommands(CLI::App& app, Globals& globals, Commands& commands);
+void AddAdminCommands(CLI::App& app, Globals& globals, Commands& commands);
+void AddBrokerCommand(CLI::App& app, Globals& globals, Commands& commands);
 
 }  // namespace cli

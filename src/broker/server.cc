@@ -1,0 +1,156 @@
+// The listening socket and the accept loop; connection.cc serves each client.
+#include "broker/server.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "broker/connection.h"
+#include "broker/protocol.h"
+#include "core/error.h"
+
+namespace broker {
+namespace {
+
+core::Error SocketError(const std::string& what, const std::string& path) {
+  return core::Error(what + ": " + std::strerror(errno), path);
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options, virt::Hypervisor& hypervisor, store::Store& store) {
+  backend_.options = std::move(options);
+  if (!backend_.options.resolve) backend_.options.resolve = SystemIdentity("worlds-admin");
+  backend_.hypervisor = &hypervisor;
+  backend_.store = &store;
+  if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) < 0) {
+    throw SocketError("cannot create a pipe", backend_.options.socket_path);
+  }
+}
+
+Server::~Server() {
+  Stop();
+  {
+    // Connection threads use backend_: wait for the last one.
+    std::unique_lock<std::mutex> lock(clients_mu_);
+    for (int fd : client_fds_) ::shutdown(fd, SHUT_RDWR);
+    clients_cv_.wait(lock, [this] { return client_fds_.empty(); });
+  }
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+  RemoveSocket();
+  ::close(wake_[0]);
+  ::close(wake_[1]);
+}
+
+void Server::Listen() {
+  const std::string& path = backend_.options.socket_path;
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof addr.sun_path) {
+    throw core::Error("socket path is empty or longer than " +
+                          std::to_string(sizeof addr.sun_path - 1) + " bytes",
+                      path, "pick a shorter --socket");
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty() && !std::filesystem::exists(parent)) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) throw core::Error("cannot create directory: " + ec.message(), parent.string());
+    ::chmod(parent.c_str(), 0755);
+  }
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0) {
+    // Only a socket is ours to replace: a typo must not delete a file.
+    if (!S_ISSOCK(st.st_mode)) {
+      throw core::Error("exists and is not a socket", path, "remove it or pick another --socket");
+    }
+    int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool live = probe >= 0 &&
+                ::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    if (probe >= 0) ::close(probe);
+    if (live) {
+      throw core::Error("another broker is already listening", path,
+                        "stop it first, or pick another --socket");
+    }
+    if (::unlink(path.c_str()) < 0) throw SocketError("cannot remove stale socket", path);
+  }
+
+  listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (listen_fd_ < 0) throw SocketError("cannot create socket", path);
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
+    throw SocketError("cannot bind socket", path);
+  }
+  socket_created_ = true;
+  if (::chmod(path.c_str(), backend_.options.socket_mode) < 0) {
+    throw SocketError("cannot set the socket's mode", path);
+  }
+  if (::listen(listen_fd_, 128) < 0) throw SocketError("cannot listen", path);
+}
+
+void Server::Stop() {
+  char byte = 1;
+  // Async-signal-safe; a full pipe means a stop is already pending.
+  ssize_t ignored = ::write(wake_[1], &byte, 1);
+  (void)ignored;
+}
+
+void Server::RemoveSocket() {
+  if (!socket_created_) return;
+  ::unlink(backend_.options.socket_path.c_str());
+  socket_created_ = false;
+}
+
+void Server::Serve() {
+  if (listen_fd_ < 0) Listen();
+  for (;;) {
+    struct pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      throw SocketError("cannot wait for clients", backend_.options.socket_path);
+    }
+    if (fds[1].revents) break;
+    if (!(fds[0].revents & POLLIN)) continue;
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;  // the client gave up already, or out of fds: next
+    {
+      std::lock_guard<std::mutex> lock(clients_mu_);
+      if (static_cast<int>(client_fds_.size()) >= backend_.options.max_clients) {
+        Reply busy;
+        busy.error = "busy: too many clients, try again";
+        std::string line = EncodeReply(busy) + "\n";
+        SendAll(fd, line.data(), line.size());
+        ::close(fd);
+        continue;
+      }
+      client_fds_.insert(fd);
+    }
+    std::thread(&Server::ConnectionThread, this, fd).detach();
+  }
+  // Stop accepting at once; connections in progress are told to end.
+  ::close(listen_fd_);
+  listen_fd_ = -1;
+  RemoveSocket();
+  std::unique_lock<std::mutex> lock(clients_mu_);
+  for (int fd : client_fds_) ::shutdown(fd, SHUT_RDWR);
+  clients_cv_.wait(lock, [this] { return client_fds_.empty(); });
+}
+
+void Server::ConnectionThread(int fd) {
+  ServeConnection(backend_, fd);
+  std::lock_guard<std::mutex> lock(clients_mu_);
+  ::close(fd);
+  client_fds_.erase(fd);
+  clients_cv_.notify_all();
+}
+
+}  // namespace broker

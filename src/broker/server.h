@@ -1,0 +1,73 @@
+// `worlds broker`: the privileged daemon. Listens on a Unix socket, learns
+// each caller's uid from SO_PEERCRED, and runs the protocol of protocol.h
+// for them against one shared Hypervisor and the state database, refusing
+// what identity.h refuses and recording every request as an events row.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "broker/identity.h"
+#include "store/store.h"
+#include "virt/hypervisor.h"
+
+namespace broker {
+
+struct ServerOptions {
+  std::string socket_path;  // its parent is created (0755) when missing
+  mode_t socket_mode = 0666;  // who may connect; identity never comes from it
+  int max_clients = 256;      // beyond: one "busy" reply, then close
+  int idle_timeout_ms = 5 * 60 * 1000;  // between requests (not in a console)
+  IdentityResolver resolve;   // SystemIdentity(...) outside tests
+};
+
+// Shared by all connections: one Hypervisor and one Store, each used under
+// its own mutex (both are single-threaded objects), and the options.
+struct Backend {
+  ServerOptions options;
+  virt::Hypervisor* hypervisor = nullptr;
+  std::mutex hypervisor_mu;
+  store::Store* store = nullptr;
+  std::mutex store_mu;
+};
+
+class Server {
+ public:
+  // `hypervisor` and `store` must outlive the Server.
+  Server(ServerOptions options, virt::Hypervisor& hypervisor, store::Store& store);
+  // Stops, waits for every connection to end, removes the socket file.
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Creates the socket (replacing a stale socket file, refusing to replace
+  // anything else) and starts listening. Throws core::Error naming the path.
+  void Listen();
+  // Accepts and serves connections, each on its own thread, until Stop().
+  // Returns once the socket is closed and removed and every connection has
+  // ended.
+  void Serve();
+  // Asks Serve to return. Async-signal-safe and callable from any thread.
+  void Stop();
+
+ private:
+  void RemoveSocket();
+  void ConnectionThread(int fd);
+
+  Backend backend_;
+  int listen_fd_ = -1;
+  int wake_[2] = {-1, -1};  // self-pipe: Stop writes, Serve polls
+  bool socket_created_ = false;
+
+  std::mutex clients_mu_;
+  std::condition_variable clients_cv_;
+  std::set<int> client_fds_;  // shut down by Stop so their threads end
+};
+
+}  // namespace broker

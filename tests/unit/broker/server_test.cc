@@ -1,0 +1,369 @@
+// The broker against FakeHypervisor and a real SQLite file, over a real Unix
+// socket in this process. Every connection comes from this process's uid, so
+// identity is injected: the test says who "the socket" is.
+#include "broker/server.h"
+
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "broker/client.h"
+#include "core/error.h"
+#include "fakes/fake_hypervisor.h"
+
+namespace broker {
+namespace {
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "worlds-broker-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    socket_ = dir_ + "/run/broker.sock";
+    store_ = store::Store::Open(dir_ + "/state.db");
+    store_->UpsertLab("lab1", "lab1.yaml", "");
+    store_->UpsertUser("alice", "Alice", "lab-a");
+    store_->UpsertUser("bob", "Bob", "lab-b");
+    AddVm("alice", "router");
+    AddVm("alice", "client");
+    AddVm("bob", "router");
+    AddVm("lab-a", "router");  // a World deployed per group
+    Listen();
+  }
+
+  void TearDown() override {
+    StopServer();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void AddVm(const std::string& owner, const std::string& name) {
+    store_->UpsertWorld("lab1", owner, 0);
+    store::VmRecord vm;
+    vm.lab = "lab1";
+    vm.owner = owner;
+    vm.vm = name;
+    vm.domain = "w-lab1-" + owner + "-" + name;
+    vm.overlay = dir_ + "/" + vm.domain + ".qcow2";
+    vm.phase = store::VmPhase::kReady;
+    store_->SetVm(vm);
+    fakes::FakeHypervisor::Domain domain;
+    domain.spec.name = vm.domain;
+    domain.snapshots = {"clean"};
+    hv_.domains[vm.domain] = domain;
+  }
+
+  void Listen() {
+    ServerOptions options;
+    options.socket_path = socket_;
+    options.max_clients = max_clients_;
+    options.resolve = [this](uid_t uid) {
+      std::lock_guard<std::mutex> lock(who_mu_);
+      Identity identity = who_;
+      identity.uid = uid;
+      return identity;
+    };
+    server_ = std::make_unique<Server>(options, hv_, *store_);
+    server_->Listen();
+    serving_ = std::thread([this] { server_->Serve(); });
+  }
+
+  void StopServer() {
+    if (!server_) return;
+    server_->Stop();
+    serving_.join();
+    server_.reset();
+  }
+
+  void Be(const std::string& user, bool admin = false) {
+    std::lock_guard<std::mutex> lock(who_mu_);
+    who_.user = user;
+    who_.admin = admin;
+  }
+
+  Reply Call(Op op, const std::string& domain = "") {
+    Client client(socket_);
+    Request request;
+    request.op = op;
+    request.domain = domain;
+    return client.Call(request);
+  }
+
+  // A raw connection, for what Client would never send.
+  int Connect() {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un addr = {};
+    addr.sun_family = AF_UNIX;
+    std::strcpy(addr.sun_path, socket_.c_str());
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    return fd;
+  }
+  static void Send(int fd, const std::string& bytes) {
+    ASSERT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  }
+  // Reads until `n` bytes, a newline (when `line`) or EOF, or 5 s pass.
+  static std::string Receive(int fd, bool line = true, size_t n = 1 << 20) {
+    std::string out;
+    while (out.size() < n && (!line || out.find('\n') == std::string::npos)) {
+      struct pollfd pfd = {fd, POLLIN, 0};
+      if (::poll(&pfd, 1, 5000) <= 0) break;
+      char c[4096];
+      ssize_t got = ::recv(fd, c, line ? 1 : std::min(sizeof c, n - out.size()), 0);
+      if (got <= 0) break;
+      out.append(c, got);
+    }
+    return out;
+  }
+
+  std::vector<store::Event> Events() {
+    std::lock_guard<std::mutex> lock(store_mu_);
+    return store_->Events({});
+  }
+
+  std::string dir_;
+  std::string socket_;
+  int max_clients_ = 256;
+  fakes::FakeHypervisor hv_;
+  std::unique_ptr<store::Store> store_;
+  std::mutex store_mu_;
+  std::mutex who_mu_;
+  Identity who_;
+  std::unique_ptr<Server> server_;
+  std::thread serving_;
+};
+
+std::vector<std::string> Domains(const Reply& reply) {
+  std::vector<std::string> out;
+  for (const VmView& vm : reply.vms) out.push_back(vm.domain);
+  return out;
+}
+
+TEST_F(ServerTest, ListShowsOnlyTheCallersAndTheirGroupsVms) {
+  Be("alice");
+  Reply reply = Call(Op::kList);
+  ASSERT_TRUE(reply.ok) << reply.error;
+  EXPECT_EQ(Domains(reply), (std::vector<std::string>{"w-lab1-alice-client", "w-lab1-alice-router",
+                                                       "w-lab1-lab-a-router"}));
+  EXPECT_EQ(reply.vms[0].state, "shut off");
+  Be("bob");
+  EXPECT_EQ(Domains(Call(Op::kList)), (std::vector<std::string>{"w-lab1-bob-router"}));
+  Be("teacher", true);
+  EXPECT_EQ(Call(Op::kList).vms.size(), 4u);
+}
+
+TEST_F(ServerTest, WhoamiSaysWhatTheSocketSays) {
+  Be("alice");
+  Reply reply = Call(Op::kWhoami);
+  ASSERT_TRUE(reply.ok);
+  EXPECT_EQ(reply.user, "alice");
+  EXPECT_EQ(reply.uid, static_cast<long>(::getuid()));
+  EXPECT_FALSE(reply.admin);
+}
+
+TEST_F(ServerTest, AliceCannotStartBobsVmAndTheRefusalIsRecorded) {
+  Be("alice");
+  Reply reply = Call(Op::kStart, "w-lab1-bob-router");
+  EXPECT_FALSE(reply.ok);
+  EXPECT_EQ(reply.error, "'w-lab1-bob-router' is not one of alice's VMs");
+  EXPECT_EQ(hv_.domains["w-lab1-bob-router"].state, virt::DomainState::kShutOff);
+  for (const std::string& call : hv_.calls) EXPECT_NE(call, "Start w-lab1-bob-router");
+  std::vector<store::Event> events = Events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].uid, static_cast<int64_t>(::getuid()));
+  EXPECT_EQ(events[0].actor, "alice");
+  EXPECT_EQ(events[0].action, "start");
+  EXPECT_EQ(events[0].target, "w-lab1-bob-router");
+  EXPECT_EQ(events[0].result, "refused");
+  EXPECT_EQ(events[0].detail, "'w-lab1-bob-router' is not one of alice's VMs");
+}
+
+TEST_F(ServerTest, OwnerAndAdminActAndEveryRequestIsAnEvent) {
+  Be("alice");
+  Reply start = Call(Op::kStart, "w-lab1-alice-router");
+  ASSERT_TRUE(start.ok) << start.error;
+  EXPECT_EQ(start.state, "running");
+  Reply again = Call(Op::kStart, "w-lab1-alice-router");
+  EXPECT_EQ(again.error, "w-lab1-alice-router: domain 'w-lab1-alice-router' is already running");
+  EXPECT_EQ(Call(Op::kRevert, "w-lab1-alice-router").state, "shut off");
+  EXPECT_EQ(Call(Op::kStart, "w-lab1-lab-a-router").state, "running");  // group World
+  EXPECT_EQ(Call(Op::kShutdown, "w-lab1-lab-a-router").state, "shut off");
+  Be("teacher", true);
+  EXPECT_EQ(Call(Op::kStart, "w-lab1-bob-router").state, "running");
+  EXPECT_EQ(Call(Op::kPowerOff, "w-lab1-bob-router").state, "shut off");
+  EXPECT_EQ(Call(Op::kStart, "w-lab1-zed-router").error, "'w-lab1-zed-router' is not a Worlds VM");
+
+  std::vector<std::string> rows;
+  for (const store::Event& e : Events()) {
+    rows.push_back(e.actor + " " + e.action + " " + e.target + " " + e.result + ": " + e.detail);
+  }
+  EXPECT_EQ(rows, (std::vector<std::string>{
+                      "alice start w-lab1-alice-router ok: state running",
+                      "alice start w-lab1-alice-router error: w-lab1-alice-router: domain "
+                      "'w-lab1-alice-router' is already running",
+                      "alice revert w-lab1-alice-router ok: state shut off",
+                      "alice start w-lab1-lab-a-router ok: state running",
+                      "alice shutdown w-lab1-lab-a-router ok: state shut off",
+                      "teacher start w-lab1-bob-router ok: state running",
+                      "teacher poweroff w-lab1-bob-router ok: state shut off",
+                      "teacher start w-lab1-zed-router refused: 'w-lab1-zed-router' is not a "
+                      "Worlds VM",
+                  }));
+}
+
+TEST_F(ServerTest, UsersOutsideTheRosterAndUnknownUidsAreRefused) {
+  Be("mallory");
+  EXPECT_EQ(Call(Op::kList).error, "user 'mallory' has no Worlds");
+  EXPECT_EQ(Call(Op::kStart, "w-lab1-alice-router").error, "user 'mallory' has no Worlds");
+  EXPECT_TRUE(Call(Op::kWhoami).ok);  // the menu may still say who you are
+  Be("");
+  EXPECT_EQ(Call(Op::kList).error, "uid " + std::to_string(::getuid()) +
+                                       " has no Worlds (no such user on this host)");
+  EXPECT_EQ(Events().back().actor, "uid " + std::to_string(::getuid()));
+}
+
+TEST_F(ServerTest, MalformedLinesGetErrorsAndTheConnectionKeepsWorking) {
+  Be("alice");
+  int fd = Connect();
+  Send(fd, "garbage\n{\"v\":1,\"op\":\"rm -rf\"}\n{\"v\":1,\"op\":\"start\",\"domain\":\"w-x;y\"}\n");
+  EXPECT_EQ(Receive(fd), "{\"error\":\"malformed request: not JSON\",\"ok\":false,\"v\":1}\n");
+  EXPECT_EQ(Receive(fd),
+            "{\"error\":\"unknown op \\\"rm -rf\\\" (known: whoami, list, start, shutdown, "
+            "poweroff, revert, console)\",\"ok\":false,\"v\":1}\n");
+  EXPECT_EQ(Receive(fd),
+            "{\"error\":\"invalid domain name (expected w-[a-z0-9_-]+)\",\"ok\":false,\"v\":1}\n");
+  Send(fd, "{\"v\":1,\"op\":\"whoami\"}\n");
+  EXPECT_EQ(Receive(fd).substr(0, 30), "{\"admin\":false,\"ok\":true,\"uid\"");
+  ::close(fd);
+  EXPECT_EQ(Events()[0].result, "error");
+  EXPECT_EQ(Events()[0].detail, "malformed request: not JSON");
+}
+
+TEST_F(ServerTest, AnOversizedLineGetsAnErrorAndTheConnectionCloses) {
+  Be("alice");
+  int fd = Connect();
+  Send(fd, std::string(kMaxRequestBytes + 10, 'x'));  // no newline, ever
+  EXPECT_EQ(Receive(fd),
+            "{\"error\":\"request longer than 4096 bytes\",\"ok\":false,\"v\":1}\n");
+  EXPECT_EQ(Receive(fd, false), "");  // EOF
+  ::close(fd);
+  Be("alice");
+  EXPECT_TRUE(Call(Op::kWhoami).ok);  // the broker itself is fine
+}
+
+TEST_F(ServerTest, FiftyConcurrentClientsAreAllAnswered) {
+  Be("alice");
+  std::atomic<int> answered{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 50; ++i) {
+    clients.emplace_back([&] {
+      Reply reply = Call(Op::kList);
+      if (reply.ok && reply.vms.size() == 3) ++answered;
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(answered.load(), 50);
+  EXPECT_EQ(Events().size(), 50u);
+}
+
+TEST_F(ServerTest, ClientsBeyondTheCapAreToldTheBrokerIsBusy) {
+  StopServer();
+  max_clients_ = 1;
+  Listen();
+  Be("alice");
+  int first = Connect();  // holds the only slot
+  Send(first, "{\"v\":1,\"op\":\"whoami\"}\n");
+  ASSERT_NE(Receive(first), "");
+  Client second(socket_);
+  EXPECT_EQ(second.Call(Request{Op::kWhoami, ""}).error, "busy: too many clients, try again");
+  ::close(first);
+}
+
+TEST_F(ServerTest, ConsoleRelaysBothWaysAndEitherSideEndsIt) {
+  hv_.domains["w-lab1-alice-router"].state = virt::DomainState::kRunning;
+  std::shared_ptr<fakes::FakeConsole> console = hv_.Console("w-lab1-alice-router");
+  Be("alice");
+  Client client(socket_);
+  int fd = client.OpenConsole("w-lab1-alice-router");
+  console->Emit("login: ");
+  EXPECT_EQ(Receive(fd, false, 7), "login: ");
+  Send(fd, "echo hi\n");
+  EXPECT_TRUE(console->WaitWritten("echo hi\n", 5000));
+  ::close(fd);  // the client leaves: the stream is closed
+  EXPECT_TRUE(console->WaitIdle(5000));
+
+  // The console ends first: the client sees EOF.
+  Client again(socket_);
+  fd = again.OpenConsole("w-lab1-alice-router");
+  EXPECT_EQ(console->opened(), 2);
+  console->Hangup();
+  EXPECT_EQ(Receive(fd, false), "");
+  ::close(fd);
+  EXPECT_EQ(Events().back().detail, "console opened");
+}
+
+TEST_F(ServerTest, ConsoleIsRefusedForOthersAndWhenNotRunning) {
+  Be("alice");
+  Client client(socket_);
+  try {
+    client.OpenConsole("w-lab1-alice-router");
+    ADD_FAILURE() << "opened the console of a shut-off VM";
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.Describe(), "w-lab1-alice-router: domain 'w-lab1-alice-router' is not running");
+  }
+  hv_.domains["w-lab1-bob-router"].state = virt::DomainState::kRunning;
+  Client other(socket_);
+  EXPECT_THROW(other.OpenConsole("w-lab1-bob-router"), core::Error);
+  EXPECT_FALSE(hv_.Console("w-lab1-bob-router")->InUse());
+}
+
+TEST_F(ServerTest, StopRemovesTheSocketAndAStaleSocketIsReplaced) {
+  struct stat st;
+  ASSERT_EQ(::stat(socket_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0666u);
+  StopServer();
+  EXPECT_FALSE(std::filesystem::exists(socket_));
+  try {
+    Client gone(socket_);
+    ADD_FAILURE() << "connected to a stopped broker";
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.Describe(), "cannot reach the Worlds broker at " + socket_ +
+                                ": No such file or directory (is `worlds broker` running?)");
+  }
+  // A stale socket (a broker that died) is replaced; any other file is not.
+  int stale = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  std::strcpy(addr.sun_path, socket_.c_str());
+  ASSERT_EQ(::bind(stale, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ::close(stale);
+  Listen();
+  Be("alice");
+  EXPECT_TRUE(Call(Op::kWhoami).ok);
+  StopServer();
+  std::ofstream(socket_) << "not a socket";
+  ServerOptions options;
+  options.socket_path = socket_;
+  Server server(options, hv_, *store_);
+  try {
+    server.Listen();
+    ADD_FAILURE() << "replaced a regular file";
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.Describe(), socket_ + ": exists and is not a socket (remove it or pick another --socket)");
+  }
+  EXPECT_TRUE(std::filesystem::exists(socket_));
+}
+
+}  // namespace
+}  // namespace broker
