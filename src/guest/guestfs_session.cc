@@ -164,12 +164,19 @@ std::optional<std::string> GuestfsSession::ReadFile(const std::string& path) {
                                      GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1, -1);
   Check(is_file, "cannot check " + path);
   if (is_file == 0) return std::nullopt;
-  size_t size = 0;
-  char* data = guestfs_read_file(g_.get(), path.c_str(), &size);
-  if (data == nullptr) throw core::Error("cannot read " + path + ": " + LastError());
-  std::string out(data, size);
-  free(data);
-  return out;
+  // guestfs_read_file goes through a download to a host temp file, which
+  // costs ~0.25 s per call under TCG; pread answers in one daemon call.
+  constexpr size_t kChunk = 1 << 20;  // well under the protocol's message cap
+  std::string out;
+  for (;;) {
+    size_t size = 0;
+    char* data = guestfs_pread(g_.get(), path.c_str(), kChunk,
+                               static_cast<int64_t>(out.size()), &size);
+    if (data == nullptr) throw core::Error("cannot read " + path + ": " + LastError());
+    out.append(data, size);
+    free(data);
+    if (size < kChunk) return out;
+  }
 }
 
 bool GuestfsSession::IsDir(const std::string& path) {
