@@ -89,6 +89,8 @@ int Main(int argc, char** argv) {
   AddDoctorCommand(app, globals, commands);
   AddUsersCommands(app, globals, commands);
   AddAdminCommands(app, globals, commands);
+  AddUsersCommands(app, globals, commands);
+  AddAdminCommands(app, globals, commands);
   AddBrokerCommand(app, globals, commands);
 
   try {
