@@ -89,8 +89,6 @@ int Main(int argc, char** argv) {
   AddDoctorCommand(app, globals, commands);
   AddUsersCommands(app, globals, commands);
   AddAdminCommands(app, globals, commands);
-  AddUsersCommands(app, globals, commands);
-  AddAdminCommands(app, globals, commands);
   AddBrokerCommand(app, globals, commands);
 
   try {

@@ -33,8 +33,6 @@ void AddDeployCommands(CLI::App& app, Globals& globals, Commands& commands);
 void AddDoctorCommand(CLI::App& app, Globals& globals, Commands& commands);
 void AddUsersCommands(CLI::App& app, Globals& globals, Commands& commands);
 void AddAdminCommands(CLI::App& app, Globals& globals, Commands& commands);
-void AddUsersCommands(CLI::App& app, Globals& globals, Commands& commands);
-void AddAdminCommands(CLI::App& app, Globals& globals, Commands& commands);
 void AddBrokerCommand(CLI::App& app, Globals& globals, Commands& commands);
 
 }  // namespace cli
