@@ -1,0 +1,246 @@
+// `worlds broker` for real: a real deploy, the broker as a separate root
+// process, and clients running as real unprivileged Unix accounts, so the
+// identity comes from SO_PEERCRED and nowhere else.
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <regex>
+#include <thread>
+
+#include "broker/client.h"
+#include "core/error.h"
+#include "integration/deploy_fixture.h"
+#include "store/store.h"
+
+namespace {
+
+using broker::Op;
+
+std::optional<uid_t> UidOf(const std::string& user) {
+  struct passwd* pw = ::getpwnam(user.c_str());
+  if (!pw) return std::nullopt;
+  return pw->pw_uid;
+}
+
+class BrokerTest : public it::DeployTest {
+ protected:
+  std::string Name() const override { return "broker"; }
+
+  void SetUp() override {
+    it::DeployTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    // The sample roster's students as real accounts. Another test may have
+    // made them already: use theirs, and remove only the ones made here.
+    for (const char* user : {"alice", "bob"}) {
+      if (UidOf(user)) continue;
+      it::Run add = it::Exec({"useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", user});
+      ASSERT_EQ(add.code, 0) << add.err;
+      created_.push_back(user);
+    }
+    socket_ = dir_ + "/run/s.sock";
+  }
+
+  void TearDown() override {
+    StopBroker();
+    for (const std::string& user : created_) it::Exec({"userdel", user});
+    it::DeployTest::TearDown();
+  }
+
+  void StartBroker() {
+    log_ = dir_ + "/broker.log";
+    broker_ = ::fork();
+    ASSERT_GE(broker_, 0);
+    if (broker_ == 0) {
+      FILE* log = std::fopen(log_.c_str(), "w");
+      if (log) ::dup2(fileno(log), STDERR_FILENO);
+      std::vector<std::string> args = {WORLDS_BINARY, "--state-dir", state_dir_, "broker",
+                                       "--foreground", "--socket", socket_};
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    for (int i = 0; i < 100 && !std::filesystem::exists(socket_); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_TRUE(std::filesystem::exists(socket_)) << it::ReadFile(log_);
+  }
+
+  // SIGTERM, as an init script would; returns the broker's exit status.
+  int StopBroker() {
+    if (broker_ <= 0) return -1;
+    ::kill(broker_, SIGTERM);
+    int status = 0;
+    ::waitpid(broker_, &status, 0);
+    broker_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  // Runs `fn` in a child process as `user` (no root left: setgroups,
+  // setgid, setuid) and returns what it returned, or "error: ..." when it
+  // threw.
+  std::string AsUser(const std::string& user, const std::function<std::string()>& fn) {
+    struct passwd* pw = ::getpwnam(user.c_str());
+    if (!pw) return "no such user " + user;
+    uid_t uid = pw->pw_uid;
+    gid_t gid = pw->pw_gid;
+    int pipe_fds[2];
+    if (::pipe(pipe_fds) < 0) return "pipe failed";
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::close(pipe_fds[0]);
+      std::string out;
+      if (::setgroups(0, nullptr) < 0 || ::setgid(gid) < 0 || ::setuid(uid) < 0 ||
+          ::setuid(0) == 0) {
+        out = "cannot drop root";
+      } else {
+        try {
+          out = fn();
+        } catch (const core::Error& e) {
+          out = "error: " + e.Describe();
+        }
+      }
+      for (size_t done = 0; done < out.size();) {
+        ssize_t n = ::write(pipe_fds[1], out.data() + done, out.size() - done);
+        if (n <= 0) break;
+        done += n;
+      }
+      ::_exit(0);
+    }
+    ::close(pipe_fds[1]);
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;) out.append(buf, n);
+    ::close(pipe_fds[0]);
+    ::waitpid(pid, nullptr, 0);
+    return out;
+  }
+
+  // One request as `user`: "ok <state>" / "ok <domains...>" / the refusal.
+  std::string Ask(const std::string& user, Op op, const std::string& domain = "") {
+    return AsUser(user, [&] {
+      broker::Client client(socket_);
+      broker::Reply reply = client.Call({op, domain});
+      if (!reply.ok) return "refused: " + reply.error;
+      if (op == Op::kWhoami) return "ok " + reply.user + " " + std::to_string(reply.uid);
+      if (op != Op::kList) return "ok " + reply.state;
+      std::string out = "ok";
+      for (const auto& vm : reply.vms) out += " " + vm.domain + "=" + vm.state;
+      return out;
+    });
+  }
+
+  std::string DomState(const std::string& domain) {
+    std::string out = it::Exec({"virsh", "-c", "qemu:///system", "domstate", domain}).out;
+    return out.substr(0, out.find('\n'));
+  }
+
+  std::string Dom(const char* owner, const char* vm) { return core::DomainName(Lab(), owner, vm); }
+
+  std::vector<std::string> created_;
+  std::string socket_, log_;
+  pid_t broker_ = -1;
+};
+
+TEST_F(BrokerTest, StudentsActOnlyOnTheirOwnVmsAndReachTheirConsole) {
+  it::Run deploy = Deploy();
+  ASSERT_EQ(deploy.code, 0) << deploy.out << deploy.err;
+  StartBroker();
+  uid_t alice = *UidOf("alice");
+
+  EXPECT_EQ(Ask("alice", Op::kWhoami), "ok alice " + std::to_string(alice));
+  EXPECT_EQ(Ask("alice", Op::kList), "ok " + Dom("alice", "client") + "=shut off " +
+                                         Dom("alice", "router") + "=shut off");
+  EXPECT_EQ(Ask("alice", Op::kStart, Dom("bob", "router")),
+            "refused: '" + Dom("bob", "router") + "' is not one of alice's VMs");
+  EXPECT_EQ(DomState(Dom("bob", "router")), "shut off");
+  EXPECT_EQ(Ask("nobody", Op::kList), "refused: user 'nobody' has no Worlds");
+
+  EXPECT_EQ(Ask("alice", Op::kStart, Dom("alice", "router")), "ok running");
+  EXPECT_EQ(DomState(Dom("alice", "router")), "running");
+  EXPECT_EQ(Ask("alice", Op::kRevert, Dom("alice", "router")), "ok shut off");
+  EXPECT_EQ(DomState(Dom("alice", "router")), "shut off");
+  EXPECT_EQ(Ask("alice", Op::kStart, Dom("alice", "router")), "ok running");
+
+  // The console, as alice: wait for the guest's shell, run a command, see
+  // its output (not only the echo of what was typed).
+  std::string console = AsUser("alice", [&] {
+    broker::Client client(socket_);
+    int fd = client.OpenConsole(Dom("alice", "router"));
+    std::string seen;
+    const std::string command = "echo hello-from-console-$((6*7))\n";
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(240);
+    auto next_try = std::chrono::steady_clock::now();
+    while (seen.find("hello-from-console-42\r") == std::string::npos &&
+           seen.find("hello-from-console-42\n") == std::string::npos) {
+      if (std::chrono::steady_clock::now() > deadline) break;
+      if (std::chrono::steady_clock::now() >= next_try) {
+        if (::write(fd, command.data(), command.size()) < 0) break;
+        next_try = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      }
+      struct pollfd pfd = {fd, POLLIN, 0};
+      if (::poll(&pfd, 1, 1000) <= 0) continue;
+      char buf[4096];
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      seen.append(buf, n);
+    }
+    ::close(fd);
+    bool ok = seen.find("hello-from-console-42") != std::string::npos;
+    return std::string(ok ? "echoed" : "not echoed: ") + (ok ? "" : seen.substr(0, 2000));
+  });
+  EXPECT_EQ(console, "echoed");
+  // Closing the client ended the stream: a new session (without force)
+  // opens, and bob cannot open alice's.
+  std::string reopen = AsUser("alice", [&] {
+    broker::Client client(socket_);
+    int fd = client.OpenConsole(Dom("alice", "router"));
+    ::close(fd);
+    return std::string("reopened");
+  });
+  EXPECT_EQ(reopen, "reopened");
+  EXPECT_EQ(AsUser("bob", [&] {
+              broker::Client client(socket_);
+              return std::to_string(client.OpenConsole(Dom("alice", "router")));
+            }),
+            "error: '" + Dom("alice", "router") + "' is not one of bob's VMs");
+  EXPECT_EQ(Ask("alice", Op::kPowerOff, Dom("alice", "router")), "ok shut off");
+
+  EXPECT_EQ(StopBroker(), 0) << it::ReadFile(log_);
+  EXPECT_FALSE(std::filesystem::exists(socket_));
+
+  // One events row per request, with the uid the socket gave.
+  std::vector<std::string> rows;
+  auto db = store::Store::Open(state_dir_ + "/state.db");
+  for (const store::Event& e : db->Events({})) {
+    if (e.action == "deploy" || e.actor == "root") continue;
+    rows.push_back(std::to_string(e.uid) + " " + e.actor + " " + e.action + " " + e.target +
+                   " " + e.result);
+  }
+  std::string a = std::to_string(alice) + " alice ";
+  std::string b = std::to_string(*UidOf("bob")) + " bob ";
+  std::string router = Dom("alice", "router");
+  EXPECT_EQ(rows, (std::vector<std::string>{
+                      a + "whoami  ok",
+                      a + "list  ok",
+                      a + "start " + Dom("bob", "router") + " refused",
+                      "65534 nobody list  refused",
+                      a + "start " + router + " ok",
+                      a + "revert " + router + " ok",
+                      a + "start " + router + " ok",
+                      a + "console " + router + " ok",
+                      a + "console " + router + " ok",
+                      b + "console " + router + " refused",
+                      a + "poweroff " + router + " ok",
+                  }));
+}
+
+}  // namespace
