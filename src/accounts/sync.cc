@@ -207,7 +207,7 @@ SyncCounts SyncUsers(SystemAccounts& system, store::Store& store, const SyncRequ
   std::vector<std::string> option_errors = CheckOptions(request);
   errors.insert(errors.end(), option_errors.begin(), option_errors.end());
   if (!errors.empty()) {
-    throw core::Error(Join(errors, "\n") + "\n" + std::to_string(errors.size()) +
+    throw core::InputError(Join(errors, "\n") + "\n" + std::to_string(errors.size()) +
                       " error(s) in " + request.roster_file + " and the options; " +
                       "nothing was changed");
   }

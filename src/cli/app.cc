@@ -13,6 +13,7 @@
 #include "cli/exit_status.h"
 #include "core/error.h"
 #include "deploy/worker.h"
+#include "menu/shell.h"
 
 namespace cli {
 
@@ -62,6 +63,8 @@ int Main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "__worker") {
     return deploy::WorkerMain(std::atoi(argv[2]));
   }
+  // A student's login shell (a link named worlds-menu): the menu, nothing else.
+  if (argc > 0 && menu::IsMenuShell(argv[0])) return menu::ShellMain(argc, argv);
 
   CLI::App app{"Worlds: deploy virtual computer labs, one isolated World per student."};
   app.require_subcommand(1);
@@ -90,6 +93,7 @@ int Main(int argc, char** argv) {
   AddUsersCommands(app, globals, commands);
   AddAdminCommands(app, globals, commands);
   AddBrokerCommand(app, globals, commands);
+  AddMenuCommand(app, globals, commands);
 
   try {
     app.parse(argc, argv);
@@ -102,12 +106,15 @@ int Main(int argc, char** argv) {
     for (auto& [command, run] : commands) {
       if (command->parsed()) return run();
     }
-  } catch (const core::Error& e) {
+  } catch (const core::InputError& e) {
     std::cout << std::flush;
     std::cerr << "worlds: " << e.Describe() << "\n";
-    // Bad input names its place; the rest is the host's or the state's.
-    return e.message().find(" error(s) in ") != std::string::npos ? kExitBadInput
-                                                                   : kExitEnvironment;
+    return kExitBadInput;
+  } catch (const core::Error& e) {
+    // Not the input's fault: the host, libvirt, the state dir, a lock.
+    std::cout << std::flush;
+    std::cerr << "worlds: " << e.Describe() << "\n";
+    return kExitEnvironment;
   } catch (const std::exception& e) {
     std::cerr << "worlds: unexpected error: " << e.what() << "\n";
     return kExitFailed;

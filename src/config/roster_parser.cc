@@ -216,7 +216,7 @@ std::vector<core::World> WorldsFor(const std::string& lab,
     std::string close = core::Spellcheck(*group, groups);
     std::string base =
         roster.source_file.substr(roster.source_file.rfind('/') + 1);
-    throw core::Error("no group '" + *group + "' in " + base,
+    throw core::InputError("no group '" + *group + "' in " + base,
                       roster.source_file,
                       (close.empty() ? "" : "did you mean '" + close + "'? ") +
                           "known groups: " + known);

@@ -26,4 +26,11 @@ class Error : public std::runtime_error {
   std::string fix_;
 };
 
+// Bad input from the user (a lab, a roster, a name on the command line):
+// nothing was changed, and the message names the place. `worlds` exits 2.
+class InputError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace core

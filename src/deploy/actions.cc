@@ -59,18 +59,18 @@ std::vector<store::VmRecord> Select(store::Store& store, const std::string& lab,
                       Known(lab, labs, "labs"));
   }
   if (request.owner && request.all) {
-    throw core::Error("--owner and --all exclude each other", lab,
+    throw core::InputError("--owner and --all exclude each other", lab,
                       "give --owner U for one World, or --all for the whole lab");
   }
   if (action == VmAction::kRevert && !request.owner && !request.all) {
-    throw core::Error("revert needs --owner U (one World) or --all (the whole lab)", lab,
+    throw core::InputError("revert needs --owner U (one World) or --all (the whole lab)", lab,
                       "reverting loses the students' changes, so say whose");
   }
   if (request.owner) {
     std::set<std::string> owners;
     for (const store::VmRecord& vm : vms) owners.insert(vm.owner);
     if (!owners.count(*request.owner)) {
-      throw core::Error("no World owned by '" + *request.owner + "'", lab,
+      throw core::InputError("no World owned by '" + *request.owner + "'", lab,
                         Known(*request.owner, owners, "owners"));
     }
     vms.erase(std::remove_if(vms.begin(), vms.end(),
@@ -81,7 +81,7 @@ std::vector<store::VmRecord> Select(store::Store& store, const std::string& lab,
     std::set<std::string> names;
     for (const store::VmRecord& vm : vms) names.insert(vm.vm);
     if (!names.count(*request.vm)) {
-      throw core::Error("no VM '" + *request.vm + "'" +
+      throw core::InputError("no VM '" + *request.vm + "'" +
                             (request.owner ? " in the World of '" + *request.owner + "'" : ""),
                         lab, Known(*request.vm, names, "VMs"));
     }
@@ -194,11 +194,11 @@ std::string Summary(VmAction action, bool force, int ok, int total, const std::s
 std::string ResolveLabName(const std::string& lab_or_file) {
   if (std::filesystem::is_regular_file(lab_or_file)) {
     if (std::optional<std::string> name = config::ReadLabName(lab_or_file)) return *name;
-    throw core::Error("no valid `lab:` name in this file", lab_or_file,
+    throw core::InputError("no valid `lab:` name in this file", lab_or_file,
                       "give a lab file or the lab's name");
   }
   if (!core::IsValidName(lab_or_file)) {
-    throw core::Error("no lab file or lab name '" + lab_or_file + "'", "",
+    throw core::InputError("no lab file or lab name '" + lab_or_file + "'", "",
                       "give the lab's YAML file or its name");
   }
   return lab_or_file;

@@ -37,7 +37,7 @@ namespace {
     if (!text.empty()) text += "\n";
     text += d.ToString();
   }
-  throw core::Error(text + "\n" + std::to_string(errors.size()) + " error(s) in " +
+  throw core::InputError(text + "\n" + std::to_string(errors.size()) + " error(s) in " +
                         what + "; nothing was changed");
 }
 
@@ -230,7 +230,7 @@ std::string LabNameOf(const Context& context, const std::string& lab_or_file,
     ThrowDiagnostics(parsed.errors, lab_or_file);
   }
   if (!core::IsValidName(lab_or_file)) {
-    throw core::Error("no lab file or lab name '" + lab_or_file + "'", "",
+    throw core::InputError("no lab file or lab name '" + lab_or_file + "'", "",
                       "give the lab's YAML file or its name");
   }
   return lab_or_file;
