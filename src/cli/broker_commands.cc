@@ -132,7 +132,17 @@ void AddBrokerCommand(CLI::App& app, Globals& globals, Commands& commands) {
   cmd->add_option("--socket-mode", options->socket_mode,
                   "octal mode of the socket (who may connect; identity comes from the "
                   "socket, not from this)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            try {
+              ParseMode(text);
+              return std::string();
+            } catch (const core::Error& e) {
+              return e.Describe();
+            }
+          },
+          "OCTAL"));
   cmd->add_option("--admin-group", options->admin_group,
                   "Unix group whose members may act on every VM")
       ->capture_default_str();

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -68,6 +69,7 @@ class ServerTest : public ::testing::Test {
     ServerOptions options;
     options.socket_path = socket_;
     options.max_clients = max_clients_;
+    options.idle_timeout_ms = idle_timeout_ms_;
     options.resolve = [this](uid_t uid) {
       std::lock_guard<std::mutex> lock(who_mu_);
       Identity identity = who_;
@@ -135,6 +137,7 @@ class ServerTest : public ::testing::Test {
   std::string dir_;
   std::string socket_;
   int max_clients_ = 256;
+  int idle_timeout_ms_ = 5 * 60 * 1000;
   fakes::FakeHypervisor hv_;
   std::unique_ptr<store::Store> store_;
   std::mutex store_mu_;
@@ -288,6 +291,19 @@ TEST_F(ServerTest, ClientsBeyondTheCapAreToldTheBrokerIsBusy) {
   Client second(socket_);
   EXPECT_EQ(second.Call(Request{Op::kWhoami, ""}).error, "busy: too many clients, try again");
   ::close(first);
+}
+
+TEST_F(ServerTest, AnIdleClientIsDisconnected) {
+  StopServer();
+  idle_timeout_ms_ = 100;
+  Listen();
+  Be("alice");
+  int fd = Connect();
+  Send(fd, "{\"v\":1,");  // half a request, then nothing
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Receive(fd, false), "");  // EOF, well before Receive's 5 s
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  ::close(fd);
 }
 
 TEST_F(ServerTest, ConsoleRelaysBothWaysAndEitherSideEndsIt) {
