@@ -277,6 +277,9 @@ struct Shell {
   bool busybox_tools;             // put busybox's sed first on PATH
 };
 
+// Test lists (and so CTest's test names) show the shell, not raw bytes.
+void PrintTo(const Shell& shell, std::ostream* os) { *os << shell.name; }
+
 class FirstBootBlockTest : public ::testing::TestWithParam<Shell> {};
 
 TEST_P(FirstBootBlockTest, RunsOnceThenRemovesItself) {
