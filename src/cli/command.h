@@ -34,5 +34,6 @@ void AddDoctorCommand(CLI::App& app, Globals& globals, Commands& commands);
 void AddUsersCommands(CLI::App& app, Globals& globals, Commands& commands);
 void AddAdminCommands(CLI::App& app, Globals& globals, Commands& commands);
 void AddBrokerCommand(CLI::App& app, Globals& globals, Commands& commands);
+void AddMenuCommand(CLI::App& app, Globals& globals, Commands& commands);
 
 }  // namespace cli
