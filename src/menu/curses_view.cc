@@ -115,6 +115,9 @@ void WriteOut(const std::string& text) {
 // Leaves curses for the console and comes back. Returns false when the
 // session is over (input closed or hangup).
 bool RunConsole(MenuModel& model, const Effect& effect) {
+  // A blank screen for the guest, also on terminals without an alternate one.
+  clear();
+  refresh();
   def_prog_mode();
   endwin();
   RelayEnd end;
@@ -139,8 +142,12 @@ int Unavailable(const std::string& user) {
   attrset(A_BOLD);
   mvaddnstr(0, 0, title.c_str(), COLS - 1);
   attrset(A_NORMAL);
-  mvaddstr(2, 0, kUnavailableText);  // curses wraps it at the edge
-  printw("\n\n%s", kPressAnyKey);
+  // Its two sentences on two lines, so no word is cut at column 80.
+  std::string text = kUnavailableText;
+  size_t cut = text.find(". ");
+  mvaddstr(2, 0, text.substr(0, cut + 1).c_str());
+  mvaddstr(3, 0, text.substr(cut + 2).c_str());
+  mvaddstr(5, 0, kPressAnyKey);
   refresh();
   int key = 0;
   while (ReadKey(-1, &key) == Input::kTimeout) {
