@@ -247,6 +247,10 @@ void Terminal::SendBytes(const std::vector<unsigned char>& bytes) {
 
 std::string Terminal::Screen() const { return Tmux({"capture-pane", "-p", "-t", name_}).out; }
 
+std::string Terminal::History() const {
+  return Tmux({"capture-pane", "-p", "-S", "-", "-t", name_}).out;
+}
+
 bool Terminal::WaitForScreen(const std::string& text, double seconds) const {
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(static_cast<int>(seconds * 1000));

@@ -89,6 +89,8 @@ class Terminal {
 
   // The visible screen, one line per row.
   std::string Screen() const;
+  // The scrollback and the screen.
+  std::string History() const;
   // Polls the screen every 200 ms until it contains `text` or `seconds`
   // pass; returns whether it did.
   bool WaitForScreen(const std::string& text, double seconds) const;

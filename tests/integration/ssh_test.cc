@@ -26,6 +26,8 @@
 #include "broker/client.h"
 #include "integration/deploy_fixture.h"
 #include "integration/ssh_harness.h"
+#include "menu/model.h"
+#include "menu/shell.h"
 #include "store/store.h"
 
 namespace {
@@ -34,10 +36,11 @@ constexpr const char* kAdmin = "witadmin";
 constexpr const char* kAdminGroup = "worlds-admin";
 const std::vector<std::string> kAccounts = {"alice", "bob", "carol", kAdmin};
 
-// What the menu shows (src/menu/); the console's exit key is Ctrl-].
+// What the menu shows (src/menu/model.h, shell.h); the console's exit key
+// is Ctrl-].
 constexpr const char* kMenuTitle = "Worlds - ";
 constexpr const char* kRevertQuestion = "to its clean snapshot? Everything written";
-constexpr const char* kCommandRefused = "interactive";
+constexpr const char* kCommandRefused = menu::kCommandRefusedText;
 
 void Sleep(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
@@ -320,12 +323,14 @@ class SshTest : public it::DeployTest {
   // connection comes through it.
   void TryLocalForward(const std::string& user) {
     int local_port = server_->port() + 1000;
-    auto forward = std::make_unique<it::Terminal>(
-        tmux_, "forward",
-        server_->SshArgv(user, keys_[user],
-                         {"-N", "-L", std::to_string(local_port) + ":127.0.0.1:" +
-                                          std::to_string(server_->port())}),
-        dir_);
+    std::vector<std::string> argv = server_->SshArgv(
+        user, keys_[user],
+        {"-N", "-L", std::to_string(local_port) + ":127.0.0.1:" + std::to_string(server_->port())});
+    // ssh reports a refused channel at INFO level.
+    for (std::string& arg : argv) {
+      if (arg == "LogLevel=ERROR") arg = "LogLevel=INFO";
+    }
+    auto forward = std::make_unique<it::Terminal>(tmux_, "forward", argv, dir_);
     ASSERT_TRUE(forward->started());
     std::string banner;
     for (int i = 0; i < 50 && banner.empty(); ++i) {
@@ -334,9 +339,11 @@ class SshTest : public it::DeployTest {
     }
     forward->WaitForScreen("prohibited", 5);
     std::string screen = forward->Screen();
+    size_t channel = screen.find("channel");
+    std::string said = channel == std::string::npos ? screen : screen.substr(channel);
+    said = said.substr(0, said.find('\n'));
     Record("ssh -N -L " + std::to_string(local_port) + ":127.0.0.1:<sshd port>, then connect",
-           "connection got \"" + banner + "\"; ssh said \"" +
-               screen.substr(0, screen.find_last_not_of("\n ") + 1) + "\"");
+           "connection got \"" + banner + "\"; ssh said \"" + said + "\"");
     EXPECT_EQ(banner.find("SSH-2.0"), std::string::npos) << banner;
     EXPECT_NE(screen.find("administratively prohibited"), std::string::npos) << screen;
   }
@@ -456,13 +463,20 @@ class SshTest : public it::DeployTest {
     Sleep(300);
   }
 
-  // In the console: Enter until the guest's root prompt shows.
+  // In the console: Enter until the guest's root prompt shows after the
+  // menu's console banner (older prompts of an earlier console session may
+  // still be on the screen).
   bool WaitForGuestPrompt(it::Terminal& terminal, const std::string& owner,
                           const std::string& vm, int seconds) {
+    std::string banner = menu::ConsoleBanner(vm);
     std::string prompt = "root@" + vm + "-" + owner + ":";
-    for (int i = 0; i < seconds / 3; ++i) {
-      if (terminal.WaitForScreen(prompt, 3)) return true;
-      terminal.SendKeys({"Enter"});
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    for (int i = 1; std::chrono::steady_clock::now() < deadline; ++i) {
+      std::string text = terminal.History();
+      size_t at = text.rfind(banner);
+      if (at != std::string::npos && text.find(prompt, at) != std::string::npos) return true;
+      if (i % 15 == 0) terminal.SendKeys({"Enter"});
+      Sleep(200);
     }
     return false;
   }
