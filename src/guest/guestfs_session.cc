@@ -208,7 +208,9 @@ void GuestfsSession::UmountAll() {
 }
 
 void GuestfsSession::Finish() {
-  Check(guestfs_sync(g_.get()), "cannot flush disks");
+  // With autosync (libguestfs's default, never turned off here) shutdown
+  // unmounts and syncs every disk before QEMU exits; a sync of our own
+  // first only did the same work twice.
   Check(guestfs_shutdown(g_.get()), "appliance did not shut down cleanly");
 }
 
