@@ -84,44 +84,8 @@ class BrokerTest : public it::DeployTest {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
 
-  // Runs `fn` in a child process as `user` (no root left: setgroups,
-  // setgid, setuid) and returns what it returned, or "error: ..." when it
-  // threw.
   std::string AsUser(const std::string& user, const std::function<std::string()>& fn) {
-    struct passwd* pw = ::getpwnam(user.c_str());
-    if (!pw) return "no such user " + user;
-    uid_t uid = pw->pw_uid;
-    gid_t gid = pw->pw_gid;
-    int pipe_fds[2];
-    if (::pipe(pipe_fds) < 0) return "pipe failed";
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::close(pipe_fds[0]);
-      std::string out;
-      if (::setgroups(0, nullptr) < 0 || ::setgid(gid) < 0 || ::setuid(uid) < 0 ||
-          ::setuid(0) == 0) {
-        out = "cannot drop root";
-      } else {
-        try {
-          out = fn();
-        } catch (const core::Error& e) {
-          out = "error: " + e.Describe();
-        }
-      }
-      for (size_t done = 0; done < out.size();) {
-        ssize_t n = ::write(pipe_fds[1], out.data() + done, out.size() - done);
-        if (n <= 0) break;
-        done += n;
-      }
-      ::_exit(0);
-    }
-    ::close(pipe_fds[1]);
-    std::string out;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;) out.append(buf, n);
-    ::close(pipe_fds[0]);
-    ::waitpid(pid, nullptr, 0);
-    return out;
+    return it::AsUser(user, fn);
   }
 
   // One request as `user`: "ok <state>" / "ok <domains...>" / the refusal.

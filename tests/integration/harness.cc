@@ -1,6 +1,9 @@
 #include "integration/harness.h"
 
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -47,6 +50,43 @@ std::string MakeTempDir(const std::string& name) {
   std::filesystem::create_directories(dir);
   ::chmod(dir.c_str(), 0755);
   return dir;
+}
+
+std::string AsUser(const std::string& user, const std::function<std::string()>& fn) {
+  struct passwd* pw = ::getpwnam(user.c_str());
+  if (!pw) return "child failed: no such user " + user;
+  uid_t uid = pw->pw_uid;
+  gid_t gid = pw->pw_gid;
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) return "child failed: pipe";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(pipe_fds[0]);
+    std::string out;
+    if (::initgroups(user.c_str(), gid) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0 ||
+        ::setuid(0) == 0) {
+      out = "child failed: could not become " + user;
+    } else {
+      try {
+        out = fn();
+      } catch (const std::exception& e) {
+        out = std::string("error: ") + e.what();
+      }
+    }
+    for (size_t done = 0; done < out.size();) {
+      ssize_t n = ::write(pipe_fds[1], out.data() + done, out.size() - done);
+      if (n <= 0) break;
+      done += n;
+    }
+    ::_exit(0);
+  }
+  ::close(pipe_fds[1]);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;) out.append(buf, n);
+  ::close(pipe_fds[0]);
+  ::waitpid(pid, nullptr, 0);
+  return out;
 }
 
 std::string SourcePath(const std::string& relative) {

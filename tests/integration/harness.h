@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,12 @@ std::string ReadFile(const std::string& path);
 // A fresh directory /tmp/worlds-it-<name>-<pid>, mode 0755 (libvirt's QEMU
 // runs as another user and must reach the overlays).
 std::string MakeTempDir(const std::string& name);
+
+// Runs `fn` in a child process that has become `user` for good (its
+// groups, gid and uid; root cannot be regained) and returns what `fn`
+// returned, "error: <what>" when it threw, or "child failed: ..." when the
+// child could not become `user`.
+std::string AsUser(const std::string& user, const std::function<std::string()>& fn);
 
 // Source tree path of a file in the repository.
 std::string SourcePath(const std::string& relative);

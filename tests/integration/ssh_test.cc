@@ -77,38 +77,7 @@ std::string FirstBytes(int port) {
   return n == 0 ? "(closed)" : "(nothing in 2 s)";
 }
 
-// Runs `fn` in a child process that has become `user` (groups, gid, uid
-// dropped for good) and returns what it wrote, or "child failed: ...".
-template <typename Fn>
-std::string AsUser(const std::string& user, Fn fn) {
-  it::Account account = it::LookUpAccount(user);
-  int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0) return "child failed: pipe";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(pipe_fds[0]);
-    std::string out;
-    if (::initgroups(user.c_str(), account.gid) != 0 || ::setgid(account.gid) != 0 ||
-        ::setuid(account.uid) != 0 || ::getuid() != account.uid) {
-      out = "child failed: could not become " + user;
-    } else {
-      try {
-        out = fn();
-      } catch (const std::exception& e) {
-        out = std::string("exception: ") + e.what();
-      }
-    }
-    (void)!::write(pipe_fds[1], out.data(), out.size());
-    ::_exit(0);
-  }
-  ::close(pipe_fds[1]);
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;) out.append(buf, n);
-  ::close(pipe_fds[0]);
-  ::waitpid(pid, nullptr, 0);
-  return out;
-}
+using it::AsUser;
 
 class SshTest : public it::DeployTest {
  protected:
@@ -369,7 +338,7 @@ class SshTest : public it::DeployTest {
       return std::string("console opened");
     });
     Record("as " + user + ", broker::Client console " + others_domain, console);
-    EXPECT_EQ(console.rfind("exception: ", 0), 0u) << console;
+    EXPECT_EQ(console.rfind("error: ", 0), 0u) << console;
 
     // A line that claims to be someone else: unknown fields are refused.
     std::string raw = AsUser(user, [&] {
