@@ -13,7 +13,7 @@ namespace cli {
 namespace {
 
 void AddAction(CLI::App& app, Globals& globals, Commands& commands, const char* name,
-               const char* help, deploy::VmAction action) {
+               const char* help, deploy::AdminAction action) {
   CLI::App* cmd = app.add_subcommand(name, help);
   auto request = std::make_shared<deploy::ActionRequest>();
   auto owner = std::make_shared<std::string>();
@@ -21,10 +21,10 @@ void AddAction(CLI::App& app, Globals& globals, Commands& commands, const char* 
   cmd->add_option("lab", request->lab, "labs/NAME.yaml or the lab's name")->required();
   CLI::Option* owner_opt = cmd->add_option("--owner", *owner, "only this owner's World");
   cmd->add_option("--vm", *vm, "only this VM");
-  if (action == deploy::VmAction::kRevert) {
+  if (action == deploy::AdminAction::kRevert) {
     cmd->add_flag("--all", request->all, "every World of the lab")->excludes(owner_opt);
   }
-  if (action == deploy::VmAction::kStop) {
+  if (action == deploy::AdminAction::kStop) {
     cmd->add_flag("--force", request->force, "power off instead of an ACPI shutdown");
   }
   cmd->add_option("--jobs,-j", globals.context.jobs, "parallel connections (default: cores)")
@@ -46,10 +46,10 @@ void AddAction(CLI::App& app, Globals& globals, Commands& commands, const char* 
 
 void AddAdminCommands(CLI::App& app, Globals& globals, Commands& commands) {
   AddAction(app, globals, commands, "revert", "Revert VMs to their clean snapshot",
-            deploy::VmAction::kRevert);
-  AddAction(app, globals, commands, "start", "Start VMs", deploy::VmAction::kStart);
+            deploy::AdminAction::kRevert);
+  AddAction(app, globals, commands, "start", "Start VMs", deploy::AdminAction::kStart);
   AddAction(app, globals, commands, "stop", "Shut VMs down (ACPI; --force powers off)",
-            deploy::VmAction::kStop);
+            deploy::AdminAction::kStop);
 
   CLI::App* events_cmd = app.add_subcommand("events", "The audit trail: who did what, when");
   auto request = std::make_shared<deploy::EventsRequest>();

@@ -37,18 +37,18 @@ std::string Known(const std::string& word, const std::set<std::string>& names,
          (known.empty() ? "none" : known);
 }
 
-const char* Verb(VmAction action) {
+const char* Verb(AdminAction action) {
   switch (action) {
-    case VmAction::kRevert: return "revert";
-    case VmAction::kStart: return "start";
-    case VmAction::kStop: return "stop";
+    case AdminAction::kRevert: return "revert";
+    case AdminAction::kStart: return "start";
+    case AdminAction::kStop: return "stop";
   }
   return "?";
 }
 
 // The VMs the request names, or core::Error before anything is touched.
 std::vector<store::VmRecord> Select(store::Store& store, const std::string& lab,
-                                    VmAction action, const ActionRequest& request) {
+                                    AdminAction action, const ActionRequest& request) {
   std::vector<store::VmRecord> vms = store.Vms(lab, std::nullopt);
   if (vms.empty()) {
     std::set<std::string> labs;
@@ -62,7 +62,7 @@ std::vector<store::VmRecord> Select(store::Store& store, const std::string& lab,
     throw core::InputError("--owner and --all exclude each other", lab,
                       "give --owner U for one World, or --all for the whole lab");
   }
-  if (action == VmAction::kRevert && !request.owner && !request.all) {
+  if (action == AdminAction::kRevert && !request.owner && !request.all) {
     throw core::InputError("revert needs --owner U (one World) or --all (the whole lab)", lab,
                       "reverting loses the students' changes, so say whose");
   }
@@ -93,10 +93,10 @@ std::vector<store::VmRecord> Select(store::Store& store, const std::string& lab,
 }
 
 // What one VM's action did, in words for the progress line and the event.
-std::string Act(virt::Hypervisor& hypervisor, VmAction action, bool force,
+std::string Act(virt::Hypervisor& hypervisor, AdminAction action, bool force,
                 const std::string& domain) {
   switch (action) {
-    case VmAction::kRevert: {
+    case AdminAction::kRevert: {
       // libvirt reverts a running domain too; `clean` was taken shut off,
       // so the VM ends shut off either way.
       bool was_running = hypervisor.State(domain) == virt::DomainState::kRunning;
@@ -104,11 +104,11 @@ std::string Act(virt::Hypervisor& hypervisor, VmAction action, bool force,
       return std::string("reverted to ") + core::kCleanSnapshot +
              (was_running ? " (was running)" : "");
     }
-    case VmAction::kStart:
+    case AdminAction::kStart:
       if (hypervisor.State(domain) == virt::DomainState::kRunning) return "already running";
       hypervisor.Start(domain);
       return "started";
-    case VmAction::kStop:
+    case AdminAction::kStop:
       if (hypervisor.State(domain) == virt::DomainState::kShutOff) return "already shut off";
       if (force) {
         hypervisor.PowerOff(domain);
@@ -174,15 +174,15 @@ class ActionProgress {
   Clock::time_point start_;
 };
 
-std::string Summary(VmAction action, bool force, int ok, int total, const std::string& lab,
+std::string Summary(AdminAction action, bool force, int ok, int total, const std::string& lab,
                     double seconds, int jobs) {
-  std::string what = action == VmAction::kRevert ? "Reverted"
-                     : action == VmAction::kStart ? "Started"
+  std::string what = action == AdminAction::kRevert ? "Reverted"
+                     : action == AdminAction::kStart ? "Started"
                      : force                      ? "Powered off"
                                                   : "Shut down";
   std::string line = what + " " + std::to_string(ok) + "/" + std::to_string(total) +
                      " VM(s) of lab '" + lab + "'" +
-                     (action == VmAction::kRevert ? std::string(" to ") + core::kCleanSnapshot
+                     (action == AdminAction::kRevert ? std::string(" to ") + core::kCleanSnapshot
                                                   : "") +
                      " in " + Seconds(seconds) + " (" + std::to_string(jobs) + " job(s))";
   if (ok < total) line += "; " + std::to_string(total - ok) + " failed";
@@ -205,13 +205,13 @@ std::string ResolveLabName(const std::string& lab_or_file) {
 }
 
 bool RunVmAction(const Context& context, store::Store& store, const HypervisorFactory& connect,
-                 VmAction action, const ActionRequest& request, std::ostream& out) {
+                 AdminAction action, const ActionRequest& request, std::ostream& out) {
   const std::string lab = ResolveLabName(request.lab);
   std::vector<store::VmRecord> vms = Select(store, lab, action, request);
   // Reverting is a change to the lab's disks, like deploy and destroy: one
   // at a time per state dir.
   std::optional<StateLock> lock;
-  if (action == VmAction::kRevert) lock.emplace(context.state_dir, "worlds revert");
+  if (action == AdminAction::kRevert) lock.emplace(context.state_dir, "worlds revert");
 
   const int total = static_cast<int>(vms.size());
   const int jobs = std::max(1, std::min(context.jobs, total));

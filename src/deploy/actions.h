@@ -19,7 +19,7 @@ namespace deploy {
 // connection is used by one thread at a time.
 using HypervisorFactory = std::function<std::unique_ptr<virt::Hypervisor>()>;
 
-enum class VmAction { kRevert, kStart, kStop };
+enum class AdminAction { kRevert, kStart, kStop };
 
 struct ActionRequest {
   std::string lab;                   // a lab file or a lab name
@@ -42,7 +42,7 @@ std::string ResolveLabName(const std::string& lab_or_file);
 // lab, owner or VM is unknown (with a did-you-mean and the known ones), or
 // when revert is given neither an owner nor `all`.
 bool RunVmAction(const Context& context, store::Store& store, const HypervisorFactory& connect,
-                 VmAction action, const ActionRequest& request, std::ostream& out);
+                 AdminAction action, const ActionRequest& request, std::ostream& out);
 
 struct EventsRequest {
   std::optional<std::string> owner;  // by or about this user (store::EventFilter)

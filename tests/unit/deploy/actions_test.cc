@@ -82,7 +82,7 @@ class ActionsTest : public ::testing::Test {
     fs::remove_all(context_.state_dir);
   }
 
-  bool Run(VmAction action, ActionRequest request) {
+  bool Run(AdminAction action, ActionRequest request) {
     out_.str("");
     return RunVmAction(context_, *store_, connect_, action, request, out_);
   }
@@ -96,7 +96,7 @@ class ActionsTest : public ::testing::Test {
     return calls;
   }
 
-  std::string Error(VmAction action, ActionRequest request) {
+  std::string Error(AdminAction action, ActionRequest request) {
     try {
       Run(action, request);
     } catch (const core::Error& e) {
@@ -118,7 +118,7 @@ TEST_F(ActionsTest, RevertOneVmOfOneOwner) {
   fake_.domains["w-netlab-alice-router"].state = virt::DomainState::kRunning;
   context_.jobs = 1;
   ActionRequest request{"netlab", std::string("alice"), std::string("router")};
-  EXPECT_TRUE(Run(VmAction::kRevert, request));
+  EXPECT_TRUE(Run(AdminAction::kRevert, request));
   EXPECT_EQ(Calls("Revert"), (std::vector<std::string>{"RevertToSnapshot w-netlab-alice-router clean"}));
   EXPECT_EQ(fake_.domains["w-netlab-alice-router"].state, virt::DomainState::kShutOff);
   std::string out = out_.str();
@@ -139,7 +139,7 @@ TEST_F(ActionsTest, RevertOneVmOfOneOwner) {
 }
 
 TEST_F(ActionsTest, RevertAllRevertsEveryVmOfTheLabOnlyInParallel) {
-  EXPECT_TRUE(Run(VmAction::kRevert, ActionRequest{"netlab", std::nullopt, std::nullopt, true}));
+  EXPECT_TRUE(Run(AdminAction::kRevert, ActionRequest{"netlab", std::nullopt, std::nullopt, true}));
   std::vector<std::string> expected;
   for (const char* owner : {"alice", "bob", "carol"}) {
     for (const char* vm : {"client", "router"}) {
@@ -156,28 +156,28 @@ TEST_F(ActionsTest, RevertAllRevertsEveryVmOfTheLabOnlyInParallel) {
 TEST_F(ActionsTest, LabFileNamesTheLab) {
   std::string file = context_.state_dir + "/weblab.yaml";
   std::ofstream(file) << "lab: weblab\n";
-  EXPECT_TRUE(Run(VmAction::kRevert, ActionRequest{file, std::string("bob")}));
+  EXPECT_TRUE(Run(AdminAction::kRevert, ActionRequest{file, std::string("bob")}));
   EXPECT_EQ(Calls("Revert"), (std::vector<std::string>{"RevertToSnapshot w-weblab-bob-client clean",
                                                        "RevertToSnapshot w-weblab-bob-router clean"}));
 }
 
 TEST_F(ActionsTest, UnknownNamesAreRefusedWithDidYouMean) {
-  EXPECT_EQ(Error(VmAction::kRevert, ActionRequest{"netlab", std::string("alcie")}),
+  EXPECT_EQ(Error(AdminAction::kRevert, ActionRequest{"netlab", std::string("alcie")}),
             "netlab: no World owned by 'alcie' (did you mean 'alice'? known owners: alice, bob, "
             "carol)");
-  EXPECT_EQ(Error(VmAction::kStart, ActionRequest{"netlab", std::string("xavier")}),
+  EXPECT_EQ(Error(AdminAction::kStart, ActionRequest{"netlab", std::string("xavier")}),
             "netlab: no World owned by 'xavier' (known owners: alice, bob, carol)");
-  EXPECT_EQ(Error(VmAction::kStart,
+  EXPECT_EQ(Error(AdminAction::kStart,
                   ActionRequest{"netlab", std::string("bob"), std::string("ruoter")}),
             "netlab: no VM 'ruoter' in the World of 'bob' (did you mean 'router'? known VMs: "
             "client, router)");
-  EXPECT_EQ(Error(VmAction::kStart, ActionRequest{"netlb"}),
+  EXPECT_EQ(Error(AdminAction::kStart, ActionRequest{"netlb"}),
             "no Worlds of lab 'netlb' are deployed (did you mean 'netlab'? known labs: netlab, "
             "weblab)");
-  EXPECT_EQ(Error(VmAction::kRevert, ActionRequest{"netlab"}),
+  EXPECT_EQ(Error(AdminAction::kRevert, ActionRequest{"netlab"}),
             "netlab: revert needs --owner U (one World) or --all (the whole lab) (reverting "
             "loses the students' changes, so say whose)");
-  EXPECT_EQ(Error(VmAction::kStart, ActionRequest{"Net Lab"}),
+  EXPECT_EQ(Error(AdminAction::kStart, ActionRequest{"Net Lab"}),
             "no lab file or lab name 'Net Lab' (give the lab's YAML file or its name)");
   EXPECT_TRUE(Calls("Revert").empty());
   EXPECT_TRUE(Calls("Start").empty());
@@ -187,20 +187,20 @@ TEST_F(ActionsTest, UnknownNamesAreRefusedWithDidYouMean) {
 TEST_F(ActionsTest, StartAndStopAreIdempotentAndStopCanForce) {
   ActionRequest alice{"netlab", std::string("alice")};
   context_.jobs = 1;
-  EXPECT_TRUE(Run(VmAction::kStart, alice));
+  EXPECT_TRUE(Run(AdminAction::kStart, alice));
   EXPECT_EQ(Calls("Start"), (std::vector<std::string>{"Start w-netlab-alice-client",
                                                       "Start w-netlab-alice-router"}));
-  EXPECT_TRUE(Run(VmAction::kStart, alice));
+  EXPECT_TRUE(Run(AdminAction::kStart, alice));
   EXPECT_NE(out_.str().find("w-netlab-alice-client: already running"), std::string::npos);
   EXPECT_EQ(Calls("Start").size(), 2u);
 
   ActionRequest router{"netlab", std::string("alice"), std::string("router")};
-  EXPECT_TRUE(Run(VmAction::kStop, router));
+  EXPECT_TRUE(Run(AdminAction::kStop, router));
   EXPECT_EQ(Calls("Shutdown"), (std::vector<std::string>{"Shutdown w-netlab-alice-router"}));
   EXPECT_NE(out_.str().find("Shut down 1/1 VM(s) of lab 'netlab' in "), std::string::npos);
   ActionRequest forced{"netlab", std::string("alice")};
   forced.force = true;
-  EXPECT_TRUE(Run(VmAction::kStop, forced));
+  EXPECT_TRUE(Run(AdminAction::kStop, forced));
   EXPECT_EQ(Calls("PowerOff"), (std::vector<std::string>{"PowerOff w-netlab-alice-client"}));
   EXPECT_NE(out_.str().find("w-netlab-alice-router: already shut off"), std::string::npos);
   std::vector<std::string> details;
@@ -213,7 +213,7 @@ TEST_F(ActionsTest, StartAndStopAreIdempotentAndStopCanForce) {
 
 TEST_F(ActionsTest, AFailingVmIsReportedAndTheOthersGoOn) {
   fake_.FailOn("RevertToSnapshot w-netlab-bob-router", "disk is locked");
-  EXPECT_FALSE(Run(VmAction::kRevert, ActionRequest{"netlab", std::nullopt, std::nullopt, true}));
+  EXPECT_FALSE(Run(AdminAction::kRevert, ActionRequest{"netlab", std::nullopt, std::nullopt, true}));
   EXPECT_EQ(Calls("Revert").size(), 6u);
   EXPECT_NE(out_.str().find("FAILED w-netlab-bob-router: disk is locked\n"), std::string::npos)
       << out_.str();
@@ -229,7 +229,7 @@ TEST_F(ActionsTest, NoConnectionFailsEveryVmVisibly) {
     throw core::Error("cannot connect", "qemu:///system", "start libvirtd");
   };
   context_.jobs = 2;
-  EXPECT_FALSE(Run(VmAction::kStart, ActionRequest{"netlab", std::string("carol")}));
+  EXPECT_FALSE(Run(AdminAction::kStart, ActionRequest{"netlab", std::string("carol")}));
   EXPECT_NE(out_.str().find("FAILED w-netlab-carol-router: qemu:///system: cannot connect "
                             "(start libvirtd)\n"),
             std::string::npos)
@@ -239,8 +239,8 @@ TEST_F(ActionsTest, NoConnectionFailsEveryVmVisibly) {
 
 TEST_F(ActionsTest, EventsAreShownAsATableOrJson) {
   context_.jobs = 1;
-  ASSERT_TRUE(Run(VmAction::kStart, ActionRequest{"netlab", std::string("bob"), std::string("router")}));
-  ASSERT_TRUE(Run(VmAction::kStart, ActionRequest{"weblab", std::string("alice"), std::string("router")}));
+  ASSERT_TRUE(Run(AdminAction::kStart, ActionRequest{"netlab", std::string("bob"), std::string("router")}));
+  ASSERT_TRUE(Run(AdminAction::kStart, ActionRequest{"weblab", std::string("alice"), std::string("router")}));
   std::ostringstream table;
   ShowEvents(*store_, EventsRequest{std::string("alice")}, table);
   std::string text = table.str();
