@@ -15,6 +15,7 @@
 #include "config/lab_parser.h"
 #include "core/error.h"
 #include "core/names.h"
+#include "deploy/actions.h"
 #include "deploy/base_images.h"
 #include "deploy/executor.h"
 #include "deploy/lock.h"
@@ -229,11 +230,7 @@ std::string LabNameOf(const Context& context, const std::string& lab_or_file,
     if (std::optional<std::string> name = config::ReadLabName(lab_or_file)) return *name;
     ThrowDiagnostics(parsed.errors, lab_or_file);
   }
-  if (!core::IsValidName(lab_or_file)) {
-    throw core::InputError("no lab file or lab name '" + lab_or_file + "'", "",
-                      "give the lab's YAML file or its name");
-  }
-  return lab_or_file;
+  return ResolveLabName(lab_or_file);  // a lab name, checked like the admin actions'
 }
 
 }  // namespace
