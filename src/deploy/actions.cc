@@ -15,6 +15,7 @@
 
 #include "config/lab_parser.h"
 #include "core/error.h"
+#include "core/failpoint.h"
 #include "core/names.h"
 #include "deploy/lock.h"
 
@@ -236,6 +237,7 @@ bool RunVmAction(const Context& context, store::Store& store, const HypervisorFa
         try {
           detail = Act(*hypervisor, action, request.force, vm.domain);
           success = true;
+          if (action == AdminAction::kRevert) core::FailPoint("revert-vm");
         } catch (const core::Error& e) {
           detail = e.Describe();
         }

@@ -16,6 +16,7 @@
 #include <boost/process.hpp>
 
 #include "core/error.h"
+#include "core/failpoint.h"
 #include "deploy/progress.h"
 
 namespace deploy {
@@ -167,6 +168,7 @@ Summary Execute(const Plan& plan, const ExecOptions& options,
 
     if (message.kind == "phase" && by_domain.count(message.domain)) {
       record(message.domain, PhaseOf(message.phase));
+      core::FailPoint("deploy-record");
       progress.Reached(message.phase);
       if (message.phase == "ready") {
         pending[worker].erase(message.domain);

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/failpoint.h"
 #include "guest/customizer.h"
 #include "guest/guestfs_session.h"
 #include "guest/render.h"
@@ -88,6 +89,7 @@ class GuestfsCustomizer : public Customizer {
         WriteEdit(s, edits[added[k]]);
         s.UmountAll();
         result.ok = true;
+        core::FailPoint("customize-disk");
       } catch (const core::Error& e) {
         result.error = e.message();
         // Leave nothing mounted at "/" for the next disk. If even that fails

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include "core/error.h"
+#include "core/failpoint.h"
 #include "store/migrations.h"
 #include "store/statement.h"
 
@@ -99,7 +100,10 @@ Store::~Store() = default;
 int Store::SchemaVersion() const { return UserVersion(db_.get()); }
 
 void Store::Begin() { Exec(db_.get(), "BEGIN IMMEDIATE"); }
-void Store::Commit() { Exec(db_.get(), "COMMIT"); }
+void Store::Commit() {
+  core::FailPoint("store-commit");
+  Exec(db_.get(), "COMMIT");
+}
 
 void Store::Rollback() {
   // Called while an exception is propagating: a failed rollback must not
