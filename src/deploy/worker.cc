@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/failpoint.h"
 #include "core/names.h"
 #include "image/overlay.h"
 
@@ -33,8 +34,12 @@ class Reporter {
  public:
   explicit Reporter(const Emit& emit) : emit_(emit) {}
 
+  // A VM that already failed (its network, say, while the appliance was
+  // still editing its disk) reports no later phase: its error is final.
   void Phase(const std::string& domain, const char* phase) {
-    Send({"phase", domain, phase, "", 0, 0});
+    std::lock_guard<std::mutex> lock(mu_);
+    if (failed_.count(domain)) return;
+    emit_({"phase", domain, phase, "", 0, 0});
   }
   void Failure(const std::string& domain, const char* phase,
                const std::string& message) {
@@ -180,6 +185,7 @@ void Snapshot(const Batch& batch, virt::Hypervisor& hypervisor,
         }
         ++count;
         report.Phase(vm.domain, "ready");
+        core::FailPoint("worker-snapshot");
       } catch (const std::exception& e) {
         report.Failure(vm.domain, "snapshot", e.what());
       }
@@ -194,6 +200,7 @@ void RunBatch(const Batch& batch, virt::Hypervisor& hypervisor,
               guest::Customizer& customizer, const Emit& emit) {
   Reporter report(emit);
   MakeOverlays(batch, hypervisor, report);
+  core::FailPoint("worker-after-overlays");
   // The appliance's boot dominates; define networks and domains meanwhile.
   // Each thread uses its own handle (libvirt here, libguestfs there).
   std::exception_ptr define_fault;
@@ -207,6 +214,7 @@ void RunBatch(const Batch& batch, virt::Hypervisor& hypervisor,
   Customize(batch, customizer, report);
   define_thread.join();
   if (define_fault) std::rethrow_exception(define_fault);
+  core::FailPoint("worker-after-define");
   Snapshot(batch, hypervisor, report);
 }
 
