@@ -5,7 +5,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
 #include <map>
 #include <set>
 #include <sstream>
@@ -14,6 +13,7 @@
 
 #include "config/lab_parser.h"
 #include "core/error.h"
+#include "core/failpoint.h"
 #include "core/names.h"
 #include "deploy/actions.h"
 #include "deploy/base_images.h"
@@ -285,6 +285,7 @@ void Destroy(const Context& context, const DestroyRequest& request,
       if (hypervisor->DomainExists(domain)) {
         hypervisor->RemoveDomain(domain);
         ++removed_domains;
+        core::FailPoint("destroy-domain");
       }
     }
     for (const std::string& network : networks[owner]) {
@@ -319,54 +320,6 @@ void Destroy(const Context& context, const DestroyRequest& request,
   }
   Record(*store, context, "destroy", lab_name, "ok",
          detail + (request.delete_student_data ? ", student data deleted" : ""));
-}
-
-void Status(const Context& context, const StatusRequest& request,
-            std::ostream& out) {
-  std::unique_ptr<store::Store> store =
-      store::Store::Open(core::StateDbPath(context.state_dir));
-  std::unique_ptr<virt::Hypervisor> hypervisor;
-  std::string no_libvirt;
-  try {
-    hypervisor = virt::NewLibvirtHypervisor(context.connect);
-  } catch (const core::Error& e) {
-    no_libvirt = e.Describe();
-  }
-  std::vector<store::VmRecord> vms = store->Vms(request.lab, request.owner);
-  auto state_of = [&](const store::VmRecord& vm) -> std::string {
-    if (!hypervisor) return "unknown";
-    if (!hypervisor->DomainExists(vm.domain)) return "missing";
-    return virt::ToString(hypervisor->State(vm.domain));
-  };
-  if (request.json) {
-    nlohmann::json rows = nlohmann::json::array();
-    for (const store::VmRecord& vm : vms) {
-      rows.push_back({{"lab", vm.lab},
-                      {"owner", vm.owner},
-                      {"vm", vm.vm},
-                      {"domain", vm.domain},
-                      {"overlay", vm.overlay},
-                      {"phase", store::ToString(vm.phase)},
-                      {"state", state_of(vm)},
-                      {"updated_at", vm.updated_at}});
-    }
-    out << rows.dump(2) << "\n";
-    return;
-  }
-  if (!no_libvirt.empty()) out << "note: " << no_libvirt << "\n";
-  if (vms.empty()) {
-    out << "No Worlds deployed" << (request.lab ? " for lab '" + *request.lab + "'" : "")
-        << (request.owner ? " for '" + *request.owner + "'" : "") << ".\n";
-    return;
-  }
-  out << std::left << std::setw(12) << "LAB" << std::setw(14) << "OWNER"
-      << std::setw(10) << "VM" << std::setw(12) << "PHASE" << std::setw(10)
-      << "STATE" << "DOMAIN\n";
-  for (const store::VmRecord& vm : vms) {
-    out << std::left << std::setw(12) << vm.lab << std::setw(14) << vm.owner
-        << std::setw(10) << vm.vm << std::setw(12) << store::ToString(vm.phase)
-        << std::setw(10) << state_of(vm) << vm.domain << "\n";
-  }
 }
 
 }  // namespace deploy

@@ -1,0 +1,108 @@
+#include "deploy/status.h"
+
+#include <filesystem>
+#include <iomanip>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/names.h"
+#include "deploy/operations.h"
+
+namespace deploy {
+
+std::vector<VmStatus> InspectVms(const std::vector<store::VmRecord>& recorded,
+                                 virt::Hypervisor* hypervisor,
+                                 const std::optional<std::string>& domain_prefix) {
+  std::vector<VmStatus> out;
+  std::set<std::string> known;
+  for (const store::VmRecord& vm : recorded) {
+    known.insert(vm.domain);
+    VmStatus status{vm.lab, vm.owner, vm.vm, vm.domain, vm.overlay,
+                    store::ToString(vm.phase), "unknown", "unknown", ""};
+    if (hypervisor) {
+      bool domain = hypervisor->DomainExists(vm.domain);
+      bool overlay = std::filesystem::exists(vm.overlay);
+      status.state = domain ? virt::ToString(hypervisor->State(vm.domain)) : "missing";
+      if (domain && overlay && hypervisor->HasSnapshot(vm.domain, core::kCleanSnapshot)) {
+        status.phase = "ready";
+      } else if (!domain && overlay) {
+        status.phase = "kept-overlay";
+        status.fix = "worlds deploy re-defines it over the kept overlay";
+      } else if (!domain) {
+        status.phase = "missing";
+        status.fix = "worlds deploy builds it";
+      } else {
+        status.phase = "incomplete";
+        status.fix = "worlds deploy rebuilds it (never booted, no student data)";
+      }
+    }
+    out.push_back(std::move(status));
+  }
+  if (hypervisor && domain_prefix) {
+    for (const std::string& domain : hypervisor->ListDomains(*domain_prefix)) {
+      if (known.count(domain)) continue;
+      VmStatus stray;
+      stray.domain = domain;
+      stray.recorded = "unrecorded";
+      stray.phase = "unrecorded";
+      stray.state = virt::ToString(hypervisor->State(domain));
+      stray.fix = "worlds deploy adopts or rebuilds it; worlds destroy removes it";
+      out.push_back(std::move(stray));
+    }
+  }
+  return out;
+}
+
+void Status(const Context& context, const StatusRequest& request,
+            std::ostream& out) {
+  std::unique_ptr<store::Store> store =
+      store::Store::Open(core::StateDbPath(context.state_dir));
+  std::unique_ptr<virt::Hypervisor> hypervisor;
+  std::string no_libvirt;
+  try {
+    hypervisor = virt::NewLibvirtHypervisor(context.connect);
+  } catch (const core::Error& e) {
+    no_libvirt = e.Describe();
+  }
+  // Stray domains are only attributable when the owner is not filtered.
+  std::optional<std::string> prefix;
+  if (!request.owner) prefix = request.lab ? "w-" + *request.lab + "-" : "w-";
+  std::vector<VmStatus> vms =
+      InspectVms(store->Vms(request.lab, request.owner), hypervisor.get(), prefix);
+  if (request.json) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const VmStatus& vm : vms) {
+      rows.push_back({{"lab", vm.lab},
+                      {"owner", vm.owner},
+                      {"vm", vm.vm},
+                      {"domain", vm.domain},
+                      {"overlay", vm.overlay},
+                      {"phase", vm.phase},
+                      {"recorded_phase", vm.recorded},
+                      {"state", vm.state}});
+    }
+    out << rows.dump(2) << "\n";
+    return;
+  }
+  if (!no_libvirt.empty()) out << "note: " << no_libvirt << "\n";
+  if (vms.empty()) {
+    out << "No Worlds deployed" << (request.lab ? " for lab '" + *request.lab + "'" : "")
+        << (request.owner ? " for '" + *request.owner + "'" : "") << ".\n";
+    return;
+  }
+  out << std::left << std::setw(12) << "LAB" << std::setw(14) << "OWNER"
+      << std::setw(10) << "VM" << std::setw(14) << "PHASE" << std::setw(10)
+      << "STATE" << "DOMAIN\n";
+  std::set<std::string> fixes;
+  for (const VmStatus& vm : vms) {
+    out << std::left << std::setw(12) << vm.lab << std::setw(14) << vm.owner
+        << std::setw(10) << vm.vm << std::setw(14) << vm.phase << std::setw(10)
+        << vm.state << vm.domain << "\n";
+    if (!vm.fix.empty()) fixes.insert(vm.phase + ": " + vm.fix);
+  }
+  for (const std::string& fix : fixes) out << "  " << fix << "\n";
+}
+
+}  // namespace deploy

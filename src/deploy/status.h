@@ -1,0 +1,34 @@
+// What `worlds status` reports: each VM as it really is, from the store's
+// record checked against libvirt and the disk. The store alone is not the
+// truth after an interrupted deploy (a killed parent records nothing more;
+// a killed worker leaves a domain without `clean`), so a VM is "ready" only
+// when its domain, its overlay and its `clean` snapshot all exist.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+#include "virt/hypervisor.h"
+
+namespace deploy {
+
+struct VmStatus {
+  std::string lab, owner, vm, domain, overlay;
+  std::string recorded;  // the store's phase; "unrecorded" for a stray domain
+  std::string phase;     // the truth: ready, incomplete, kept-overlay, missing,
+                         // unrecorded, or unknown (libvirt unreachable)
+  std::string state;     // libvirt's: running, shut off, ..., missing, unknown
+  std::string fix;       // what to run when phase is not ready ("" otherwise)
+};
+
+// Checks every recorded VM against `hypervisor` (nullptr: libvirt is not
+// reachable, so phase and state are "unknown"), and lists the domains
+// named like a lab's that the store never recorded (a deploy killed before
+// its write) when `domain_prefix` is set ("w-<lab>-" or "w-").
+std::vector<VmStatus> InspectVms(const std::vector<store::VmRecord>& recorded,
+                                 virt::Hypervisor* hypervisor,
+                                 const std::optional<std::string>& domain_prefix);
+
+}  // namespace deploy
