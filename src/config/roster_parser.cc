@@ -46,7 +46,8 @@ class RowReader {
       return false;
     }
     rows_ = rows;
-    for (char c : text) {
+    for (size_t i = 0; i < text.size(); ++i) {
+      char c = text[i];
       if (!in_row_ && c != '\r' && c != '\n') {
         in_row_ = true;
         current_.line = line_;
@@ -56,7 +57,11 @@ class RowReader {
         *error = csv_strerror(csv_error(parser.get()));
         return false;
       }
-      if (c == '\n') ++line_;
+      // libcsv ends a row at "\n", "\r\n" or a lone "\r" (old Mac files):
+      // count lines the same way, or such rows would share one line number.
+      if (c == '\n' || (c == '\r' && (i + 1 == text.size() || text[i + 1] != '\n'))) {
+        ++line_;
+      }
     }
     if (csv_fini(parser.get(), OnField, OnRow, this) != 0) {
       *error_line = current_.line ? current_.line : line_;
