@@ -35,6 +35,16 @@ struct DomainSpec {
 };
 
 enum class DomainState { kRunning, kPaused, kShutOff, kOther };
+
+// What a defined domain was given: the part of a DomainSpec a lab change
+// can alter without touching the disk.
+struct DomainSize {
+  int memory_mib = 0;
+  int vcpus = 0;
+  bool operator==(const DomainSize& other) const {
+    return memory_mib == other.memory_mib && vcpus == other.vcpus;
+  }
+};
 const char* ToString(DomainState state);
 
 // A VM's serial console as a byte stream (libvirt's console stream). Used
@@ -77,6 +87,8 @@ class Hypervisor {
   virtual void RemoveDomain(const std::string& name) = 0;
   virtual std::vector<std::string> ListDomains(const std::string& prefix) = 0;
   virtual DomainState State(const std::string& name) = 0;
+  // The domain's configured memory and vCPUs. Throws if it is absent.
+  virtual DomainSize Size(const std::string& name) = 0;
 
   virtual void Start(const std::string& name) = 0;
   virtual void Shutdown(const std::string& name) = 0;   // ACPI, returns at once

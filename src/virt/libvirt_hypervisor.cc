@@ -333,6 +333,15 @@ class LibvirtHypervisor : public Hypervisor {
     return Sorted(std::move(names));
   }
 
+  DomainSize Size(const std::string& name) override {
+    Domain dom = RequireDomain(name);
+    virDomainInfo info;
+    if (virDomainGetInfo(dom.get(), &info) < 0) {
+      throw Failure("cannot query domain size", name);
+    }
+    return DomainSize{static_cast<int>(info.maxMem / 1024), info.nrVirtCpu};
+  }
+
   DomainState State(const std::string& name) override {
     Domain dom = RequireDomain(name);
     int state = 0;

@@ -82,6 +82,12 @@ std::vector<std::string> FakeHypervisor::ListDomains(const std::string& prefix) 
   return names;
 }
 
+virt::DomainSize FakeHypervisor::Size(const std::string& name) {
+  Record("Size " + name);
+  const Domain& dom = Require(name);
+  return {dom.spec.memory_mib, dom.spec.vcpus};
+}
+
 DomainState FakeHypervisor::State(const std::string& name) {
   Record("State " + name);
   return Require(name).state;

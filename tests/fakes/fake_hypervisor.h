@@ -85,6 +85,7 @@ class FakeHypervisor : public virt::Hypervisor {
   void DefineDomain(const virt::DomainSpec& spec) override;
   void RemoveDomain(const std::string& name) override;
   std::vector<std::string> ListDomains(const std::string& prefix) override;
+  virt::DomainSize Size(const std::string& name) override;
   virt::DomainState State(const std::string& name) override;
 
   // Fails like libvirt when a NIC's network is missing or inactive.

@@ -37,6 +37,7 @@ class SharedFake : public virt::Hypervisor {
   void RemoveDomain(const std::string& n) override { Locked([&] { fake_.RemoveDomain(n); }); }
   std::vector<std::string> ListDomains(const std::string& p) override { return Locked([&] { return fake_.ListDomains(p); }); }
   virt::DomainState State(const std::string& n) override { return Locked([&] { return fake_.State(n); }); }
+  virt::DomainSize Size(const std::string& n) override { return Locked([&] { return fake_.Size(n); }); }
   void Start(const std::string& n) override { Locked([&] { fake_.Start(n); }); }
   void Shutdown(const std::string& n) override { Locked([&] { fake_.Shutdown(n); }); }
   void PowerOff(const std::string& n) override { Locked([&] { fake_.PowerOff(n); }); }
