@@ -20,6 +20,8 @@ void AddDeployCommands(CLI::App& app, Globals& globals, Commands& commands) {
   deploy_cmd->add_option("--jobs,-j", globals.context.jobs, "worker processes (default: cores)")
       ->check(CLI::Range(1, 256));
   deploy_cmd->add_flag("--dry-run", request->dry_run, "print the plan, change nothing");
+  deploy_cmd->add_flag("--delete-student-data", request->delete_student_data,
+                       "also remove VMs the lab no longer has when students used them");
   deploy_cmd->add_option("--report", request->report_file,
                          "write a JSON report (phases, launches, memory, disk) to this file");
   commands.emplace_back(deploy_cmd, [&globals, request, per] {

@@ -71,6 +71,33 @@ uint64_t DiskUsed(const Plan& plan) {
   return bytes;
 }
 
+// The lab's dropped VMs: removes those the plan marked (domain, overlay,
+// console log, store row) and names the ones kept for their student data.
+void RemoveDroppedVms(const Context& context, const Plan& plan,
+                      virt::Hypervisor& hypervisor, store::Store& store,
+                      std::ostream& out) {
+  for (const WorldPlan& world : plan.worlds) {
+    for (const DroppedVm& vm : world.dropped) {
+      if (!vm.remove) {
+        out << "  KEPT " << vm.domain << ": no longer in the lab, but its overlay "
+            << vm.overlay << " holds student data (--delete-student-data removes it)\n";
+        continue;
+      }
+      if (vm.domain_exists) hypervisor.RemoveDomain(vm.domain);
+      std::filesystem::remove(vm.overlay);
+      std::filesystem::remove(core::ConsoleLogPath(context.state_dir, plan.lab,
+                                                   world.world.owner, vm.vm));
+      store.RemoveVm(plan.lab, world.world.owner, vm.vm);
+      Record(store, context, "remove-vm", vm.domain, "ok",
+             vm.student_data ? "no longer in the lab; student data deleted "
+                               "(--delete-student-data)"
+                             : "no longer in the lab; no student data");
+      out << "  removed " << vm.domain << ": no longer in the lab"
+          << (vm.student_data ? ", with its student data" : "") << "\n";
+    }
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -124,7 +151,7 @@ bool Deploy(const Context& context, const DeployRequest& request,
 
   double validate_seconds = Since(start);
   Clock::time_point plan_start = Clock::now();
-  PlanOptions plan_options{context.state_dir, context.accel};
+  PlanOptions plan_options{context.state_dir, context.accel, request.delete_student_data};
   Plan plan = DesiredPlan(lab, worlds, plan_options);
 
   if (request.dry_run) {
@@ -132,6 +159,13 @@ bool Deploy(const Context& context, const DeployRequest& request,
       std::unique_ptr<virt::Hypervisor> hypervisor =
           virt::NewLibvirtHypervisor(context.connect);
       ReconcileWithActual(plan, *hypervisor);
+      // A dry run creates nothing, not even an empty state database.
+      std::vector<store::VmRecord> recorded;
+      if (std::filesystem::exists(core::StateDbPath(context.state_dir))) {
+        recorded = store::Store::Open(core::StateDbPath(context.state_dir))
+                       ->Vms(lab.name, std::nullopt);
+      }
+      FindDroppedVms(plan, recorded, plan_options, *hypervisor);
     } catch (const core::Error& e) {
       out << "note: libvirt not reachable, planning from scratch: " << e.Describe()
           << "\n";
@@ -147,6 +181,7 @@ bool Deploy(const Context& context, const DeployRequest& request,
       virt::NewLibvirtHypervisor(context.connect);
   CheckBaseImages(lab, *store);
   ReconcileWithActual(plan, *hypervisor);
+  FindDroppedVms(plan, store->Vms(lab.name, std::nullopt), plan_options, *hypervisor);
   double plan_seconds = Since(plan_start);
 
   std::string args = request.lab_file + " --roster " + request.roster_file +
@@ -180,6 +215,7 @@ bool Deploy(const Context& context, const DeployRequest& request,
   }
   Summary summary;
   summary = Execute(plan, exec, *store, out);
+  RemoveDroppedVms(context, plan, *hypervisor, *store, out);
   uint64_t disk_bytes = DiskUsed(plan);
   std::string text = DescribeSummary(summary, disk_bytes);
   out << text << std::flush;

@@ -35,6 +35,9 @@ struct DeployRequest {
   std::optional<std::string> group;
   config::WorldsPer per = config::WorldsPer::kStudent;
   bool dry_run = false;
+  // VMs the lab no longer has are removed even when their overlay holds
+  // student data (without it, those are kept and reported).
+  bool delete_student_data = false;
   std::string report_file;  // when set: a JSON report of the run (benchmarks)
 };
 

@@ -14,7 +14,7 @@ namespace deploy {
 const char* ToString(VmAction action) {
   switch (action) {
     case VmAction::kNothing: return "up to date";
-    case VmAction::kAdopt: return "re-define over kept overlay";
+    case VmAction::kAdopt: return "re-define over its kept overlay";
     case VmAction::kBuild: return "build";
   }
   return "?";
@@ -38,8 +38,16 @@ int Plan::CountAction(VmAction action) const {
   return n;
 }
 
+int Plan::CountDropped(bool remove) const {
+  int n = 0;
+  for (const WorldPlan& world : worlds) {
+    for (const DroppedVm& vm : world.dropped) n += vm.remove == remove;
+  }
+  return n;
+}
+
 bool Plan::NothingToDo() const {
-  return CountAction(VmAction::kNothing) == TotalVms();
+  return CountAction(VmAction::kNothing) == TotalVms() && CountDropped(true) == 0;
 }
 
 namespace {
@@ -132,6 +140,30 @@ Plan DesiredPlan(const core::Lab& lab, const std::vector<core::World>& worlds,
   return plan;
 }
 
+namespace {
+
+bool HasCleanInside(const std::string& overlay) {
+  for (const std::string& snap : image::Inspect(overlay).snapshots) {
+    if (snap == core::kCleanSnapshot) return true;
+  }
+  return false;
+}
+
+std::string DescribeResize(const virt::DomainSize& have, const virt::DomainSize& want) {
+  std::string out;
+  if (have.memory_mib != want.memory_mib) {
+    out = "memory " + std::to_string(have.memory_mib) + " -> " +
+          std::to_string(want.memory_mib) + " MiB";
+  }
+  if (have.vcpus != want.vcpus) {
+    out += (out.empty() ? "" : ", ") + std::string("vCPUs ") + std::to_string(have.vcpus) +
+           " -> " + std::to_string(want.vcpus);
+  }
+  return out;
+}
+
+}  // namespace
+
 void ReconcileWithActual(Plan& plan, virt::Hypervisor& hypervisor) {
   // One listing instead of a lookup per VM keeps a re-run fast.
   std::vector<std::string> listed = hypervisor.ListDomains("w-" + plan.lab + "-");
@@ -143,17 +175,58 @@ void ReconcileWithActual(Plan& plan, virt::Hypervisor& hypervisor) {
       if (domain && overlay &&
           hypervisor.HasSnapshot(vm.domain, core::kCleanSnapshot)) {
         vm.action = VmAction::kNothing;
+        virt::DomainSize want{vm.spec.memory_mib, vm.spec.vcpus};
+        virt::DomainSize have = hypervisor.Size(vm.domain);
+        if (have == want) continue;
+        // The lab changed: a new definition over the same overlay keeps the
+        // student's disk and `clean`; a running VM keeps its old size.
+        vm.change = DescribeResize(have, want);
+        if (hypervisor.State(vm.domain) != virt::DomainState::kShutOff) {
+          vm.change += " waits: the VM is running; re-run deploy once it is shut off";
+          continue;
+        }
+        vm.action = VmAction::kAdopt;
+        vm.remove_stale_domain = true;
         continue;
       }
       vm.remove_stale_domain = domain;
       vm.action = VmAction::kBuild;
-      if (overlay && !domain) {
-        // Kept by `destroy` (student data) if it carries the snapshot.
-        image::ImageInfo info = image::Inspect(vm.overlay);
-        for (const std::string& snap : info.snapshots) {
-          if (snap == core::kCleanSnapshot) vm.action = VmAction::kAdopt;
-        }
-      }
+      // `clean` inside the overlay makes it the student's, whatever libvirt
+      // lost (a destroy that kept it, or a define interrupted before the
+      // snapshot was registered again): define over it, never rebuild it.
+      if (overlay && HasCleanInside(vm.overlay)) vm.action = VmAction::kAdopt;
+    }
+  }
+}
+
+void FindDroppedVms(Plan& plan, const std::vector<store::VmRecord>& recorded,
+                    const PlanOptions& options, virt::Hypervisor& hypervisor) {
+  for (WorldPlan& world : plan.worlds) {
+    std::set<std::string> wanted;
+    for (const VmPlan& vm : world.vms) wanted.insert(vm.vm);
+    std::set<std::string> had;
+    for (const store::VmRecord& vm : recorded) {
+      if (vm.lab == plan.lab && vm.owner == world.world.owner) had.insert(vm.vm);
+    }
+    std::string dir = core::OverlayDir(options.state_dir, plan.lab, world.world.owner);
+    std::error_code ec;  // no directory: nothing kept there
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      // Only finished overlays (<vm>.qcow2), not a "<vm>.qcow2.tmp-<pid>".
+      if (entry.path().extension() != ".qcow2") continue;
+      std::string name = entry.path().stem().string();
+      if (core::IsValidName(name)) had.insert(name);
+    }
+    for (const std::string& name : had) {
+      if (wanted.count(name)) continue;
+      DroppedVm vm;
+      vm.vm = name;
+      vm.domain = core::DomainName(plan.lab, world.world.owner, name);
+      vm.overlay = core::OverlayPath(options.state_dir, plan.lab, world.world.owner, name);
+      vm.domain_exists = hypervisor.DomainExists(vm.domain);
+      vm.overlay_exists = std::filesystem::exists(vm.overlay);
+      vm.student_data = vm.overlay_exists && HasCleanInside(vm.overlay);
+      vm.remove = !vm.student_data || options.delete_student_data;
+      world.dropped.push_back(std::move(vm));
     }
   }
 }
@@ -164,7 +237,12 @@ std::string DescribePlan(const Plan& plan) {
       << " World(s), " << plan.TotalVms() << " VM(s), "
       << plan.CountAction(VmAction::kBuild) << " to build, "
       << plan.CountAction(VmAction::kAdopt) << " to re-define, "
-      << plan.CountAction(VmAction::kNothing) << " up to date\n";
+      << plan.CountAction(VmAction::kNothing) << " up to date";
+  if (int n = plan.CountDropped(true) + plan.CountDropped(false)) {
+    out << ", " << n << " no longer in the lab (" << plan.CountDropped(true)
+        << " to remove, " << plan.CountDropped(false) << " kept)";
+  }
+  out << "\n";
   for (const WorldPlan& world : plan.worlds) {
     out << "  World " << world.world.owner << " (#" << world.world.index << ")\n";
     for (const virt::NetworkSpec& net : world.networks) {
@@ -173,12 +251,24 @@ std::string DescribePlan(const Plan& plan) {
     }
     for (const VmPlan& vm : world.vms) {
       out << "    " << vm.domain << ": " << ToString(vm.action);
+      if (!vm.change.empty()) out << " (" << vm.change << ")";
       if (vm.action == VmAction::kBuild) {
         out << " (hostname " << vm.edit.hostname;
         for (const guest::NicConfig& nic : vm.edit.nics) {
           out << ", " << nic.interface << " " << nic.address << "/" << nic.prefix;
         }
         out << ")";
+      }
+      out << "\n";
+    }
+    for (const DroppedVm& vm : world.dropped) {
+      out << "    " << vm.domain << ": no longer in the lab, ";
+      if (!vm.remove) {
+        out << "kept: its overlay holds student data (--delete-student-data removes it)";
+      } else if (vm.student_data) {
+        out << "remove with its student data (--delete-student-data)";
+      } else {
+        out << "remove (no student data)";
       }
       out << "\n";
     }

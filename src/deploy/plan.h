@@ -7,17 +7,20 @@
 
 #include "core/lab.h"
 #include "guest/customizer.h"
+#include "store/store.h"
 #include "virt/hypervisor.h"
 
 namespace deploy {
 
 // What one VM needs. Every VM that is not complete is redone from its
 // overlay on: an overlay with no `clean` snapshot was never booted, so it
-// holds no student data and may be recreated.
+// holds no student data and may be recreated. An overlay that has `clean`
+// is the student's and is never recreated by a deploy.
 enum class VmAction {
   kNothing,   // domain, overlay and `clean` snapshot all present
-  kAdopt,     // overlay with a `clean` snapshot kept (student data): define
-              // the domain over it again and re-register the snapshot
+  kAdopt,     // overlay with a `clean` snapshot (student data): define the
+              // domain over it (again) and re-register the snapshot; also how
+              // a changed memory or vCPU count reaches a deployed VM
   kBuild,     // (re)create overlay, customize, define, snapshot
 };
 const char* ToString(VmAction action);
@@ -29,15 +32,30 @@ struct VmPlan {
   std::string base;         // absolute path of the base image
   std::string base_format;
   VmAction action = VmAction::kBuild;
-  bool remove_stale_domain = false;  // a domain without `clean` exists
+  // A domain exists and goes first: without `clean` (kBuild), or defined
+  // from an older lab (kAdopt). Never a running one.
+  bool remove_stale_domain = false;
+  std::string change;  // why an existing VM is re-defined or left, in words
   guest::GuestEdit edit;
   virt::DomainSpec spec;
+};
+
+// A VM of a deployed World that the lab no longer has.
+struct DroppedVm {
+  std::string vm;
+  std::string domain;
+  std::string overlay;
+  bool domain_exists = false;
+  bool overlay_exists = false;
+  bool student_data = false;  // its overlay has `clean`: it was handed out
+  bool remove = false;        // no student data, or --delete-student-data
 };
 
 struct WorldPlan {
   core::World world;
   std::vector<virt::NetworkSpec> networks;  // all of the World's networks
   std::vector<VmPlan> vms;
+  std::vector<DroppedVm> dropped;
 
   int CountAction(VmAction action) const;
 };
@@ -48,12 +66,14 @@ struct Plan {
 
   int TotalVms() const;
   int CountAction(VmAction action) const;
-  bool NothingToDo() const;
+  int CountDropped(bool remove) const;
+  bool NothingToDo() const;  // every VM up to date, nothing to remove
 };
 
 struct PlanOptions {
   std::string state_dir;
   std::string accel = "qemu";
+  bool delete_student_data = false;  // dropped VMs go even with student data
 };
 
 // The desired state alone: every VM planned as kBuild. Pure; for --dry-run
@@ -61,9 +81,16 @@ struct PlanOptions {
 Plan DesiredPlan(const core::Lab& lab, const std::vector<core::World>& worlds,
                  const PlanOptions& options);
 
-// Looks at what exists (domains, snapshots, overlays) and sets each VM's
-// action so that executing the plan converges to the desired state.
+// Looks at what exists (domains, snapshots, overlays, sizes) and sets each
+// VM's action so that executing the plan converges to the desired state.
 void ReconcileWithActual(Plan& plan, virt::Hypervisor& hypervisor);
+
+// Adds to each World the VMs it has (recorded for its owner in `recorded`,
+// or an overlay in its directory) that the lab no longer names, marking
+// for removal those without student data, or all with
+// options.delete_student_data.
+void FindDroppedVms(Plan& plan, const std::vector<store::VmRecord>& recorded,
+                    const PlanOptions& options, virt::Hypervisor& hypervisor);
 
 // Human-readable plan for --dry-run: one line per World and VM.
 std::string DescribePlan(const Plan& plan);

@@ -68,6 +68,18 @@ class Reporter {
   std::set<std::string> failed_;
 };
 
+// "<overlay>.tmp-<pid>" files of workers killed while creating it.
+void RemoveStaleTemporaries(const std::string& overlay) {
+  std::filesystem::path path(overlay);
+  std::string prefix = path.filename().string() + ".tmp-";
+  std::error_code ec;  // no directory yet: nothing stale
+  for (const auto& entry : std::filesystem::directory_iterator(path.parent_path(), ec)) {
+    if (entry.path().filename().string().rfind(prefix, 0) == 0) {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
+}
+
 void MakeOverlays(const Batch& batch, virt::Hypervisor& hypervisor,
                   Reporter& report) {
   Clock::time_point start = Clock::now();
@@ -80,6 +92,7 @@ void MakeOverlays(const Batch& batch, virt::Hypervisor& hypervisor,
         // The plan only builds over an overlay that has no `clean`
         // snapshot: it was never booted and holds no student data.
         std::filesystem::remove(vm.overlay);
+        RemoveStaleTemporaries(vm.overlay);
         image::CreateOverlay(vm.base, vm.base_format, vm.overlay);
         ++count;
         report.Phase(vm.domain, "overlay");
@@ -150,6 +163,16 @@ void Define(const Batch& batch, virt::Hypervisor& hypervisor, Reporter& report) 
         continue;
       }
       try {
+        if (vm.action == VmAction::kAdopt && vm.remove_stale_domain) {
+          // A new definition over the student's overlay; the plan saw the
+          // VM shut off, but a student may have started it since.
+          if (hypervisor.State(vm.domain) != virt::DomainState::kShutOff) {
+            throw core::Error("the VM was started after the plan was made; it keeps its "
+                              "old definition",
+                              vm.domain, "re-run deploy once it is shut off");
+          }
+          hypervisor.RemoveDomain(vm.domain);
+        }
         hypervisor.DefineDomain(vm.spec);
         ++count;
         report.Phase(vm.domain, "defined");
@@ -169,7 +192,10 @@ void Snapshot(const Batch& batch, virt::Hypervisor& hypervisor,
     for (const VmPlan& vm : world.vms) {
       if (vm.action == VmAction::kNothing) continue;
       if (report.Failed(vm.domain)) {
-        // Leave only complete VMs defined; the overlay holds no student data.
+        // Leave only complete VMs defined; a built overlay holds no student
+        // data. An adopted VM keeps what it has: its overlay has `clean`,
+        // so a re-run adopts it again, and it may be a running VM.
+        if (vm.action != VmAction::kBuild) continue;
         try {
           hypervisor.RemoveDomain(vm.domain);
         } catch (const std::exception&) {

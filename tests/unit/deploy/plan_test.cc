@@ -2,9 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "core/names.h"
 #include "deploy/executor.h"
 #include "fakes/fake_hypervisor.h"
+#include "image/command.h"
 
 namespace deploy {
 namespace {
@@ -92,6 +98,132 @@ TEST(PlanTest, ReconcileKeepsCompleteVmsAndRebuildsTheRest) {
   EXPECT_FALSE(plan.worlds[2].vms[0].remove_stale_domain);
   EXPECT_EQ(plan.CountAction(VmAction::kBuild), 6);
   EXPECT_FALSE(plan.NothingToDo());
+}
+
+// A scratch state dir with real qcow2 overlays (qemu-img), some with an
+// internal `clean` snapshot as a deploy leaves them.
+class LabChangeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    state_ = (std::filesystem::temp_directory_path() /
+              ("worlds-plan-test-" + std::to_string(::getpid())))
+                 .string();
+    std::filesystem::remove_all(state_);
+    options_ = {state_, "qemu"};
+  }
+  void TearDown() override { std::filesystem::remove_all(state_); }
+
+  void MakeOverlay(const std::string& path, bool clean) {
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    image::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", path, "16M"});
+    if (clean) image::RunChecked({"qemu-img", "snapshot", "-c", "clean", path});
+  }
+  // Deployed as `lab` describes it: domain, overlay, `clean`.
+  void Deployed(const VmPlan& vm) {
+    MakeOverlay(vm.overlay, true);
+    hv_.DefineDomain(vm.spec);
+    hv_.CreateSnapshot(vm.domain, "clean");
+  }
+
+  std::string state_;
+  PlanOptions options_;
+  fakes::FakeHypervisor hv_;
+};
+
+TEST_F(LabChangeTest, MemoryChangeRedefinesShutOffVmsAndWaitsForRunningOnes) {
+  Plan old_plan = DesiredPlan(TwoVmLab(), {{"netlab", "alice", 1}}, options_);
+  for (const VmPlan& vm : old_plan.worlds[0].vms) Deployed(vm);
+  hv_.domains.at("w-netlab-alice-client").state = virt::DomainState::kRunning;
+  core::Lab lab = TwoVmLab();
+  for (core::LabVm& vm : lab.vms) vm.memory_mib = 1024;
+  lab.vms[0].vcpus = 1;
+  Plan plan = DesiredPlan(lab, {{"netlab", "alice", 1}}, options_);
+  ReconcileWithActual(plan, hv_);
+  const VmPlan& router = plan.worlds[0].vms[0];
+  EXPECT_EQ(router.action, VmAction::kAdopt);
+  EXPECT_TRUE(router.remove_stale_domain);
+  EXPECT_EQ(router.change, "memory 512 -> 1024 MiB, vCPUs 2 -> 1");
+  const VmPlan& client = plan.worlds[0].vms[1];
+  EXPECT_EQ(client.action, VmAction::kNothing);
+  EXPECT_EQ(client.change,
+            "memory 512 -> 1024 MiB waits: the VM is running; re-run deploy once it is "
+            "shut off");
+  std::string text = DescribePlan(plan);
+  EXPECT_NE(text.find("    w-netlab-alice-router: re-define over its kept overlay (memory "
+                      "512 -> 1024 MiB, vCPUs 2 -> 1)\n"),
+            std::string::npos) << text;
+}
+
+// libvirt lost `clean` (a define interrupted before the snapshot was
+// registered again) but the overlay has it: the student's disk is adopted,
+// never rebuilt.
+TEST_F(LabChangeTest, OverlayWithCleanInsideIsAdoptedNotRebuilt) {
+  Plan plan = DesiredPlan(TwoVmLab(), {{"netlab", "alice", 1}}, options_);
+  const VmPlan& router = plan.worlds[0].vms[0];
+  MakeOverlay(router.overlay, true);
+  hv_.DefineDomain(router.spec);  // no snapshot in libvirt
+  const VmPlan& client = plan.worlds[0].vms[1];
+  MakeOverlay(client.overlay, false);  // interrupted before its first `clean`
+  hv_.DefineDomain(client.spec);
+  ReconcileWithActual(plan, hv_);
+  EXPECT_EQ(plan.worlds[0].vms[0].action, VmAction::kAdopt);
+  EXPECT_TRUE(plan.worlds[0].vms[0].remove_stale_domain);
+  EXPECT_EQ(plan.worlds[0].vms[1].action, VmAction::kBuild);
+  EXPECT_TRUE(plan.worlds[0].vms[1].remove_stale_domain);
+}
+
+TEST_F(LabChangeTest, DroppedVmsWithStudentDataAreKeptUnlessTold) {
+  core::Lab lab = TwoVmLab();
+  core::LabVm web = lab.vms[1];
+  web.name = "web";
+  lab.vms.push_back(web);
+  core::LabVm db = lab.vms[1];
+  db.name = "db";
+  lab.vms.push_back(db);
+  Plan old_plan = DesiredPlan(lab, {{"netlab", "alice", 1}}, options_);
+  for (const VmPlan& vm : old_plan.worlds[0].vms) {
+    if (vm.vm != "db") Deployed(vm);
+  }
+  // db: an overlay without `clean` (never finished) and a stray temporary.
+  MakeOverlay(old_plan.worlds[0].vms[3].overlay, false);
+  std::ofstream(old_plan.worlds[0].vms[3].overlay + ".tmp-42") << "x";
+  std::vector<store::VmRecord> recorded = {
+      {"netlab", "alice", "web", "w-netlab-alice-web", "", store::VmPhase::kReady, ""},
+      {"netlab", "alice", "gone", "w-netlab-alice-gone", "", store::VmPhase::kReady, ""},
+      {"netlab", "bob", "other", "w-netlab-bob-other", "", store::VmPhase::kReady, ""}};
+
+  Plan plan = DesiredPlan(TwoVmLab(), {{"netlab", "alice", 1}}, options_);
+  ReconcileWithActual(plan, hv_);
+  FindDroppedVms(plan, recorded, options_, hv_);
+  const std::vector<DroppedVm>& dropped = plan.worlds[0].dropped;
+  ASSERT_EQ(dropped.size(), 3u);  // db, gone, web (sorted); not bob's
+  EXPECT_EQ(dropped[0].vm, "db");
+  EXPECT_FALSE(dropped[0].student_data);
+  EXPECT_TRUE(dropped[0].remove);
+  EXPECT_FALSE(dropped[0].domain_exists);
+  EXPECT_EQ(dropped[1].vm, "gone");  // only a row left: nothing to keep
+  EXPECT_FALSE(dropped[1].overlay_exists);
+  EXPECT_TRUE(dropped[1].remove);
+  EXPECT_EQ(dropped[2].vm, "web");
+  EXPECT_TRUE(dropped[2].student_data);
+  EXPECT_TRUE(dropped[2].domain_exists);
+  EXPECT_FALSE(dropped[2].remove);
+  EXPECT_FALSE(plan.NothingToDo());
+  std::string text = DescribePlan(plan);
+  EXPECT_NE(text.find("2 up to date, 3 no longer in the lab (2 to remove, 1 kept)\n"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("    w-netlab-alice-web: no longer in the lab, kept: its overlay "
+                      "holds student data (--delete-student-data removes it)\n"),
+            std::string::npos) << text;
+
+  PlanOptions told = options_;
+  told.delete_student_data = true;
+  Plan forced = DesiredPlan(TwoVmLab(), {{"netlab", "alice", 1}}, told);
+  FindDroppedVms(forced, recorded, told, hv_);
+  EXPECT_TRUE(forced.worlds[0].dropped[2].remove);
+  EXPECT_NE(DescribePlan(forced).find("    w-netlab-alice-web: no longer in the lab, remove "
+                                      "with its student data (--delete-student-data)\n"),
+            std::string::npos);
 }
 
 TEST(PlanTest, DescribePlanNamesEachWorldVmAndAddress) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "core/error.h"
@@ -157,6 +158,56 @@ TEST_F(WorkerTest, AdoptKeepsTheOverlayAndRegistersItsSnapshot) {
   EXPECT_EQ(customizer_.launches(), launches) << "a kept overlay is not customized again";
   EXPECT_EQ(std::filesystem::last_write_time(vm.overlay), inode);
   EXPECT_EQ(hv_.calls.back(), "AdoptSnapshot " + vm.domain + " clean");
+}
+
+// A lab change of memory: the domain is defined anew over the same overlay
+// and `clean` registered again; the disk is not touched.
+TEST_F(WorkerTest, RedefineGivesAShutOffVmItsNewSizeOverTheSameOverlay) {
+  Run();
+  VmPlan& vm = batch_.worlds[0].vms[0];
+  auto written = std::filesystem::last_write_time(vm.overlay);
+  for (WorldPlan& world : batch_.worlds) {
+    for (VmPlan& other : world.vms) other.action = VmAction::kNothing;
+  }
+  vm.action = VmAction::kAdopt;
+  vm.remove_stale_domain = true;
+  vm.spec.memory_mib = 1024;
+  auto last = LastPhase(Run());
+  EXPECT_EQ(last[vm.domain], "ready");
+  EXPECT_EQ(hv_.domains.at(vm.domain).spec.memory_mib, 1024);
+  EXPECT_EQ(hv_.domains.at(vm.domain).snapshots, std::vector<std::string>{"clean"});
+  EXPECT_EQ(std::filesystem::last_write_time(vm.overlay), written);
+}
+
+TEST_F(WorkerTest, RedefineLeavesARunningVmAlone) {
+  Run();
+  VmPlan& vm = batch_.worlds[0].vms[0];
+  int old_memory = hv_.domains.at(vm.domain).spec.memory_mib;
+  for (WorldPlan& world : batch_.worlds) {
+    for (VmPlan& other : world.vms) other.action = VmAction::kNothing;
+  }
+  vm.action = VmAction::kAdopt;
+  vm.remove_stale_domain = true;
+  vm.spec.memory_mib = old_memory * 2;
+  hv_.domains.at(vm.domain).state = virt::DomainState::kRunning;  // started since the plan
+  auto last = LastPhase(Run());
+  EXPECT_EQ(last[vm.domain],
+            "error: " + vm.domain + ": the VM was started after the plan was made; it "
+            "keeps its old definition (re-run deploy once it is shut off)");
+  ASSERT_TRUE(hv_.domains.count(vm.domain)) << "a running VM is never removed";
+  EXPECT_EQ(hv_.domains.at(vm.domain).state, virt::DomainState::kRunning);
+  EXPECT_EQ(hv_.domains.at(vm.domain).spec.memory_mib, old_memory);
+}
+
+// A killed worker leaves "<overlay>.tmp-<pid>"; the rebuild sweeps it.
+TEST_F(WorkerTest, RebuildRemovesTemporariesOfKilledWorkers) {
+  VmPlan& vm = batch_.worlds[0].vms[0];
+  std::filesystem::create_directories(std::filesystem::path(vm.overlay).parent_path());
+  std::string stale = vm.overlay + ".tmp-999999";
+  std::ofstream(stale) << "half an overlay";
+  Run();
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_TRUE(std::filesystem::exists(vm.overlay));
 }
 
 TEST(ProtocolTest, BatchAndMessagesRoundTrip) {
