@@ -11,6 +11,7 @@
 
 #include "config/lab_values.h"
 #include "config/world_check.h"
+#include "config/yaml_aliases.h"
 #include "config/yaml_fields.h"
 #include "core/names.h"
 
@@ -386,6 +387,12 @@ LabParseResult ParseLab(const std::string& text, const std::string& file_name,
     core::SourcePos pos{file_name, e.mark.line + 1, e.mark.column + 1};
     if (e.mark.is_null()) pos = {file_name, 1, 1};
     result.errors.push_back({pos, "YAML syntax error: " + e.msg});
+    return result;
+  }
+  if (std::optional<YAML::Mark> alias = internal::FirstAlias(text)) {
+    result.errors.push_back({{file_name, alias->line + 1, alias->column + 1},
+                             "YAML aliases (*name) are not supported in a lab: write "
+                             "the value out in full"});
     return result;
   }
   core::Lab lab;

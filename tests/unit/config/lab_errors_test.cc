@@ -68,6 +68,24 @@ TEST_F(LabErrorsTest, UnknownKeysGetDidYouMean) {
               "(allowed: name, cidr)"});
 }
 
+// Aliases of aliases expand exponentially (a 3.7 KB lab gave 361,801
+// diagnostics, found by tools/fuzz): refused at the first alias, before any
+// expansion. An anchor alone is harmless.
+TEST_F(LabErrorsTest, AliasesAreRefusedAtTheirPosition) {
+  EXPECT_EQ(VmErrors("    nics: [&e {network: lan, ip: 10.10.0.1}, *e]\n"),
+            (std::vector<std::string>{
+                "labs/x.yaml:11:46: YAML aliases (*name) are not supported in a lab: "
+                "write the value out in full"}));
+  std::string bomb = "lab: x\nimages: [{name: i, file: tiny.qcow2}]\nvms: [&v {name: a, "
+                     "image: i, nics: [&e {network: zz, ip: \"10.0.0.{index}\"}";
+  for (int i = 0; i < 600; ++i) bomb += ",*e";
+  bomb += "]}";
+  for (int i = 0; i < 600; ++i) bomb += ",*v";
+  bomb += "]";
+  EXPECT_EQ(Errors(bomb).size(), 1u);
+  EXPECT_EQ(VmErrors("    memory: &m 256M\n"), std::vector<std::string>{});
+}
+
 TEST_F(LabErrorsTest, DuplicateKeyPointsAtTheSecond) {
   EXPECT_EQ(VmErrors("    memory: 256M\n    memory: 512M\n"),
             V{"labs/x.yaml:12:5: duplicate key 'memory' in vm 'router' "
