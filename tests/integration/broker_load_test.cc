@@ -115,7 +115,9 @@ class RawConnection {
 class LoadClient {
  public:
   LoadClient(std::string socket, std::string user, int index, bool starter)
-      : socket_(std::move(socket)), user_(std::move(user)), rng_(index * 7919 + 1),
+      : socket_(std::move(socket)),
+        user_(std::move(user)),
+        rng_(index * 7919 + 1),
         starter_(starter) {
     student_ = user_ != "nobody";
     for (const char* owner : kStudents) {
@@ -238,7 +240,9 @@ class LoadClient {
           "malformed request: not a JSON object");
     } else if (pick < 88) {
       bool uid = rng_() % 2;
-      std::string line = Line({{"v", 1}, {"op", "start"}, {"domain", Other()},
+      std::string line = Line({{"v", 1},
+                               {"op", "start"},
+                               {"domain", Other()},
                                {uid ? "uid" : "user", uid ? nlohmann::json(0) : "root"}});
       Ask(conn, "unknown-field", line, "request", "error",
           std::string("unknown field ") + (uid ? "\"uid\"" : "\"user\""));
@@ -319,8 +323,8 @@ class LoadClient {
     std::this_thread::sleep_for(milliseconds(1500));
     {
       RawConnection conn(socket_);
-      auto reply = Ask(conn, "console-own",
-                       Line({{"v", 1}, {"op", "console"}, {"domain", domain}}), "console", "ok", "");
+      auto reply = Ask(conn, "console-own", Line({{"v", 1}, {"op", "console"}, {"domain", domain}}),
+                       "console", "ok", "");
       if (reply && !reply->console) Surprise("console not opened");
       struct pollfd pfd = {conn.fd(), POLLIN, 0};
       char buf[4096];
@@ -330,9 +334,9 @@ class LoadClient {
     }
     {
       RawConnection conn(socket_);
-      auto reply = Ask(conn, "poweroff-own",
-                       Line({{"v", 1}, {"op", "poweroff"}, {"domain", domain}}), "poweroff", "ok",
-                       "");
+      auto reply =
+          Ask(conn, "poweroff-own", Line({{"v", 1}, {"op", "poweroff"}, {"domain", domain}}),
+              "poweroff", "ok", "");
       if (reply && reply->state != "shut off") Surprise("poweroff left " + reply->state);
       for (int i = 0; i < 3; ++i) {
         Ask(conn, "list", Line({{"v", 1}, {"op", "list"}}), "list", "ok", "");
@@ -420,8 +424,8 @@ class BrokerLoadTest : public it::DeployTest {
     if (broker_ == 0) {
       FILE* log = std::fopen(log_.c_str(), "w");
       if (log) ::dup2(fileno(log), STDERR_FILENO);
-      std::vector<std::string> args = {WORLDS_BINARY, "--state-dir", state_dir_, "broker",
-                                       "--foreground", "--socket", socket_};
+      std::vector<std::string> args = {WORLDS_BINARY,  "--state-dir", state_dir_, "broker",
+                                       "--foreground", "--socket",    socket_};
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
@@ -483,8 +487,10 @@ class BrokerLoadTest : public it::DeployTest {
 };
 
 TEST_F(BrokerLoadTest, FiftyHostileClientsForThirtySeconds) {
+  auto deploy_start = Clock::now();
   it::Run deploy = Deploy();
   ASSERT_EQ(deploy.code, 0) << deploy.out << deploy.err;
+  double deploy_seconds = std::chrono::duration<double>(Clock::now() - deploy_start).count();
   StartBroker();
   std::unique_ptr<store::Store> db = store::Store::Open(state_dir_ + "/state.db");
   auto all_events = [&] {
@@ -585,9 +591,8 @@ TEST_F(BrokerLoadTest, FiftyHostileClientsForThirtySeconds) {
   // Every request is one row, with the result its client saw, under the uid
   // the socket gave; no acting row went to a VM of someone else.
   std::map<std::string, long> logged;
-  std::map<std::string, long> uids = {{"nobody", 65534},
-                                      {"ldalice", *UidOf("ldalice")},
-                                      {"ldbob", *UidOf("ldbob")}};
+  std::map<std::string, long> uids = {
+      {"nobody", 65534}, {"ldalice", *UidOf("ldalice")}, {"ldbob", *UidOf("ldbob")}};
   std::vector<std::string> wrong_owner, wrong_uid;
   for (const store::Event& e : rows) {
     ++logged[e.actor + " " + e.action + " " + e.result];
@@ -597,7 +602,9 @@ TEST_F(BrokerLoadTest, FiftyHostileClientsForThirtySeconds) {
     bool acts = e.action != "whoami" && e.action != "list" && e.action != "request";
     if (!acts || e.result != "ok") continue;
     std::optional<store::VmRecord> vm = db->FindVmByDomain(e.target);
-    if (!vm || vm->owner != e.actor) wrong_owner.push_back(e.actor + " " + e.action + " " + e.target);
+    if (!vm || vm->owner != e.actor) {
+      wrong_owner.push_back(e.actor + " " + e.action + " " + e.target);
+    }
   }
   EXPECT_EQ(static_cast<long>(rows.size()), sent);
   EXPECT_EQ(logged, expected);
@@ -631,20 +638,22 @@ TEST_F(BrokerLoadTest, FiftyHostileClientsForThirtySeconds) {
 
   std::sort(latencies.begin(), latencies.end());
   auto pct = [&](double p) {
-    return latencies.empty() ? 0.0 : latencies[static_cast<size_t>(p * (latencies.size() - 1))] / 1000.0;
+    return latencies.empty() ? 0.0
+                             : latencies[static_cast<size_t>(p * (latencies.size() - 1))] / 1000.0;
   };
   std::ostringstream report;
-  report << "broker load: " << kClients << " clients, " << sent << " requests logged in "
-         << seconds << " s (" << sent / seconds << " req/s)\n  sent by kind:";
+  report << "broker load: " << kClients << " clients, " << sent << " requests sent, " << rows.size()
+         << " events rows, in " << seconds << " s (" << sent / seconds << " req/s); deploy took "
+         << deploy_seconds << " s\n  sent by kind:";
   for (const auto& [kind, n] : kinds) report << " " << kind << "=" << n;
   report << "\n  events:";
   for (const auto& [key, n] : logged) report << " [" << key << "]=" << n;
   report << "\n  list latency: p50 " << pct(0.5) << " ms, p99 " << pct(0.99) << " ms, max "
          << pct(1.0) << " ms (" << latencies.size() << " lists)\n  VmRSS kB:";
   for (const auto& [second, kb] : rss) report << " " << second << "s=" << kb;
-  report << " end=" << rss_end << " (growth " << rss_end - rss.front().second
-         << ")\n  fds " << fds_before << " -> " << fds_end << ", threads " << threads_before
-         << " -> " << threads_end << "\n";
+  report << " end=" << rss_end << " (growth " << rss_end - rss.front().second << ")\n  fds "
+         << fds_before << " -> " << fds_end << ", threads " << threads_before << " -> "
+         << threads_end << "\n";
   std::cout << report.str();
 }
 
