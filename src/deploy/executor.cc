@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <mutex>
@@ -11,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/process.hpp>
@@ -195,12 +197,17 @@ Summary Execute(const Plan& plan, const ExecOptions& options,
   for (std::thread& reader : readers) reader.join();
   for (size_t i = 0; i < children.size(); ++i) {
     children[i]->wait();
-    int code = children[i]->exit_code();
+    // A worker killed (OOM killer, SIGKILL) must not read as "exited with
+    // status 9": say it was a signal.
+    int status = children[i]->native_exit_code();
+    std::string how = WIFSIGNALED(status)
+                          ? "was killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
+                                ::strsignal(WTERMSIG(status)) + ")"
+                          : "exited with status " + std::to_string(WEXITSTATUS(status));
     std::string reason = !fatal[i].empty()
                              ? fatal[i]
-                             : "worker " + std::to_string(i) + " exited with status " +
-                                   std::to_string(code) + " (see " + options.log_dir +
-                                   "/worker-" + std::to_string(i) + ".log)";
+                             : "worker " + std::to_string(i) + " " + how + " (see " +
+                                   options.log_dir + "/worker-" + std::to_string(i) + ".log)";
     for (const std::string& domain : pending[i]) {
       summary.failures.push_back(domain + " (worker): " + reason);
       progress.Failed(domain, "worker", reason);
