@@ -45,6 +45,8 @@ const Chain kChains[] = {
       {"store-commit@2", false}}},
 };
 
+void PrintTo(const Chain& chain, std::ostream* out) { *out << chain.name; }
+
 class KillChainTest : public FaultTest,
                       public ::testing::WithParamInterface<Chain> {
 protected:

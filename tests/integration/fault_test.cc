@@ -81,7 +81,7 @@ TEST_F(KillWorkerTest, KilledWorkerFailsItsWorldOnlyAndReRunConverges) {
   ExpectConverged();
 }
 
-class AdminKillTest : public FaultTest {
+class FaultAdminTest : public FaultTest {
 protected:
   std::string Name() const override { return "faulta"; }
 
@@ -95,7 +95,7 @@ protected:
 
 // `revert --all` and `destroy` killed after their second VM: nothing is
 // lost that a re-run cannot finish, and the kernel released the state lock.
-TEST_F(AdminKillTest, KilledRevertAndDestroyLeaveTruthAndReRunsConverge) {
+TEST_F(FaultAdminTest, KilledRevertAndDestroyLeaveTruthAndReRunsConverge) {
   Outcome deploy = DeployWith("");
   ASSERT_EQ(deploy.code, 0) << deploy.out << deploy.err;
   Outcome start = RunWorlds({"start", Lab()}, "");
@@ -170,7 +170,7 @@ TEST_F(AdminKillTest, KilledRevertAndDestroyLeaveTruthAndReRunsConverge) {
   ExpectConverged();
 }
 
-class LibvirtdRestartTest : public FaultTest {
+class FaultLibvirtdTest : public FaultTest {
 protected:
   std::string Name() const override { return "faultl"; }
 
@@ -204,7 +204,7 @@ protected:
 // libvirtd restarted while a worker defines domains and customizes disks:
 // the deploy ends (no hang) and fails the VMs it could not finish, naming
 // libvirt's error; a re-run converges.
-TEST_F(LibvirtdRestartTest, DeployEndsAndReRunConverges) {
+TEST_F(FaultLibvirtdTest, DeployEndsAndReRunConverges) {
   namespace bp = boost::process;
   IT_REQUIRE(!it::ProcessesNamed("libvirtd").empty(),
              "libvirtd running as a process");
