@@ -96,6 +96,8 @@ int RunBroker(const Globals& globals, const BrokerOptions& options) {
   std::unique_ptr<store::Store> store =
       store::Store::Open((std::filesystem::path(context.state_dir) / "state.db").string());
   std::unique_ptr<virt::Hypervisor> hypervisor = virt::NewLibvirtHypervisor(context.connect);
+  // Networks libvirt autostarted at boot were never guarded by a deploy.
+  int guarded = hypervisor->GuardNetworks("w-");
   broker::Server server(server_options, *hypervisor, *store);
   server.Listen();
 
@@ -113,7 +115,7 @@ int RunBroker(const Globals& globals, const BrokerOptions& options) {
   sigaction(SIGINT, &action, nullptr);
   std::cerr << "worlds broker: listening on " << options.socket << " (libvirt "
             << context.connect << ", state " << context.state_dir << ", pid " << ::getpid()
-            << ")" << std::endl;
+            << "; " << guarded << " World bridge(s) guarded)" << std::endl;
   server.Serve();
   g_server.store(nullptr);
   if (pid_file) ::unlink(options.pid_file.c_str());

@@ -77,6 +77,11 @@ class Hypervisor {
   // Stops and undefines; absent is fine.
   virtual void RemoveNetwork(const std::string& name) = 0;
   virtual std::vector<std::string> ListNetworks(const std::string& prefix) = 0;
+  // Makes the bridge of every active network named `prefix`... give the
+  // host nothing (virt/bridge_guard.h); returns how many. EnsureNetwork does
+  // it for its network; this redoes it for networks libvirt autostarted
+  // (after a host reboot) without us. A no-op off the local host.
+  virtual int GuardNetworks(const std::string& prefix) = 0;
 
   virtual bool DomainExists(const std::string& name) = 0;
   // Defines a persistent domain (not started). Throws if it exists.

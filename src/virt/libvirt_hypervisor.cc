@@ -18,6 +18,7 @@
 #include <libvirt/virterror.h>
 
 #include "core/error.h"
+#include "virt/bridge_guard.h"
 #include "virt/errors.h"
 #include "virt/hypervisor.h"
 
@@ -258,6 +259,17 @@ class LibvirtHypervisor : public Hypervisor {
     if (!active && virNetworkCreate(net.get()) < 0) {
       throw Failure("cannot start network", spec.name);
     }
+    Guard(net, spec.name);
+  }
+
+  int GuardNetworks(const std::string& prefix) override {
+    int guarded = 0;
+    for (const std::string& name : ListNetworks(prefix)) {
+      Network net = LookupNetwork(name);
+      if (!net || virNetworkIsActive(net.get()) != 1) continue;
+      guarded += Guard(net, name);
+    }
+    return guarded;
   }
 
   void RemoveNetwork(const std::string& name) override {
@@ -273,6 +285,17 @@ class LibvirtHypervisor : public Hypervisor {
     if (persistent && virNetworkUndefine(net.get()) < 0) {
       throw Failure("cannot undefine network", name);
     }
+  }
+
+  // The bridge's kernel settings can only be made where its kernel is.
+  bool Guard(const Network& net, const std::string& name) {
+    if (uri_.rfind("qemu:///", 0) != 0) return false;
+    char* bridge = virNetworkGetBridgeName(net.get());
+    if (!bridge) throw Failure("cannot read the network's bridge", name);
+    std::string owned(bridge);
+    free(bridge);
+    GuardBridge(owned);
+    return true;
   }
 
   std::vector<std::string> ListNetworks(const std::string& prefix) override {

@@ -56,6 +56,13 @@ std::vector<std::string> FakeHypervisor::ListNetworks(const std::string& prefix)
   return names;  // a std::map iterates sorted, like the real adapter returns
 }
 
+int FakeHypervisor::GuardNetworks(const std::string& prefix) {
+  Record("GuardNetworks " + prefix);
+  int n = 0;
+  for (const auto& [name, net] : networks) n += net.active && name.rfind(prefix, 0) == 0;
+  return n;
+}
+
 bool FakeHypervisor::DomainExists(const std::string& name) {
   Record("DomainExists " + name);
   return domains.count(name) > 0;

@@ -81,6 +81,7 @@ class FakeHypervisor : public virt::Hypervisor {
   void RemoveNetwork(const std::string& name) override;
   std::vector<std::string> ListNetworks(const std::string& prefix) override;
 
+  int GuardNetworks(const std::string& prefix) override;
   bool DomainExists(const std::string& name) override;
   void DefineDomain(const virt::DomainSpec& spec) override;
   void RemoveDomain(const std::string& name) override;

@@ -32,6 +32,7 @@ class SharedFake : public virt::Hypervisor {
   void EnsureNetwork(const virt::NetworkSpec& s) override { Locked([&] { fake_.EnsureNetwork(s); }); }
   void RemoveNetwork(const std::string& n) override { Locked([&] { fake_.RemoveNetwork(n); }); }
   std::vector<std::string> ListNetworks(const std::string& p) override { return Locked([&] { return fake_.ListNetworks(p); }); }
+  int GuardNetworks(const std::string& p) override { return Locked([&] { return fake_.GuardNetworks(p); }); }
   bool DomainExists(const std::string& n) override { return Locked([&] { return fake_.DomainExists(n); }); }
   void DefineDomain(const virt::DomainSpec& s) override { Locked([&] { fake_.DefineDomain(s); }); }
   void RemoveDomain(const std::string& n) override { Locked([&] { fake_.RemoveDomain(n); }); }
