@@ -9,8 +9,55 @@
 #include "core/error.h"
 #include "core/names.h"
 #include "deploy/operations.h"
+#include "image/overlay.h"
 
 namespace deploy {
+
+namespace {
+
+bool HasCleanInside(const std::string& overlay) {
+  try {
+    for (const std::string& snap : image::Inspect(overlay).snapshots) {
+      if (snap == core::kCleanSnapshot) return true;
+    }
+  } catch (const core::Error&) {
+    // Not a readable image (half-written): certainly not the student's.
+  }
+  return false;
+}
+
+// Overlays in recorded Worlds' directories that have no row: a deploy
+// killed between making them and recording them.
+std::vector<store::VmRecord> UnrecordedOverlays(store::Store& store,
+                                                const std::string& state_dir,
+                                                const std::vector<store::VmRecord>& rows,
+                                                const StatusRequest& request) {
+  std::set<std::string> known;
+  for (const store::VmRecord& row : rows) known.insert(row.overlay);
+  std::vector<store::VmRecord> out;
+  for (const store::WorldRecord& world : store.Worlds(request.lab, request.owner)) {
+    std::error_code ec;  // no directory: nothing made yet
+    std::string dir = core::OverlayDir(state_dir, world.lab, world.owner);
+    std::set<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      if (entry.path().extension() == ".qcow2") names.insert(entry.path().stem().string());
+    }
+    for (const std::string& name : names) {
+      std::string overlay = core::OverlayPath(state_dir, world.lab, world.owner, name);
+      if (!core::IsValidName(name) || known.count(overlay)) continue;
+      store::VmRecord row;
+      row.lab = world.lab;
+      row.owner = world.owner;
+      row.vm = name;
+      row.domain = core::DomainName(world.lab, world.owner, name);
+      row.overlay = overlay;
+      out.push_back(row);
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<VmStatus> InspectVms(const std::vector<store::VmRecord>& recorded,
                                  virt::Hypervisor* hypervisor,
@@ -27,9 +74,12 @@ std::vector<VmStatus> InspectVms(const std::vector<store::VmRecord>& recorded,
       status.state = domain ? virt::ToString(hypervisor->State(vm.domain)) : "missing";
       if (domain && overlay && hypervisor->HasSnapshot(vm.domain, core::kCleanSnapshot)) {
         status.phase = "ready";
-      } else if (!domain && overlay) {
+      } else if (!domain && overlay && HasCleanInside(vm.overlay)) {
         status.phase = "kept-overlay";
         status.fix = "worlds deploy re-defines it over the kept overlay";
+      } else if (!domain && overlay) {
+        status.phase = "incomplete";
+        status.fix = "worlds deploy rebuilds it (never booted, no student data)";
       } else if (!domain) {
         status.phase = "missing";
         status.fix = "worlds deploy builds it";
@@ -69,8 +119,15 @@ void Status(const Context& context, const StatusRequest& request,
   // Stray domains are only attributable when the owner is not filtered.
   std::optional<std::string> prefix;
   if (!request.owner) prefix = request.lab ? "w-" + *request.lab + "-" : "w-";
-  std::vector<VmStatus> vms =
-      InspectVms(store->Vms(request.lab, request.owner), hypervisor.get(), prefix);
+  std::vector<store::VmRecord> rows = store->Vms(request.lab, request.owner);
+  std::vector<store::VmRecord> unrecorded =
+      UnrecordedOverlays(*store, context.state_dir, rows, request);
+  size_t recorded_rows = rows.size();
+  rows.insert(rows.end(), unrecorded.begin(), unrecorded.end());
+  std::vector<VmStatus> vms = InspectVms(rows, hypervisor.get(), prefix);
+  for (size_t i = recorded_rows; i < recorded_rows + unrecorded.size(); ++i) {
+    vms[i].recorded = "unrecorded";
+  }
   if (request.json) {
     nlohmann::json rows = nlohmann::json::array();
     for (const VmStatus& vm : vms) {

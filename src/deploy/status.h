@@ -17,8 +17,10 @@ namespace deploy {
 struct VmStatus {
   std::string lab, owner, vm, domain, overlay;
   std::string recorded;  // the store's phase; "unrecorded" for a stray domain
-  std::string phase;     // the truth: ready, incomplete, kept-overlay, missing,
-                         // unrecorded, or unknown (libvirt unreachable)
+  std::string phase;     // the truth: ready; kept-overlay (no domain, overlay
+                         // with `clean`: student data); incomplete (anything
+                         // else a deploy rebuilds); missing; unrecorded (a
+                         // domain the store lacks); unknown (no libvirt)
   std::string state;     // libvirt's: running, shut off, ..., missing, unknown
   std::string fix;       // what to run when phase is not ready ("" otherwise)
 };

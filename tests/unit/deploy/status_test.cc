@@ -7,6 +7,7 @@
 
 #include "core/names.h"
 #include "fakes/fake_hypervisor.h"
+#include "image/command.h"
 
 namespace deploy {
 namespace {
@@ -20,7 +21,9 @@ class StatusTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  store::VmRecord Row(const std::string& vm, store::VmPhase phase, bool overlay) {
+  // `overlay`: a real qcow2, with `clean` inside when `clean`.
+  store::VmRecord Row(const std::string& vm, store::VmPhase phase, bool overlay,
+                      bool clean = true) {
     store::VmRecord row;
     row.lab = "netlab";
     row.owner = "alice";
@@ -28,7 +31,10 @@ class StatusTest : public ::testing::Test {
     row.domain = core::DomainName("netlab", "alice", vm);
     row.overlay = (dir_ / (vm + ".qcow2")).string();
     row.phase = phase;
-    if (overlay) std::ofstream(row.overlay) << "qcow2";
+    if (overlay) {
+      image::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", row.overlay, "16M"});
+      if (clean) image::RunChecked({"qemu-img", "snapshot", "-c", "clean", row.overlay});
+    }
     return row;
   }
 
@@ -64,14 +70,18 @@ TEST_F(StatusTest, ReadyOnlyWithDomainOverlayAndClean) {
   EXPECT_EQ(vms[2].state, "shut off");
 }
 
-TEST_F(StatusTest, MissingDomainIsKeptOverlayOrMissing) {
+TEST_F(StatusTest, MissingDomainIsKeptOverlayIncompleteOrMissing) {
   std::vector<store::VmRecord> rows = {Row("router", store::VmPhase::kReady, true),
-                                       Row("client", store::VmPhase::kOverlay, false)};
+                                       Row("client", store::VmPhase::kOverlay, false),
+                                       Row("web", store::VmPhase::kOverlay, true, false)};
   std::vector<VmStatus> vms = InspectVms(rows, &hv_, std::nullopt);
   EXPECT_EQ(vms[0].phase, "kept-overlay");
   EXPECT_EQ(vms[0].state, "missing");
   EXPECT_EQ(vms[1].phase, "missing");
   EXPECT_EQ(vms[1].fix, "worlds deploy builds it");
+  // No `clean` inside: made by a deploy killed before customizing it.
+  EXPECT_EQ(vms[2].phase, "incomplete");
+  EXPECT_EQ(vms[2].fix, "worlds deploy rebuilds it (never booted, no student data)");
 }
 
 TEST_F(StatusTest, StrayDomainsOfTheLabAreListed) {
