@@ -90,7 +90,15 @@ Summary Execute(const Plan& plan, const ExecOptions& options,
     }
   }
   double record_seconds = 0;
+  // Domains are defined while the appliance still edits: "defined" can
+  // arrive before "customized". The row keeps the furthest phase reached.
+  std::map<std::string, store::VmPhase> furthest;
   auto record = [&](const std::string& domain, store::VmPhase phase) {
+    auto [it, fresh] = furthest.emplace(domain, phase);
+    if (!fresh) {
+      if (phase <= it->second) return;
+      it->second = phase;
+    }
     auto start = std::chrono::steady_clock::now();
     const VmPlan* vm = by_domain.at(domain);
     store::VmRecord row;
