@@ -89,6 +89,10 @@ std::unique_ptr<Store> Store::Open(const std::string& path) {
       throw core::Error("cannot switch the state database to WAL mode (got '" + mode + "')",
                         path, "put the state directory on a local filesystem");
     }
+    // In WAL mode NORMAL stays consistent after any crash and loses at most
+    // the last commits on a power cut; FULL's fsync per commit capped the
+    // broker (one events row per request) at ~250 requests/s here.
+    Exec(db, "PRAGMA synchronous = NORMAL");
   }
   ApplyMigrations(db);
   return store;
