@@ -50,7 +50,14 @@ using Stream = std::unique_ptr<std::remove_pointer_t<virStreamPtr>, StreamFreer>
 // libvirt's last error is per thread, so reading it right after the failed
 // call on the same thread is exact.
 core::Error Failure(const std::string& action, const std::string& where) {
-  return core::Error(action + ": " + virGetLastErrorMessage(), where);
+  // An RPC error means the connection itself broke (libvirtd restarted or
+  // died): say so, since libvirt's own words ("client socket is closed")
+  // do not.
+  std::string fix = virGetLastErrorDomain() == VIR_FROM_RPC
+                        ? "the connection to libvirtd was lost; check that libvirtd runs "
+                          "and re-run the command"
+                        : "";
+  return core::Error(action + ": " + virGetLastErrorMessage(), where, fix);
 }
 
 bool LastErrorIs(int code) { return virGetLastErrorCode() == code; }
