@@ -89,10 +89,29 @@ void GuestfsSession::AddDrive(const std::string& path, const std::string& format
         GUESTFS_ADD_DRIVE_OPTS_CACHEMODE, "unsafe", -1);
   }
   Check(rc, "cannot add disk");
+  size_t index = drives_++;
+  if (!readonly) ReportWriteErrors(index);
+}
+
+void GuestfsSession::ReportWriteErrors(size_t index) {
+  // QEMU's default for a failed host write is werror=enospc: on "No space
+  // left on device" it pauses the appliance, and the libguestfs call in
+  // flight then waits forever (a deploy into a full state dir hung). With
+  // werror=report the guest gets an I/O error and the edit fails. The direct
+  // backend names drive N "hdN"; the libvirt backend names drives its own
+  // way, so the option is only set for the direct one.
+  char* backend = guestfs_get_backend(g_.get());
+  bool direct = backend != nullptr && std::strcmp(backend, "direct") == 0;
+  free(backend);
+  if (!direct) return;
+  std::string option = "drive.hd" + std::to_string(index) + ".werror=report";
+  Check(guestfs_config(g_.get(), "-set", option.c_str()),
+        "cannot set the write error policy of disk " + std::to_string(index));
 }
 
 void GuestfsSession::AddScratchDrive(int64_t bytes) {
   Check(guestfs_add_drive_scratch(g_.get(), bytes, -1), "cannot add scratch disk");
+  ++drives_;
 }
 
 void GuestfsSession::SetMemsizeMb(int megabytes) {

@@ -29,7 +29,9 @@ class GuestfsSession {
   GuestfsSession& operator=(const GuestfsSession&) = delete;
 
   // Adds a disk before Launch(). Writable drives use cache=unsafe for speed,
-  // which is only safe because Finish() syncs and shuts down cleanly.
+  // which is only safe because Finish() syncs and shuts down cleanly; a
+  // host write error on them (a full disk) fails the edit instead of
+  // pausing the appliance forever.
   // `format` empty lets qemu probe (read-only use only).
   void AddDrive(const std::string& path, const std::string& format, bool readonly);
   void AddScratchDrive(int64_t bytes);
@@ -68,8 +70,11 @@ class GuestfsSession {
   // Throws core::Error("<what>: <libguestfs message>") when rc == -1.
   void Check(int rc, const std::string& what);
   std::string LastError();
+  // Has QEMU report host write errors on drive `index` (direct backend).
+  void ReportWriteErrors(size_t index);
 
   std::unique_ptr<guestfs_h, Closer> g_;
+  size_t drives_ = 0;  // drives added so far: the next one's index
 };
 
 // Whether `partition` (e.g. "/dev/sdb2") is a partition of `device`
