@@ -1,5 +1,8 @@
 #include "store/statement.h"
 
+#include <cerrno>
+#include <cstring>
+
 #include "core/error.h"
 
 namespace store {
@@ -31,7 +34,16 @@ void ThrowSqlite(sqlite3* db, int code, const std::string& doing) {
     default:
       break;
   }
-  const char* message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+  std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+  // SQLite reports a failed write of its -shm or -wal file as "disk I/O
+  // error"; the errno behind it ("No space left on device" when the state
+  // dir is full) is what a user can act on.
+  int os_error = db != nullptr ? sqlite3_system_errno(db) : 0;
+  if (os_error != 0 && ((code & 0xff) == SQLITE_IOERR || (code & 0xff) == SQLITE_FULL ||
+                        (code & 0xff) == SQLITE_CANTOPEN)) {
+    message += std::string(" (") + std::strerror(os_error) + ")";
+    if (os_error == ENOSPC || os_error == EDQUOT) fix = "free disk space";
+  }
   throw core::Error(doing + ": " + message, db != nullptr ? DatabasePath(db) : "",
                     fix);
 }
