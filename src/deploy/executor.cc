@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -168,6 +169,11 @@ Summary Execute(const Plan& plan, const ExecOptions& options,
   }
 
   std::vector<std::string> fatal(batches.size());
+  // A store that cannot be written (a full state dir) must not end this
+  // loop by an exception: the reader threads and workers are still running,
+  // and destroying a joinable std::thread calls std::terminate. The first
+  // store error is kept, the workers are drained, and it is thrown after.
+  std::exception_ptr store_error;
   for (;;) {
     std::unique_lock<std::mutex> lock(inbox.mu);
     inbox.cv.wait(lock, [&] { return !inbox.messages.empty() || inbox.open_workers == 0; });
@@ -177,7 +183,13 @@ Summary Execute(const Plan& plan, const ExecOptions& options,
     lock.unlock();
 
     if (message.kind == "phase" && by_domain.count(message.domain)) {
-      record(message.domain, PhaseOf(message.phase));
+      if (!store_error) {
+        try {
+          record(message.domain, PhaseOf(message.phase));
+        } catch (...) {
+          store_error = std::current_exception();
+        }
+      }
       core::FailPoint("deploy-record");
       progress.Reached(message.phase);
       if (message.phase == "ready") {
@@ -222,6 +234,7 @@ Summary Execute(const Plan& plan, const ExecOptions& options,
     }
   }
   progress.Finish();
+  if (store_error) std::rethrow_exception(store_error);
   summary.seconds = progress.Elapsed();
   summary.phase_seconds["record"] = record_seconds;
   return summary;

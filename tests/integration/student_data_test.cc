@@ -216,6 +216,10 @@ TEST_F(StudentDataTest, OnlyRevertOrDeleteStudentDataTouchesWhatAStudentWrote) {
   EXPECT_EQ(snaps.out, "clean\n");
   ExpectMarkerKept("deploy with a roster that drops alice");
 
+  // (Lab changes: deploying a changed lab file, e.g. one that resizes or
+  // drops the router, is a step of its own here, ending with
+  // ExpectMarkerKept("<the change>"); written_ is still the reference.)
+
   // 3. destroy without --delete-student-data: domains and networks go, the
   // overlays stay, and the next deploy re-defines the VMs over them.
   it::Run destroy = it::Worlds(Global({"destroy", lab_file_}));
