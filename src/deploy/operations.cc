@@ -280,6 +280,11 @@ void Destroy(const Context& context, const DestroyRequest& request,
       store::Store::Open(core::StateDbPath(context.state_dir));
   std::unique_ptr<virt::Hypervisor> hypervisor =
       virt::NewLibvirtHypervisor(context.connect);
+  // Written before anything is removed: a store that cannot be written (a
+  // full state dir) stops the destroy here, not after libvirt's objects are
+  // gone and the store still lists them.
+  Record(*store, context, "destroy", lab_name, "started",
+         request.owner ? "World of " + *request.owner : "every World");
 
   std::set<std::string> all_owners;
   for (const store::WorldRecord& world : store->Worlds(lab_name, std::nullopt)) {
