@@ -55,23 +55,8 @@ class BrokerTest : public it::DeployTest {
 
   void StartBroker() {
     log_ = dir_ + "/broker.log";
-    broker_ = ::fork();
-    ASSERT_GE(broker_, 0);
-    if (broker_ == 0) {
-      FILE* log = std::fopen(log_.c_str(), "w");
-      if (log) ::dup2(fileno(log), STDERR_FILENO);
-      std::vector<std::string> args = {WORLDS_BINARY, "--state-dir", state_dir_, "broker",
-                                       "--foreground", "--socket", socket_};
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    for (int i = 0; i < 100 && !std::filesystem::exists(socket_); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ASSERT_TRUE(std::filesystem::exists(socket_)) << it::ReadFile(log_);
+    broker_ = it::SpawnBroker(state_dir_, socket_, log_);
+    ASSERT_GT(broker_, 0) << it::ReadFile(log_);
   }
 
   // SIGTERM, as an init script would; returns the broker's exit status.

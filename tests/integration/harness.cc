@@ -2,14 +2,18 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "image/command.h"
 
@@ -91,6 +95,30 @@ std::string AsUser(const std::string& user, const std::function<std::string()>& 
 
 std::string SourcePath(const std::string& relative) {
   return std::string(WORLDS_SOURCE_DIR) + "/" + relative;
+}
+
+pid_t SpawnBroker(const std::string& state_dir, const std::string& socket,
+                  const std::string& log) {
+  pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    FILE* file = std::fopen(log.c_str(), "w");
+    if (file) ::dup2(fileno(file), STDERR_FILENO);
+    std::vector<std::string> args = {WORLDS_BINARY,  "--state-dir", state_dir, "broker",
+                                     "--foreground", "--socket",    socket};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  for (int i = 0; i < 100 && !std::filesystem::exists(socket); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (std::filesystem::exists(socket)) return pid;
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return -1;
 }
 
 }  // namespace it

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/types.h>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -40,6 +42,12 @@ std::string MakeTempDir(const std::string& name);
 // returned, "error: <what>" when it threw, or "child failed: ..." when the
 // child could not become `user`.
 std::string AsUser(const std::string& user, const std::function<std::string()>& fn);
+
+// Forks `worlds --state-dir D broker --foreground --socket S` (as root,
+// stderr into `log`) and waits up to 10 s for its socket. Returns its pid;
+// -1 when the socket never appeared (the child is then killed).
+pid_t SpawnBroker(const std::string& state_dir, const std::string& socket,
+                  const std::string& log);
 
 // Source tree path of a file in the repository.
 std::string SourcePath(const std::string& relative);
