@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "config/lab_values.h"
+#include "config/nic_fields.h"
 #include "config/world_check.h"
 #include "config/yaml_aliases.h"
 #include "config/yaml_fields.h"
@@ -30,7 +31,7 @@ const std::vector<std::string> kImageKeys = {"name",   "file",   "format",
 const std::vector<std::string> kNetworkKeys = {"name", "cidr"};
 const std::vector<std::string> kVmKeys = {
     "name", "image", "memory", "vcpus", "hostname", "nics", "commands"};
-const std::vector<std::string> kNicKeys = {"network", "ip"};
+const std::vector<std::string> kNicKeys = {"network", "ip", "gateway", "dns"};
 
 constexpr int kMinMemoryMib = 64;
 constexpr int kMaxMemoryMib = 65536;
@@ -324,6 +325,10 @@ class LabReader {
       nic.network = *network;
       network_refs_.push_back({*network, fields.ValuePos("network"), where});
     }
+    internal::ReadGateway(fields, where,
+                          network ? lab_.FindNetwork(*network) : nullptr,
+                          &reporter_, &nic);
+    internal::ReadDns(fields, where, &reporter_, &nic);
     if (!ip) return;
     nic.ip_pattern = *ip;
     nic.pos = fields.ValuePos("ip");

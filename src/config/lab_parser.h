@@ -8,12 +8,16 @@
 //   networks: name, cidr (IPv4, host bits zero, prefix /8../30)
 //   vms (required, non-empty): name, image, memory (MiB, or M/MiB/G/GiB,
 //       64..65536 MiB, default 256), vcpus (1..64, default 1),
-//       hostname (pattern, default "{vm}"), nics (network, ip pattern),
-//       commands (list of first-boot shell commands)
+//       hostname (pattern, default "{vm}"), nics, commands (list of
+//       first-boot shell commands)
+//   nics: network, ip (pattern), gateway (a fixed IPv4 host address of
+//         the network, not the NIC's own), dns (one to three IPv4
+//         addresses, or one as a plain string)
 //
 // Patterns (hostname, nic ip) may use {owner}, {vm}, {lab} and {index};
-// any other {placeholder} is an error. Commands are expanded too, but
-// leniently (see ExpandCommand): shell braces such as ${x} stay as written.
+// any other {placeholder} is an error; gateway and dns take none. Commands
+// are expanded too, but leniently (see ExpandCommand): shell braces such as
+// ${x} stay as written.
 //
 // Positions recorded in the Lab: BaseImage/LabNetwork/LabVm::pos is the
 // start of the entry's mapping; Nic::pos is the position of its `ip` value.
@@ -58,7 +62,8 @@ std::optional<std::string> ReadLabName(const std::string& path);
 
 // Checks what depends on the roster: every World's expanded hostnames and
 // IPs (valid, inside their network's CIDR, not its network or broadcast
-// address, no two NICs of one World with the same IP on one network).
+// address, not the NIC's own gateway, no two NICs of one World with the
+// same IP on one network; a gateway may be another NIC's IP).
 // Messages name the owner, e.g. "ip '10.10.1.300' for owner 'carol' is not
 // a valid IPv4 address"; IP errors point at the NIC's ip value, hostname
 // errors at the VM (LabVm::pos). A problem that reads the same for every

@@ -74,4 +74,18 @@ std::optional<std::string> CheckCidr(const std::string& where,
   return std::nullopt;
 }
 
+std::optional<std::string> CheckHostAddress(uint32_t address,
+                                            const core::LabNetwork& net) {
+  uint32_t mask = PrefixMask(net.prefix);
+  std::string in_net = "'" + net.name + "' (" + net.cidr + ")";
+  if ((address & mask) != net.address) return "is outside network " + in_net;
+  // A /31 or /32 has no network or broadcast address to avoid (RFC 3021).
+  if (net.prefix >= 31) return std::nullopt;
+  if (address == net.address) return "is the network address of " + in_net;
+  if (address == (net.address | ~mask)) {
+    return "is the broadcast address of " + in_net;
+  }
+  return std::nullopt;
+}
+
 }  // namespace config::internal

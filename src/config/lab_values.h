@@ -3,6 +3,7 @@
 // as the tail of a message, so the caller decides where it points.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -25,5 +26,12 @@ ResolvedFile ResolveFile(const std::string& file, const std::string& image_dir,
 // `where` names the network, e.g. "network 'lan'".
 std::optional<std::string> CheckCidr(const std::string& where,
                                      core::LabNetwork* net);
+
+// Checks that `address` is a host address of `net` (whose CIDR is valid:
+// prefix > 0). Returns the tail of the message when it is not, e.g. "is
+// outside network 'lan' (10.10.0.0/24)" or "is the broadcast address of
+// 'lan' (10.10.0.0/24)".
+std::optional<std::string> CheckHostAddress(uint32_t address,
+                                            const core::LabNetwork& net);
 
 }  // namespace config::internal

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "config/lab_parser.h"
+#include "config/lab_values.h"
 #include "core/names.h"
 
 namespace config {
@@ -100,20 +101,19 @@ class WorldChecker {
     const core::LabNetwork* net = lab_.FindNetwork(nic.network);
     if (!net) return;
     if (net->prefix > 0) {
-      uint32_t mask = PrefixMask(net->prefix);
-      std::string in_net = "'" + net->name + "' (" + net->cidr + ")";
-      if ((*address & mask) != net->address) {
-        Error(nic.pos, subject + " is outside network " + in_net);
+      if (auto problem = CheckHostAddress(*address, *net)) {
+        Error(nic.pos, subject + " " + *problem);
         return;
       }
-      if (*address == net->address) {
-        Error(nic.pos, subject + " is the network address of " + in_net);
-        return;
-      }
-      if (*address == (net->address | ~mask)) {
-        Error(nic.pos, subject + " is the broadcast address of " + in_net);
-        return;
-      }
+    }
+    // Only the NIC's own address is checked against its gateway: the
+    // gateway is normally another VM's address (the router's), so it is
+    // never counted as a use below.
+    if (ParseIpv4(nic.gateway) == address) {
+      Error(nic.pos, subject +
+                         " is also the gateway of the same nic: the gateway "
+                         "must be another host on '" +
+                         net->name + "', such as a router");
     }
     auto [it, inserted] = used_.emplace(std::make_pair(net->name, *address),
                                         std::make_pair(vm.name, nic.pos.line));

@@ -41,6 +41,13 @@ struct Nic {
   std::string network;     // a LabNetwork name
   std::string ip_pattern;  // e.g. "10.10.0.{index}" or "10.10.0.11"
   SourcePos pos;
+  // Optional, so after pos and with initializers: {network, ip_pattern, pos}
+  // still builds a Nic, without -Wmissing-field-initializers.
+  // The guest's default route: a fixed address inside `network` (never a
+  // pattern); empty for none.
+  std::string gateway{};
+  // The guest's resolvers: dotted quads, at most three; empty for none.
+  std::vector<std::string> dns{};
 };
 
 struct LabVm {

@@ -308,6 +308,132 @@ TEST_F(LabErrorsTest, IpAddressesAreCheckedAtParseTime) {
               "on network 'lan' (line 11)"});
 }
 
+TEST_F(LabErrorsTest, NicKeysIncludeGatewayAndDns) {
+  auto nic = [&](const std::string& extra) {
+    return VmErrors("    nics:\n      - network: lan\n        ip: 10.10.0.2\n" +
+                    extra);
+  };
+  EXPECT_EQ(nic("        gatway: 10.10.0.1\n"),
+            V{"labs/x.yaml:14:9: unknown key 'gatway' in nic 1 of vm 'router' "
+              "(did you mean 'gateway'?)"});
+  EXPECT_EQ(nic("        dsn: 10.10.0.1\n"),
+            V{"labs/x.yaml:14:9: unknown key 'dsn' in nic 1 of vm 'router' "
+              "(did you mean 'dns'?)"});
+  EXPECT_EQ(nic("        nameservers: [10.10.0.1]\n"),
+            V{"labs/x.yaml:14:9: unknown key 'nameservers' in nic 1 of vm "
+              "'router' (allowed: network, ip, gateway, dns)"});
+}
+
+TEST_F(LabErrorsTest, NicGateway) {
+  // nic 1 of vm 'router', with the gateway on line 14 (value at column 18).
+  auto gateway = [&](const std::string& value) {
+    return VmErrors(
+        "    nics:\n      - network: lan\n        ip: 10.10.0.2\n"
+        "        gateway: " +
+        value + "\n");
+  };
+  EXPECT_EQ(gateway("10.10.0.1"), V{});
+  EXPECT_EQ(gateway("10.10.1.1"),
+            V{"labs/x.yaml:14:18: gateway '10.10.1.1' of nic 1 of vm 'router' "
+              "is outside network 'lan' (10.10.0.0/24)"});
+  EXPECT_EQ(gateway("10.10.0.0"),
+            V{"labs/x.yaml:14:18: gateway '10.10.0.0' of nic 1 of vm 'router' "
+              "is the network address of 'lan' (10.10.0.0/24)"});
+  EXPECT_EQ(gateway("10.10.0.255"),
+            V{"labs/x.yaml:14:18: gateway '10.10.0.255' of nic 1 of vm "
+              "'router' is the broadcast address of 'lan' (10.10.0.0/24)"});
+  EXPECT_EQ(gateway("\"10.10.0.{index}\""),
+            V{"labs/x.yaml:14:18: 'gateway' in nic 1 of vm 'router' must be a "
+              "fixed IPv4 address, not a pattern ('10.10.0.{index}')"});
+  EXPECT_EQ(gateway("router"),
+            V{"labs/x.yaml:14:18: 'gateway' in nic 1 of vm 'router' must be "
+              "an IPv4 address such as 10.10.0.1, not 'router'"});
+  EXPECT_EQ(gateway("10.10.0.256"),
+            V{"labs/x.yaml:14:18: 'gateway' in nic 1 of vm 'router' must be "
+              "an IPv4 address such as 10.10.0.1, not '10.10.0.256'"});
+  EXPECT_EQ(gateway("[10.10.0.1]"),
+            V{"labs/x.yaml:14:18: 'gateway' in nic 1 of vm 'router' must be "
+              "an IPv4 address such as 10.10.0.1, not a list"});
+  EXPECT_EQ(gateway(""),
+            V{"labs/x.yaml:14:9: 'gateway' in nic 1 of vm 'router' has no "
+              "value: expected an IPv4 address such as 10.10.0.1"});
+  // The NIC's own fixed address: reported at the ip, as its clashes are.
+  EXPECT_EQ(gateway("10.10.0.2"),
+            V{"labs/x.yaml:13:13: ip '10.10.0.2' is also the gateway of the "
+              "same nic: the gateway must be another host on 'lan', such as a "
+              "router"});
+  // Another VM's address is the usual gateway (the router's): no clash.
+  EXPECT_EQ(VmErrors("    nics: [{network: lan, ip: 10.10.0.1}]\n",
+                     "  - name: client\n    image: tiny\n"
+                     "    nics: [{network: lan, ip: 10.10.0.10, "
+                     "gateway: 10.10.0.1}]\n"),
+            V{});
+  // With an unknown network only the network is reported.
+  EXPECT_EQ(VmErrors("    nics: [{network: lam, ip: 10.10.0.2, "
+                     "gateway: 10.99.0.1}]\n"),
+            V{"labs/x.yaml:11:22: nic 1 of vm 'router' uses unknown network "
+              "'lam' (did you mean 'lan'?)"});
+}
+
+TEST_F(LabErrorsTest, NicDns) {
+  // nic 1 of vm 'router', with dns on line 14 (value at column 14).
+  auto dns = [&](const std::string& value) {
+    return VmErrors(
+        "    nics:\n      - network: lan\n        ip: 10.10.0.2\n"
+        "        dns: " +
+        value + "\n");
+  };
+  EXPECT_EQ(dns("[10.10.0.1, 1.1.1.1, 9.9.9.9]"), V{});
+  EXPECT_EQ(dns("1.1.1.1"), V{});
+  EXPECT_EQ(dns("[1.1.1.1, 1.0.0.1, 8.8.8.8, 8.8.4.4]"),
+            V{"labs/x.yaml:14:42: 'dns' in nic 1 of vm 'router' has 4 "
+              "addresses: at most 3 (a guest's resolver uses only the first "
+              "three)"});
+  EXPECT_EQ(dns("[1.1.1.1, 8.8.8]"),
+            V{"labs/x.yaml:14:24: dns entry 2 in nic 1 of vm 'router' must be "
+              "an IPv4 address such as 10.10.0.1, not '8.8.8'"});
+  // Each entry is reported at its own place; an empty one, whose place
+  // yaml-cpp does not know, at the list.
+  EXPECT_EQ(dns("\n          - 10.10.0.{index}\n          - {a: 1}\n"
+                "          -\n"),
+            (V{"labs/x.yaml:15:11: dns entry 3 in nic 1 of vm 'router' must "
+               "be an IPv4 address such as 10.10.0.1, not nothing",
+               "labs/x.yaml:15:13: dns entry 1 in nic 1 of vm 'router' must "
+               "be a fixed IPv4 address, not a pattern ('10.10.0.{index}')",
+               "labs/x.yaml:16:13: dns entry 2 in nic 1 of vm 'router' must "
+               "be an IPv4 address such as 10.10.0.1, not a mapping"}));
+  EXPECT_EQ(dns("1.1.1"),
+            V{"labs/x.yaml:14:14: 'dns' in nic 1 of vm 'router' must be an "
+              "IPv4 address such as 10.10.0.1, not '1.1.1'"});
+  EXPECT_EQ(dns("{a: 1}"),
+            V{"labs/x.yaml:14:14: 'dns' in nic 1 of vm 'router' must be a "
+              "list of one to three IPv4 addresses, not a mapping"});
+  EXPECT_EQ(dns("[]"),
+            V{"labs/x.yaml:14:14: 'dns' in nic 1 of vm 'router' is empty: "
+              "list one to three IPv4 addresses, or leave 'dns' out"});
+  EXPECT_EQ(dns(""),
+            V{"labs/x.yaml:14:9: 'dns' in nic 1 of vm 'router' has no value: "
+              "expected a list of one to three IPv4 addresses"});
+}
+
+TEST_F(LabErrorsTest, NicGatewayAndDnsErrorsComeInOnePass) {
+  EXPECT_EQ(VmErrors("    nics:\n"                     // 11
+                     "      - network: lan\n"          // 12
+                     "        ip: 10.10.0.2\n"         // 13
+                     "        gateway: 10.10.9.1\n"    // 14
+                     "        dns: [1.1.1.1, x]\n"     // 15
+                     "      - network: lan\n"          // 16
+                     "        ip: 10.10.0.3\n"         // 17
+                     "        gateway: 10.10.0.3\n"),  // 18
+            (V{"labs/x.yaml:14:18: gateway '10.10.9.1' of nic 1 of vm "
+               "'router' is outside network 'lan' (10.10.0.0/24)",
+               "labs/x.yaml:15:24: dns entry 2 in nic 1 of vm 'router' must "
+               "be an IPv4 address such as 10.10.0.1, not 'x'",
+               "labs/x.yaml:17:13: ip '10.10.0.3' is also the gateway of the "
+               "same nic: the gateway must be another host on 'lan', such as "
+               "a router"}));
+}
+
 TEST_F(LabErrorsTest, PatternPlaceholders) {
   EXPECT_EQ(
       VmErrors("    nics:\n      - network: lan\n        ip: 10.10.0.{user}\n"),

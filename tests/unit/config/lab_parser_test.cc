@@ -117,6 +117,36 @@ TEST(LabParserTest, DefaultsAndUnits) {
   EXPECT_EQ(vms[5].memory_mib, 64);
 }
 
+TEST(LabParserTest, NicGatewayAndDns) {
+  TempImageDir images;
+  std::string yaml =
+      "lab: l\nimages: [{name: tiny, file: tiny.qcow2}]\n"
+      "networks: [{name: lan, cidr: 10.10.0.0/24}]\nvms:\n"
+      "  - name: router\n    image: tiny\n"
+      "    nics: [{network: lan, ip: 10.10.0.1}]\n"
+      "  - name: client\n    image: tiny\n    nics:\n"
+      "      - network: lan\n"
+      "        ip: \"10.10.0.{index}0\"\n"
+      "        gateway: 10.10.0.1\n"  // the router's address: no clash
+      "        dns: [10.10.0.1, 1.1.1.1, 9.9.9.9]\n"
+      "  - {name: c, image: tiny, nics: [{network: lan, ip: 10.10.0.3, "
+      "dns: 8.8.8.8}]}\n";
+  LabParseResult result = ParseLab(yaml, "labs/l.yaml", images.path());
+  ASSERT_TRUE(result.errors.empty())
+      << ::testing::PrintToString(Lines(result.errors));
+  const auto& vms = result.lab->vms;
+  EXPECT_EQ(vms[0].nics[0].gateway, "");
+  EXPECT_TRUE(vms[0].nics[0].dns.empty());
+  const core::Nic& client = vms[1].nics[0];
+  EXPECT_EQ(client.ip_pattern, "10.10.0.{index}0");
+  EXPECT_EQ(client.gateway, "10.10.0.1");
+  EXPECT_EQ(client.dns,
+            (std::vector<std::string>{"10.10.0.1", "1.1.1.1", "9.9.9.9"}));
+  // A single resolver may be written without a list.
+  EXPECT_EQ(vms[2].nics[0].gateway, "");
+  EXPECT_EQ(vms[2].nics[0].dns, std::vector<std::string>{"8.8.8.8"});
+}
+
 TEST(LabParserTest, PatternVarsNameOwnerVmLabIndex) {
   core::Lab lab;
   lab.name = "netlab";

@@ -112,6 +112,24 @@ TEST_F(CheckWorldsTest, ClashInsideOneWorldOnly) {
         "used by vm 'router' on network 'lan' (line 9)"});
 }
 
+TEST_F(CheckWorldsTest, GatewayMayBeAnotherVmsAddress) {
+  core::Lab lab = Lab("    nics: [{network: lan, ip: 10.10.0.1}]\n",
+                      "  - name: client\n    image: tiny\n"
+                      "    nics: [{network: lan, ip: \"10.10.0.1{index}\", "
+                      "gateway: 10.10.0.1}]\n");
+  EXPECT_EQ(Lines(CheckWorlds(lab, Worlds(6))), V{});
+}
+
+TEST_F(CheckWorldsTest, IpThatIsItsOwnGatewayForOneOwner) {
+  core::Lab lab =
+      Lab("    nics: [{network: lan, ip: \"10.10.0.{index}\", gateway: "
+          "10.10.0.5}]\n");
+  EXPECT_EQ(Lines(CheckWorlds(lab, Worlds(6))),
+            V{"labs/netlab.yaml:9:31: ip '10.10.0.5' for owner 's5' is also "
+              "the gateway of the same nic: the gateway must be another host "
+              "on 'lan', such as a router"});
+}
+
 // CheckWorlds knows only LabVm::pos, so hostname errors point at the VM.
 TEST_F(CheckWorldsTest, HostnameInvalidForSomeOwners) {
   core::Lab lab = Lab("    hostname: \"{vm}-{owner}\"\n");
