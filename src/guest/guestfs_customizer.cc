@@ -2,6 +2,7 @@
 // because under TCG a launch costs 10-30 s while the edits per disk cost
 // well under a second.
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -11,9 +12,11 @@
 
 #include "core/error.h"
 #include "core/failpoint.h"
+#include "guest/changes.h"
 #include "guest/customizer.h"
 #include "guest/guestfs_session.h"
-#include "guest/render.h"
+#include "guest/inspector.h"
+#include "guest/tar_archive.h"
 
 namespace guest {
 
@@ -57,22 +60,46 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-void WriteEdit(GuestfsSession& s, const GuestEdit& edit) {
-  // Render first: a bad NIC prefix must not leave a half-edited disk.
-  const std::string interfaces = RenderInterfaces(edit.nics);
-
-  if (!edit.hostname.empty()) {
-    s.WriteFile("/etc/hostname", edit.hostname + "\n");
-    s.WriteFile("/etc/hosts",
-                RenderHosts(s.ReadFile("/etc/hosts").value_or(""), edit.hostname));
+// One clone's edit: its changes made on the host, then one tar unpack and
+// the removals. `scratch` is a host file the archive is written to.
+void WriteEdit(GuestfsSession& s, const GuestEdit& edit, const std::string& disk,
+               const std::string& scratch) {
+  if (edit.os.mounts.empty()) {
+    // Without inspection there is no guest filesystem to write into: the
+    // archive would land in the appliance's own root.
+    throw core::Error("its base image was not inspected (no filesystem to mount)", "",
+                      "deploy inspects every base image first; re-run worlds deploy");
   }
-  s.MkdirP("/etc/network");
-  s.WriteFile("/etc/network/interfaces", interfaces);
-  s.WriteFile("/etc/rc.local",
-              RenderRcLocal(s.ReadFile("/etc/rc.local").value_or(""), edit.commands));
-  s.Chmod(0755, "/etc/rc.local");
-  s.Chown(0, 0, "/etc/rc.local");
+  // Render first: a bad NIC prefix must not leave a half-edited disk.
+  GuestChanges changes = PlanChanges(edit);
+  WriteTarArchive(scratch, changes.files);
+  MountGuest(s, edit.os, disk, /*readonly=*/false);
+  s.TarIn(scratch, "/");
+  for (const std::string& path : changes.remove) s.RemoveFile(path);
 }
+
+// A private host temp file for the archives, removed with this object.
+class ScratchFile {
+ public:
+  ScratchFile() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "worlds-edit-XXXXXX").string();
+    int fd = ::mkstemp(pattern.data());
+    if (fd < 0) throw core::Error("cannot create a temporary file", pattern);
+    ::close(fd);
+    path_ = pattern;
+  }
+  ~ScratchFile() {
+    std::error_code ec;  // best effort: it lives in the temp directory
+    std::filesystem::remove(path_, ec);
+  }
+  ScratchFile(const ScratchFile&) = delete;
+  ScratchFile& operator=(const ScratchFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 class GuestfsCustomizer : public Customizer {
  public:
@@ -121,14 +148,13 @@ class GuestfsCustomizer : public Customizer {
       throw core::Error("libguestfs shows " + std::to_string(devices.size()) +
                         " devices for " + std::to_string(added.size()) + " disks added");
     }
-    const std::vector<std::string> partitions = s.Partitions();
-
+    ScratchFile scratch;
     for (size_t k = 0; k < added.size(); ++k) {
       EditResult& result = results[added[k]];
+      const GuestEdit& edit = edits[added[k]];
       try {
-        s.MountRoot(devices[k], partitions);
-        WriteEdit(s, edits[added[k]]);
-        s.UmountAll();
+        WriteEdit(s, edit, devices[k], scratch.path());
+        UnmountGuest(s, edit.os);
         result.ok = true;
         core::FailPoint("customize-disk");
       } catch (const core::Error& e) {
@@ -138,7 +164,7 @@ class GuestfsCustomizer : public Customizer {
         result.error = e.message() + (no_space.empty() ? "" : " (" + no_space + ")");
         // Leave nothing mounted at "/" for the next disk. If even that fails
         // the appliance is unusable, and Apply stops with that error.
-        s.UmountAll();
+        UnmountGuest(s, edit.os);
       }
     }
     stats_.edit_seconds = SecondsSince(start);
@@ -180,7 +206,9 @@ std::vector<std::string> ReadGuestFiles(const std::string& disk_path,
     s.Launch();
     std::vector<std::string> devices = s.Devices();
     if (devices.empty()) throw core::Error("libguestfs shows no device for the disk");
-    s.MountRoot(devices.front(), s.Partitions());
+    OsInfo os = InspectDisk(s, devices.front());
+    if (os.mounts.empty()) throw core::Error("inspection found " + os.product_name);
+    MountGuest(s, os, devices.front(), /*readonly=*/true);
     std::vector<std::string> texts;
     for (const auto& path : paths) texts.push_back(s.ReadFile(path).value_or(""));
     return texts;

@@ -137,12 +137,6 @@ std::vector<std::string> GuestfsSession::Devices() {
   return TakeStrings(devices);
 }
 
-std::vector<std::string> GuestfsSession::Partitions() {
-  char** parts = guestfs_list_partitions(g_.get());
-  if (parts == nullptr) throw core::Error("cannot list partitions: " + LastError());
-  return TakeStrings(parts);
-}
-
 bool IsPartitionOf(const std::string& partition, const std::string& device) {
   if (partition.size() <= device.size() || partition.compare(0, device.size(), device) != 0) {
     return false;
@@ -153,28 +147,86 @@ bool IsPartitionOf(const std::string& partition, const std::string& device) {
   return true;
 }
 
-void GuestfsSession::MountRoot(const std::string& device,
-                               const std::vector<std::string>& partitions) {
-  // A whole-device filesystem (the tiny images) is tried first: it is the
-  // common case here, and mounting a partitioned device fails fast.
-  std::vector<std::string> candidates = {device};
-  for (const auto& p : partitions) {
-    if (IsPartitionOf(p, device)) candidates.push_back(p);
+std::vector<std::string> GuestfsSession::InspectOs() {
+  char** roots = guestfs_inspect_os(g_.get());
+  if (roots == nullptr) throw core::Error("libguestfs inspection failed: " + LastError());
+  return TakeStrings(roots);
+}
+
+std::string GuestfsSession::InspectString(const std::string& what,
+                                          const std::string& root) {
+  char* value = nullptr;
+  const char* r = root.c_str();
+  if (what == "type") {
+    value = guestfs_inspect_get_type(g_.get(), r);
+  } else if (what == "distro") {
+    value = guestfs_inspect_get_distro(g_.get(), r);
+  } else if (what == "product_name") {
+    value = guestfs_inspect_get_product_name(g_.get(), r);
+  } else if (what == "package_format") {
+    value = guestfs_inspect_get_package_format(g_.get(), r);
+  } else {
+    throw core::Error("no inspection value '" + what + "'");
   }
-  std::string tried;
-  for (const auto& candidate : candidates) {
-    if (!tried.empty()) tried += "; ";
-    if (guestfs_mount(g_.get(), candidate.c_str(), "/") == -1) {
-      tried += candidate + ": " + LastError();
-      continue;
-    }
-    int is_dir = guestfs_is_dir(g_.get(), "/etc");
-    if (is_dir == 1) return;
-    tried += candidate + ": " +
-             (is_dir == -1 ? LastError() : std::string("mounted, but has no /etc"));
-    Check(guestfs_umount_all(g_.get()), "cannot unmount " + candidate);
+  if (value == nullptr) {
+    throw core::Error("cannot inspect " + what + " of " + root + ": " + LastError());
   }
-  throw core::Error("no filesystem with /etc found (" + tried + ")");
+  std::string out = value;
+  free(value);
+  return out;
+}
+
+int GuestfsSession::InspectMajor(const std::string& root) {
+  int v = guestfs_inspect_get_major_version(g_.get(), root.c_str());
+  Check(v, "cannot inspect the version of " + root);
+  return v;
+}
+
+int GuestfsSession::InspectMinor(const std::string& root) {
+  int v = guestfs_inspect_get_minor_version(g_.get(), root.c_str());
+  Check(v, "cannot inspect the version of " + root);
+  return v;
+}
+
+std::vector<std::pair<std::string, std::string>> GuestfsSession::InspectMountpoints(
+    const std::string& root) {
+  char** pairs = guestfs_inspect_get_mountpoints(g_.get(), root.c_str());
+  if (pairs == nullptr) {
+    throw core::Error("cannot inspect the mountpoints of " + root + ": " + LastError());
+  }
+  std::vector<std::string> flat = TakeStrings(pairs);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (size_t i = 0; i + 1 < flat.size(); i += 2) out.emplace_back(flat[i], flat[i + 1]);
+  return out;
+}
+
+std::vector<std::string> GuestfsSession::ListFilesystems() {
+  char** pairs = guestfs_list_filesystems(g_.get());
+  if (pairs == nullptr) throw core::Error("cannot list filesystems: " + LastError());
+  std::vector<std::string> flat = TakeStrings(pairs);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < flat.size(); i += 2) out.push_back(flat[i]);  // (device, type)
+  return out;
+}
+
+void GuestfsSession::LvmSetFilter(const std::vector<std::string>& devices) {
+  std::vector<std::string> copies = devices;
+  std::vector<char*> argv;
+  for (std::string& d : copies) argv.push_back(d.data());
+  argv.push_back(nullptr);
+  Check(guestfs_lvm_set_filter(g_.get(), argv.data()), "cannot set the LVM filter");
+  Check(guestfs_vg_activate_all(g_.get(), 1), "cannot activate volume groups");
+}
+
+void GuestfsSession::DeactivateVolumeGroups() {
+  Check(guestfs_vg_activate_all(g_.get(), 0), "cannot deactivate volume groups");
+}
+
+void GuestfsSession::Mount(const std::string& device, const std::string& mountpoint,
+                           bool readonly) {
+  int rc = readonly ? guestfs_mount_ro(g_.get(), device.c_str(), mountpoint.c_str())
+                    : guestfs_mount(g_.get(), device.c_str(), mountpoint.c_str());
+  Check(rc, "cannot mount " + device + " on " + mountpoint);
 }
 
 std::optional<std::string> GuestfsSession::ReadFile(const std::string& path) {
@@ -205,21 +257,42 @@ bool GuestfsSession::IsDir(const std::string& path) {
   return rc == 1;
 }
 
+bool GuestfsSession::Exists(const std::string& path) {
+  int rc = guestfs_exists(g_.get(), path.c_str());
+  Check(rc, "cannot check " + path);
+  return rc == 1;
+}
+
+std::optional<std::string> GuestfsSession::ReadLink(const std::string& path) {
+  int rc = guestfs_is_symlink(g_.get(), path.c_str());
+  Check(rc, "cannot check " + path);
+  if (rc == 0) return std::nullopt;
+  char* target = guestfs_readlink(g_.get(), path.c_str());
+  if (target == nullptr) throw core::Error("cannot read link " + path + ": " + LastError());
+  std::string out = target;
+  free(target);
+  return out;
+}
+
+std::vector<std::string> GuestfsSession::List(const std::string& path) {
+  if (!IsDir(path)) return {};
+  char** names = guestfs_ls(g_.get(), path.c_str());
+  if (names == nullptr) throw core::Error("cannot list " + path + ": " + LastError());
+  return TakeStrings(names);
+}
+
+void GuestfsSession::TarIn(const std::string& tarfile, const std::string& directory) {
+  Check(guestfs_tar_in(g_.get(), tarfile.c_str(), directory.c_str()),
+        "cannot unpack the files for " + directory);
+}
+
+void GuestfsSession::RemoveFile(const std::string& path) {
+  Check(guestfs_rm_f(g_.get(), path.c_str()), "cannot remove " + path);
+}
+
 void GuestfsSession::WriteFile(const std::string& path, const std::string& content) {
   Check(guestfs_write(g_.get(), path.c_str(), content.data(), content.size()),
         "cannot write " + path);
-}
-
-void GuestfsSession::MkdirP(const std::string& path) {
-  Check(guestfs_mkdir_p(g_.get(), path.c_str()), "cannot create " + path);
-}
-
-void GuestfsSession::Chmod(int mode, const std::string& path) {
-  Check(guestfs_chmod(g_.get(), mode, path.c_str()), "cannot chmod " + path);
-}
-
-void GuestfsSession::Chown(int owner, int group, const std::string& path) {
-  Check(guestfs_chown(g_.get(), owner, group, path.c_str()), "cannot chown " + path);
 }
 
 void GuestfsSession::UmountAll() {

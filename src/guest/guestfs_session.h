@@ -42,21 +42,47 @@ class GuestfsSession {
   // hint about the backend settings and `worlds doctor`.
   void Launch();
 
-  // Devices in the order the drives were added; all partitions of all disks.
+  // Devices in the order the drives were added.
   std::vector<std::string> Devices();
-  std::vector<std::string> Partitions();
 
-  // Mounts at "/" the first of `device` or its partitions (from `partitions`)
-  // that holds a directory /etc. Throws core::Error naming what was tried.
-  void MountRoot(const std::string& device, const std::vector<std::string>& partitions);
+  // libguestfs inspection: the roots of the operating systems it finds on
+  // every disk visible to it (see LvmSetFilter).
+  std::vector<std::string> InspectOs();
+  // inspect_get_<what>(root) for the string-valued ones ("type", "distro",
+  // "product_name", "package_format").
+  std::string InspectString(const std::string& what, const std::string& root);
+  int InspectMajor(const std::string& root);
+  int InspectMinor(const std::string& root);
+  // mountpoint -> device, as inspection pairs them.
+  std::vector<std::pair<std::string, std::string>> InspectMountpoints(
+      const std::string& root);
+
+  // Every mountable filesystem the appliance sees (devices, partitions,
+  // logical volumes, "btrfsvol:" subvolumes).
+  std::vector<std::string> ListFilesystems();
+
+  // Makes LVM see only `devices` (and their partitions), then activates the
+  // volume groups found there: clones of one LVM base share their volume
+  // group's name and UUIDs, so only one of them may be visible at a time.
+  void LvmSetFilter(const std::vector<std::string>& devices);
+  void DeactivateVolumeGroups();
+
+  void Mount(const std::string& device, const std::string& mountpoint, bool readonly);
 
   // The bytes of a regular file, or nullopt when `path` is not one.
   std::optional<std::string> ReadFile(const std::string& path);
   bool IsDir(const std::string& path);
+  // Whether `path` exists (symlinks followed).
+  bool Exists(const std::string& path);
+  // Whether `path` is itself a symlink, and where it points.
+  std::optional<std::string> ReadLink(const std::string& path);
+  // The names in directory `path`; empty when it is not a directory.
+  std::vector<std::string> List(const std::string& path);
+  // Unpacks the host's tar file `tarfile` at `directory` in the guest, with
+  // the owners and modes the archive gives.
+  void TarIn(const std::string& tarfile, const std::string& directory);
+  void RemoveFile(const std::string& path);  // no error when missing
   void WriteFile(const std::string& path, const std::string& content);
-  void MkdirP(const std::string& path);
-  void Chmod(int mode, const std::string& path);
-  void Chown(int owner, int group, const std::string& path);
   void UmountAll();
 
   // Flushes every write to the disk files and stops the appliance; throws

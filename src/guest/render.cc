@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "guest/changes.h"
 #include "guest/customizer.h"
 
 namespace guest {
@@ -46,11 +47,16 @@ std::string FirstField(const std::string& line) {
   return field;
 }
 
-std::vector<std::string> FirstBootBlock(const std::vector<std::string>& commands) {
+std::vector<std::string> FirstBootBlock(const std::vector<std::string>& commands,
+                                        const std::string& path) {
   std::vector<std::string> block = {
       kFirstBootBegin,
       "# Written by Worlds before this VM's first boot; runs once, then "
       "removes itself."};
+  // Everything the block prints goes to the console (rc.local's output)
+  // and to a log in the guest; `|| true` keeps a log that cannot be
+  // written from stopping `#!/bin/sh -e` before the block is removed.
+  block.push_back("{");
   // A subshell keeps a command's `exit` from skipping the self-removal, and
   // `||` both reports a failure and keeps `#!/bin/sh -e` (Debian's default
   // rc.local) from aborting before the block is gone. An empty subshell is a
@@ -65,9 +71,10 @@ std::vector<std::string> FirstBootBlock(const std::vector<std::string>& commands
     block.push_back(") || echo \"worlds: first-boot commands failed (status $?)\"");
   }
   block.push_back("echo \"worlds: first-boot block done\"");
-  // sed -i writes a new file and renames it over /etc/rc.local; the running
+  block.push_back(std::string("} 2>&1 | tee -a ") + kFirstBootLog + " || true");
+  // sed -i writes a new file and renames it over the script; the running
   // shell keeps reading the old inode, so it finishes this script unharmed.
-  block.push_back("sed -i '" + FirstBootSedExpression() + "' /etc/rc.local");
+  block.push_back("sed -i '" + FirstBootSedExpression() + "' " + path);
   block.push_back(kFirstBootEnd);
   return block;
 }
@@ -98,12 +105,13 @@ std::string FirstBootSedExpression() {
 }
 
 std::string RenderRcLocal(const std::string& current,
-                          const std::vector<std::string>& commands) {
+                          const std::vector<std::string>& commands,
+                          const std::string& path) {
   std::vector<std::string> lines = WithoutWorldsBlocks(SplitLines(current));
   if (lines.empty() || lines.front().rfind("#!", 0) != 0) {
     lines.insert(lines.begin(), "#!/bin/sh");
   }
-  std::vector<std::string> block = FirstBootBlock(commands);
+  std::vector<std::string> block = FirstBootBlock(commands, path);
 
   // The block must run before the script's final `exit 0`, so it goes just
   // above the last meaningful line when that line is `exit 0`.
@@ -177,6 +185,30 @@ std::string RenderHosts(const std::string& current, const std::string& hostname)
     } else {
       lines.insert(lines.begin() + after_localhost, ours);
     }
+  }
+  return JoinLines(lines);
+}
+
+std::string RenderWorldHosts(const std::string& current,
+                             const std::vector<HostEntry>& entries) {
+  static const char kBegin[] = "# BEGIN worlds hosts";
+  static const char kEnd[] = "# END worlds hosts";
+  std::vector<std::string> lines;
+  bool inside = false;
+  for (const std::string& line : SplitLines(current)) {
+    if (line == kBegin) inside = true;
+    if (!inside) lines.push_back(line);
+    if (line == kEnd) inside = false;
+  }
+  if (!entries.empty()) {
+    lines.push_back(kBegin);
+    lines.push_back("# The VMs of this World, by hostname and lab VM name (Worlds).");
+    for (const HostEntry& entry : entries) {
+      std::string line = entry.address;
+      for (const std::string& name : entry.names) line += " " + name;
+      lines.push_back(line);
+    }
+    lines.push_back(kEnd);
   }
   return JoinLines(lines);
 }

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "guest/customizer.h"
 
 namespace guest {
 
@@ -16,6 +19,12 @@ std::string NetmaskFromPrefix(int prefix);
 // after the last 127.0.0.1 line, else at the end. Empty `current` (no file)
 // yields localhost lines plus ours. Other lines are kept byte for byte.
 std::string RenderHosts(const std::string& current, const std::string& hostname);
+
+// Returns /etc/hosts `current` with the Worlds block (between marker
+// lines) replaced by one line per entry, "<address> <names...>"; no block
+// when `entries` is empty. Other lines are kept byte for byte.
+std::string RenderWorldHosts(const std::string& current,
+                             const std::vector<HostEntry>& entries);
 
 // The sed expression the first-boot block uses to delete itself; matches
 // exactly the two marker lines and everything between them.

@@ -19,6 +19,7 @@ namespace bp = boost::process;
 std::string InstallHint(const std::string& program) {
   if (program == "qemu-img") return "install qemu-utils (tools/install-deps)";
   if (program == "sha256sum") return "install coreutils (tools/install-deps)";
+  if (program == "ssh-keygen") return "install openssh-client (tools/install-deps)";
   return "install it (tools/install-deps) or add its directory to PATH";
 }
 

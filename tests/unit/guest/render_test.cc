@@ -9,13 +9,15 @@ namespace guest {
 namespace {
 
 // The block as RenderRcLocal writes it around `body` (the command lines).
-std::string Block(const std::string& body) {
+std::string Block(const std::string& body, const std::string& path = "/etc/rc.local") {
   return "# BEGIN worlds first-boot\n"
-         "# Written by Worlds before this VM's first boot; runs once, then removes itself.\n" +
+         "# Written by Worlds before this VM's first boot; runs once, then removes itself.\n"
+         "{\n" +
          body +
          "echo \"worlds: first-boot block done\"\n"
-         "sed -i '/^# BEGIN worlds first-boot$/,/^# END worlds first-boot$/d' /etc/rc.local\n"
-         "# END worlds first-boot\n";
+         "} 2>&1 | tee -a /var/log/worlds-first-boot.log || true\n"
+         "sed -i '/^# BEGIN worlds first-boot$/,/^# END worlds first-boot$/d' " +
+         path + "\n# END worlds first-boot\n";
 }
 
 std::string Commands(const std::string& lines) {
@@ -103,6 +105,11 @@ TEST(RenderRcLocalTest, CommandsAreInsertedVerbatimWithQuotesDollarsAndNewlines)
                 "exit 0\n");
 }
 
+TEST(RenderRcLocalTest, RhelFileRemovesTheBlockFromItself) {
+  EXPECT_EQ(RenderRcLocal("", {"id"}, "/etc/rc.d/rc.local"),
+            "#!/bin/sh\n" + Block(Commands("id\n"), "/etc/rc.d/rc.local") + "exit 0\n");
+}
+
 TEST(FirstBootSedExpressionTest, MatchesExactlyTheMarkerLines) {
   EXPECT_EQ(FirstBootSedExpression(),
             "/^# BEGIN worlds first-boot$/,/^# END worlds first-boot$/d");
@@ -187,6 +194,25 @@ TEST(RenderHostsTest, AddsAfterLastLocalhostLineWhenAbsent) {
 TEST(RenderHostsTest, Converges) {
   const std::string once = RenderHosts("127.0.0.1 localhost\n", "pc1");
   EXPECT_EQ(RenderHosts(once, "pc1"), once);
+}
+
+TEST(RenderWorldHostsTest, AppendsOneLinePerVmInAMarkedBlock) {
+  EXPECT_EQ(RenderWorldHosts("127.0.0.1 localhost\n",
+                             {{"10.0.0.1", {"router-alice", "router"}},
+                              {"10.0.0.2", {"client"}}}),
+            "127.0.0.1 localhost\n"
+            "# BEGIN worlds hosts\n"
+            "# The VMs of this World, by hostname and lab VM name (Worlds).\n"
+            "10.0.0.1 router-alice router\n"
+            "10.0.0.2 client\n"
+            "# END worlds hosts\n");
+}
+
+TEST(RenderWorldHostsTest, ReplacesAnEarlierBlockAndConverges) {
+  const std::string once = RenderWorldHosts("127.0.0.1 localhost\n", {{"10.0.0.1", {"a"}}});
+  const std::string twice = RenderWorldHosts(once, {{"10.0.0.9", {"b"}}});
+  EXPECT_EQ(twice, RenderWorldHosts("127.0.0.1 localhost\n", {{"10.0.0.9", {"b"}}}));
+  EXPECT_EQ(RenderWorldHosts(twice, {}), "127.0.0.1 localhost\n");
 }
 
 }  // namespace
