@@ -4,9 +4,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+
+#include <nlohmann/json.hpp>
 
 #include "broker/connection.h"
 #include "broker/identity.h"
@@ -198,6 +201,21 @@ class Connection {
     return reply;
   }
 
+  // "<TYPE> SHA256:..." for each host key in a recorded identity (JSON).
+  static std::vector<std::string> HostKeys(const std::string& identity) {
+    std::vector<std::string> out;
+    nlohmann::json doc = nlohmann::json::parse(identity, nullptr, /*allow_exceptions=*/false);
+    if (!doc.is_object() || !doc.contains("host_keys") || !doc["host_keys"].is_array()) {
+      return out;
+    }
+    for (const nlohmann::json& key : doc["host_keys"]) {
+      std::string type = key.value("type", "");
+      for (char& ch : type) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      out.push_back(type + " " + key.value("fingerprint", ""));
+    }
+    return out;
+  }
+
   std::vector<VmView> List(const Caller& caller) {
     std::vector<store::VmRecord> records;
     {
@@ -221,7 +239,7 @@ class Connection {
       if (backend_.hypervisor->DomainExists(vm.domain)) {
         state = virt::ToString(backend_.hypervisor->State(vm.domain));
       }
-      views.push_back({vm.lab, vm.owner, vm.vm, vm.domain, state});
+      views.push_back({vm.lab, vm.owner, vm.vm, vm.domain, state, HostKeys(vm.identity)});
     }
     return views;
   }

@@ -148,11 +148,13 @@ std::string EncodeReply(const Reply& reply) {
     if (!reply.vms.empty() || (reply.user.empty() && reply.state.empty() && !reply.console)) {
       json vms = json::array();
       for (const VmView& vm : reply.vms) {
-        vms.push_back({{"lab", vm.lab},
-                       {"owner", vm.owner},
-                       {"vm", vm.vm},
-                       {"domain", vm.domain},
-                       {"state", vm.state}});
+        json entry = {{"lab", vm.lab},
+                      {"owner", vm.owner},
+                      {"vm", vm.vm},
+                      {"domain", vm.domain},
+                      {"state", vm.state}};
+        if (!vm.host_keys.empty()) entry["host_keys"] = vm.host_keys;
+        vms.push_back(std::move(entry));
       }
       doc["vms"] = std::move(vms);
     }
@@ -211,9 +213,17 @@ Reply ParseReply(const std::string& line) {
     if (!vms->is_array()) BadReply("\"vms\" is not a list");
     for (const json& item : *vms) {
       if (!item.is_object()) BadReply("an entry of \"vms\" is not an object");
-      reply.vms.push_back({StringField(item, "lab"), StringField(item, "owner"),
-                           StringField(item, "vm"), StringField(item, "domain"),
-                           StringField(item, "state")});
+      VmView view{StringField(item, "lab"), StringField(item, "owner"),
+                  StringField(item, "vm"), StringField(item, "domain"),
+                  StringField(item, "state")};
+      if (auto keys = item.find("host_keys"); keys != item.end()) {
+        if (!keys->is_array()) BadReply("\"host_keys\" is not a list");
+        for (const json& key : *keys) {
+          if (!key.is_string()) BadReply("an entry of \"host_keys\" is not a string");
+          view.host_keys.push_back(key.get<std::string>());
+        }
+      }
+      reply.vms.push_back(std::move(view));
     }
   }
   return reply;

@@ -5,7 +5,8 @@
 //   {"v":1,"ok":true,...}  or  {"v":1,"ok":false,"error":"what, in words"}.
 // Ops:
 //   "whoami"                      -> {"user":U,"uid":N,"admin":bool}
-//   "list"                        -> {"vms":[{"lab","owner","vm","domain","state"}]}
+//   "list"                        -> {"vms":[{"lab","owner","vm","domain","state",
+//                                     "host_keys"?}]}
 //                                    (only what the caller may act on; admins: all)
 //   "start"|"shutdown"|"poweroff"|"revert"  with "domain":D  -> {"state":S}
 //   "console" with "domain":D     -> {"console":true}, after which the
@@ -49,6 +50,9 @@ struct VmView {
   std::string vm;
   std::string domain;
   std::string state;  // "running", "shut off", "paused", "missing", ...
+  // The SSH host keys Worlds made for the VM, "<TYPE> SHA256:<fingerprint>",
+  // so a student can check the VM they reach; empty when none recorded.
+  std::vector<std::string> host_keys = {};
 };
 
 struct Reply {

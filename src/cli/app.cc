@@ -88,6 +88,7 @@ int Main(int argc, char** argv) {
 
   Commands commands;
   AddLabCommands(app, globals, commands);
+  AddImageCommands(app, globals, commands);
   AddDeployCommands(app, globals, commands);
   AddDoctorCommand(app, globals, commands);
   AddUsersCommands(app, globals, commands);

@@ -29,6 +29,7 @@ using Commands = std::vector<std::pair<CLI::App*, Runner>>;
 // Each adds its subcommands to `app`; runners capture `globals` by
 // reference and read it only when run.
 void AddLabCommands(CLI::App& app, Globals& globals, Commands& commands);
+void AddImageCommands(CLI::App& app, Globals& globals, Commands& commands);
 void AddDeployCommands(CLI::App& app, Globals& globals, Commands& commands);
 void AddDoctorCommand(CLI::App& app, Globals& globals, Commands& commands);
 void AddUsersCommands(CLI::App& app, Globals& globals, Commands& commands);

@@ -1,17 +1,22 @@
 // `worlds lab validate` and `worlds roster validate`.
+#include <filesystem>
 #include <iostream>
+#include <map>
 #include <set>
 
 #include "cli/command.h"
 #include "cli/exit_status.h"
 #include "config/lab_parser.h"
 #include "config/roster_parser.h"
+#include "core/names.h"
+#include "deploy/inspections.h"
+#include "store/store.h"
 
 namespace cli {
 
 namespace {
 
-int ValidateLab(const deploy::Context& context, const std::string& path) {
+int ValidateLab(const deploy::Context& context, const std::string& path, bool inspect) {
   config::LabParseResult parsed = config::ParseLabFile(path, context.ImageDir());
   for (const config::Diagnostic& d : parsed.errors) std::cerr << d.ToString() << "\n";
   if (!parsed.errors.empty()) {
@@ -19,9 +24,26 @@ int ValidateLab(const deploy::Context& context, const std::string& path) {
     return kExitBadInput;
   }
   const core::Lab& lab = *parsed.lab;
+  std::map<std::string, guest::OsInfo> images;
+  if (inspect) {
+    // Validation changes nothing: recorded inspections are read, the
+    // others are made now and not kept (a deploy keeps its own).
+    std::unique_ptr<store::Store> store;
+    if (std::filesystem::exists(core::StateDbPath(context.state_dir))) {
+      store = store::Store::Open(core::StateDbPath(context.state_dir));
+    }
+    guest::GuestfsOptions options{context.guestfs_backend, context.guestfs_settings, false};
+    images = deploy::InspectLabImages(lab, store.get(), /*record=*/false, options, std::cerr);
+    deploy::CheckCustomizable(lab, images);
+    for (const std::string& w : deploy::ImageWarnings(lab, images)) std::cerr << w << "\n";
+  }
   std::cout << path << ": ok: lab '" << lab.name << "', " << lab.vms.size()
             << " VM(s), " << lab.networks.size() << " network(s), "
             << lab.images.size() << " image(s)\n";
+  for (const auto& [name, os] : images) {
+    std::cout << "  image '" << name << "': " << os.product_name << ", " << os.init << ", "
+              << os.network_stack << "\n";
+  }
   return kExitOk;
 }
 
@@ -47,8 +69,11 @@ void AddLabCommands(CLI::App& app, Globals& globals, Commands& commands) {
   CLI::App* validate = lab->add_subcommand("validate", "Check a lab file; print every error");
   auto lab_file = std::make_shared<std::string>();
   validate->add_option("lab", *lab_file, "labs/NAME.yaml")->required();
-  commands.emplace_back(validate, [&globals, lab_file] {
-    return ValidateLab(globals.context, *lab_file);
+  auto no_inspect = std::make_shared<bool>(false);
+  validate->add_flag("--no-inspect", *no_inspect,
+                     "check the file only; do not inspect the images with libguestfs");
+  commands.emplace_back(validate, [&globals, lab_file, no_inspect] {
+    return ValidateLab(globals.context, *lab_file, !*no_inspect);
   });
 
   CLI::App* roster = app.add_subcommand("roster", "Rosters");

@@ -201,6 +201,14 @@ Summary Execute(const Plan& plan, const ExecOptions& options,
       summary.failures.push_back(message.domain + " (" + message.phase +
                                  "): " + message.message);
       progress.Failed(message.domain, message.phase, message.message);
+    } else if (message.kind == "identity" && by_domain.count(message.domain)) {
+      if (!store_error) {
+        try {
+          store.SetVmIdentity(message.domain, message.message);
+        } catch (...) {
+          store_error = std::current_exception();
+        }
+      }
     } else if (message.kind == "launch") {
       ++summary.launches;
       summary.drives += message.count;

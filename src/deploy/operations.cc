@@ -18,6 +18,7 @@
 #include "deploy/actions.h"
 #include "deploy/base_images.h"
 #include "deploy/executor.h"
+#include "deploy/inspections.h"
 #include "deploy/lock.h"
 #include "deploy/plan.h"
 #include "image/overlay.h"
@@ -151,20 +152,28 @@ bool Deploy(const Context& context, const DeployRequest& request,
 
   double validate_seconds = Since(start);
   Clock::time_point plan_start = Clock::now();
-  PlanOptions plan_options{context.state_dir, context.accel, request.delete_student_data};
-  Plan plan = DesiredPlan(lab, worlds, plan_options);
+  PlanOptions plan_options{context.state_dir, context.accel, request.delete_student_data, {}};
+  const guest::GuestfsOptions guestfs{context.guestfs_backend, context.guestfs_settings, false};
 
   if (request.dry_run) {
+    // A dry run creates nothing, not even an empty state database: it reads
+    // recorded inspections and inspects the rest without keeping them.
+    std::unique_ptr<store::Store> known;
+    if (std::filesystem::exists(core::StateDbPath(context.state_dir))) {
+      known = store::Store::Open(core::StateDbPath(context.state_dir));
+    }
+    plan_options.images = InspectLabImages(lab, known.get(), /*record=*/false, guestfs, out);
+    CheckCustomizable(lab, plan_options.images);
+    for (const std::string& warning : ImageWarnings(lab, plan_options.images)) {
+      out << warning << "\n";
+    }
+    Plan plan = DesiredPlan(lab, worlds, plan_options);
     try {
       std::unique_ptr<virt::Hypervisor> hypervisor =
           virt::NewLibvirtHypervisor(context.connect);
       ReconcileWithActual(plan, *hypervisor);
-      // A dry run creates nothing, not even an empty state database.
       std::vector<store::VmRecord> recorded;
-      if (std::filesystem::exists(core::StateDbPath(context.state_dir))) {
-        recorded = store::Store::Open(core::StateDbPath(context.state_dir))
-                       ->Vms(lab.name, std::nullopt);
-      }
+      if (known) recorded = known->Vms(lab.name, std::nullopt);
       FindDroppedVms(plan, recorded, plan_options, *hypervisor);
     } catch (const core::Error& e) {
       out << "note: libvirt not reachable, planning from scratch: " << e.Describe()
@@ -180,6 +189,12 @@ bool Deploy(const Context& context, const DeployRequest& request,
   std::unique_ptr<virt::Hypervisor> hypervisor =
       virt::NewLibvirtHypervisor(context.connect);
   CheckBaseImages(lab, *store);
+  plan_options.images = InspectLabImages(lab, store.get(), /*record=*/true, guestfs, out);
+  CheckCustomizable(lab, plan_options.images);
+  for (const std::string& warning : ImageWarnings(lab, plan_options.images)) {
+    out << warning << "\n";
+  }
+  Plan plan = DesiredPlan(lab, worlds, plan_options);
   ReconcileWithActual(plan, *hypervisor);
   FindDroppedVms(plan, store->Vms(lab.name, std::nullopt), plan_options, *hypervisor);
   double plan_seconds = Since(plan_start);

@@ -81,7 +81,12 @@ VmPlan PlanVm(const core::Lab& lab, const core::World& world,
   plan.base_format = image->format;
 
   plan.edit.disk_path = plan.overlay;
+  auto os = options.images.find(vm.image);
+  if (os != options.images.end()) plan.edit.os = os->second;
   plan.edit.hostname = Expand(vm.hostname_pattern, vars, vm.pos.ToString());
+  std::vector<std::string> networks;
+  for (const core::Nic& nic : vm.nics) networks.push_back(nic.network);
+  const std::vector<std::string> names = guest::NicNames(plan.edit.os, networks);
   for (size_t i = 0; i < vm.nics.size(); ++i) {
     const core::Nic& nic = vm.nics[i];
     const core::LabNetwork* net = lab.FindNetwork(nic.network);
@@ -90,9 +95,13 @@ VmPlan PlanVm(const core::Lab& lab, const core::World& world,
                         nic.pos.ToString());
     }
     guest::NicConfig config;
-    config.interface = "eth" + std::to_string(i);
+    config.interface = names[i];
     config.address = Expand(nic.ip_pattern, vars, nic.pos.ToString());
     config.prefix = net->prefix;
+    config.mac = core::MacAddress(plan.domain, static_cast<int>(i));
+    config.network = nic.network;
+    config.gateway = nic.gateway;
+    config.dns = nic.dns;
     plan.edit.nics.push_back(config);
   }
   plan.edit.commands = config::ExpandCommands(vm.commands, vars);
@@ -135,6 +144,15 @@ Plan DesiredPlan(const core::Lab& lab, const std::vector<core::World>& worlds,
     for (const core::LabVm& vm : lab.vms) {
       world_plan.vms.push_back(PlanVm(lab, world, vm, options));
     }
+    // Every VM of the World knows the others by hostname and lab name.
+    std::vector<guest::HostEntry> hosts;
+    for (const VmPlan& vm : world_plan.vms) {
+      if (vm.edit.nics.empty()) continue;
+      std::vector<std::string> names = {vm.edit.hostname};
+      if (vm.vm != vm.edit.hostname) names.push_back(vm.vm);
+      hosts.push_back({vm.edit.nics.front().address, names});
+    }
+    for (VmPlan& vm : world_plan.vms) vm.edit.hosts = hosts;
     plan.worlds.push_back(std::move(world_plan));
   }
   return plan;
@@ -254,8 +272,10 @@ std::string DescribePlan(const Plan& plan) {
       if (!vm.change.empty()) out << " (" << vm.change << ")";
       if (vm.action == VmAction::kBuild) {
         out << " (hostname " << vm.edit.hostname;
+        if (!vm.edit.os.network_stack.empty()) out << ", " << vm.edit.os.network_stack;
         for (const guest::NicConfig& nic : vm.edit.nics) {
           out << ", " << nic.interface << " " << nic.address << "/" << nic.prefix;
+          if (!nic.mac.empty()) out << " " << nic.mac;
         }
         out << ")";
       }

@@ -2,6 +2,7 @@
 // desired state (lab × roster) and the actual state (libvirt, disks).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,9 @@ struct PlanOptions {
   std::string state_dir;
   std::string accel = "qemu";
   bool delete_student_data = false;  // dropped VMs go even with student data
+  // What each lab image (by name) holds (InspectLabImages); an image not
+  // here is customized as a guest with no udev (NICs eth0, eth1, ...).
+  std::map<std::string, guest::OsInfo> images;
 };
 
 // The desired state alone: every VM planned as kBuild. Pure; for --dry-run

@@ -5,9 +5,18 @@
 #include "core/error.h"
 
 namespace guest {
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(NicConfig, interface, address, prefix)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(NicConfig, interface, address, prefix, mac, network,
+                                   gateway, dns)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HostEntry, address, names)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HostKey, type, private_key, public_key, fingerprint)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Identity, machine_id, host_keys)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Mount, mountpoint, device)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
+    OsInfo, type, distro, product_name, major, minor, package_format, mounts, lvm, init, udev,
+    network_stacks, network_stack, cloud_init, serial_console, boot_config, rc_local,
+    first_boot_runner, sshd, ssh_host_keys, dbus_machine_id, selinux, files, dhcp_configs)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(GuestEdit, disk_path, disk_format, hostname,
-                                   nics, commands)
+                                   nics, hosts, commands, os, identity)
 }  // namespace guest
 
 namespace virt {
@@ -35,6 +44,16 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WorkerConfig, connect, guestfs_backend,
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Batch, config, worlds)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Message, kind, domain, phase, message,
                                    seconds, count)
+
+std::string EncodeOsInfo(const guest::OsInfo& os) { return nlohmann::json(os).dump(); }
+
+guest::OsInfo DecodeOsInfo(const std::string& text) {
+  try {
+    return nlohmann::json::parse(text).get<guest::OsInfo>();
+  } catch (const nlohmann::json::exception& e) {
+    throw core::Error(std::string("malformed inspection record: ") + e.what());
+  }
+}
 
 std::string EncodeBatch(const Batch& batch) { return nlohmann::json(batch).dump(); }
 

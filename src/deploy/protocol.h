@@ -23,6 +23,12 @@ struct Batch {
   std::vector<WorldPlan> worlds;
 };
 
+// An inspection result as JSON (the store keeps it by the base's sha256),
+// and back; fields a later version adds take their defaults.
+std::string EncodeOsInfo(const guest::OsInfo& os);
+// Throws core::Error on malformed input.
+guest::OsInfo DecodeOsInfo(const std::string& text);
+
 std::string EncodeBatch(const Batch& batch);
 // Throws core::Error on malformed input.
 Batch DecodeBatch(const std::string& text);
@@ -33,6 +39,9 @@ Batch DecodeBatch(const std::string& text);
 //   "launch" an appliance launched with `count` drives in `seconds`
 //   "timing" `phase` took `seconds` of wall time in this worker
 //   "usage"  the worker's peak RSS was `count` KiB (its last message)
+//   "identity" domain got the machine-id and host keys in `message`
+//            (JSON: {"machine_id", "host_keys": [{"type", "fingerprint",
+//            "public_key"}]}; never the private keys)
 //   "fatal"  the batch stopped: `message`
 struct Message {
   std::string kind;

@@ -67,7 +67,7 @@ std::vector<VmStatus> InspectVms(const std::vector<store::VmRecord>& recorded,
   for (const store::VmRecord& vm : recorded) {
     known.insert(vm.domain);
     VmStatus status{vm.lab, vm.owner, vm.vm, vm.domain, vm.overlay,
-                    store::ToString(vm.phase), "unknown", "unknown", ""};
+                    store::ToString(vm.phase), "unknown", "unknown", "", vm.identity};
     if (hypervisor) {
       bool domain = hypervisor->DomainExists(vm.domain);
       bool overlay = std::filesystem::exists(vm.overlay);
@@ -138,7 +138,11 @@ void Status(const Context& context, const StatusRequest& request,
                       {"overlay", vm.overlay},
                       {"phase", vm.phase},
                       {"recorded_phase", vm.recorded},
-                      {"state", vm.state}});
+                      {"state", vm.state},
+                      // machine-id and SSH host keys made for it at deploy time
+                      {"identity", vm.identity.empty()
+                                       ? nlohmann::json(nullptr)
+                                       : nlohmann::json::parse(vm.identity, nullptr, false)}});
     }
     out << rows.dump(2) << "\n";
     return;

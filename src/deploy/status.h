@@ -23,6 +23,7 @@ struct VmStatus {
                          // domain the store lacks); unknown (no libvirt)
   std::string state;     // libvirt's: running, shut off, ..., missing, unknown
   std::string fix;       // what to run when phase is not ready ("" otherwise)
+  std::string identity;  // store::VmRecord::identity (JSON), "" when none
 };
 
 // Checks every recorded VM against `hypervisor` (nullptr: libvirt is not

@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/failpoint.h"
 #include "core/names.h"
+#include "deploy/identity.h"
 #include "image/overlay.h"
 
 namespace deploy {
@@ -49,6 +50,9 @@ class Reporter {
   }
   void Timing(const char* phase, double seconds, int count = 0) {
     Send({"timing", "", phase, "", seconds, count});
+  }
+  void Identity(const std::string& domain, const guest::Identity& identity) {
+    Send({"identity", domain, "", PublicIdentityJson(identity), 0, 0});
   }
   void Launch(int drives, double seconds) {
     Send({"launch", "", "customize", "", seconds, drives});
@@ -106,16 +110,26 @@ void MakeOverlays(const Batch& batch, virt::Hypervisor& hypervisor,
 
 void Customize(const Batch& batch, guest::Customizer& customizer,
                Reporter& report) {
+  Clock::time_point identity_start = Clock::now();
   std::vector<guest::GuestEdit> edits;
   std::vector<std::string> domains;
   for (const WorldPlan& world : batch.worlds) {
     for (const VmPlan& vm : world.vms) {
       if (vm.action != VmAction::kBuild || report.Failed(vm.domain)) continue;
-      edits.push_back(vm.edit);
+      guest::GuestEdit edit = vm.edit;
+      try {
+        // Made here, on the host, for this clone alone: never the base's.
+        edit.identity = NewIdentity(edit.os, "root@" + edit.hostname);
+      } catch (const std::exception& e) {
+        report.Failure(vm.domain, "customize", e.what());
+        continue;
+      }
+      edits.push_back(std::move(edit));
       domains.push_back(vm.domain);
     }
   }
   if (edits.empty()) return;
+  report.Timing("identity", Since(identity_start), static_cast<int>(edits.size()));
   Clock::time_point start = Clock::now();
   try {
     std::vector<guest::EditResult> results = customizer.Apply(edits);
@@ -129,6 +143,7 @@ void Customize(const Batch& batch, guest::Customizer& customizer,
     }
     for (size_t i = 0; i < domains.size(); ++i) {
       if (i < results.size() && results[i].ok) {
+        report.Identity(domains[i], edits[i].identity);
         report.Phase(domains[i], "customized");
       } else {
         report.Failure(domains[i], "customize",

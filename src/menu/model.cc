@@ -303,6 +303,12 @@ void MenuModel::AddActionLines(Frame& frame, int width) const {
       "  Esc  Back to the list",
   };
   for (const std::string& line : lines) frame.lines.push_back(Fit(line, width));
+  if (!v.host_keys.empty()) {
+    // What `ssh` will show the first time: the student can check it is this VM.
+    frame.lines.push_back("");
+    frame.lines.push_back(Fit("Its SSH host keys (check them when you connect):", width));
+    for (const std::string& key : v.host_keys) frame.lines.push_back(Fit("  " + key, width));
+  }
 }
 
 }  // namespace menu

@@ -14,6 +14,7 @@ namespace {
 constexpr const char* kMigrations[] = {
     "db/001_initial.sql",
     "db/002_accounts.sql",
+    "db/003_inspections.sql",
 };
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 

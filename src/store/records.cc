@@ -32,6 +32,29 @@ void Store::SetBaseImage(const BaseImageRecord& record) {
       .Run();
 }
 
+void Store::SetVmIdentity(const std::string& domain, const std::string& identity_json) {
+  Statement(db_.get(), "UPDATE vms SET identity = ?2 WHERE domain = ?1")
+      .Bind(1, domain)
+      .Bind(2, identity_json)
+      .Run();
+}
+
+std::optional<std::string> Store::FindInspection(const std::string& checksum) {
+  Statement query(db_.get(), "SELECT report FROM image_inspections WHERE checksum = ?1");
+  if (!query.Bind(1, checksum).Step()) return std::nullopt;
+  return query.Text(0);
+}
+
+void Store::SetInspection(const std::string& checksum, const std::string& report) {
+  Statement(db_.get(),
+            "INSERT INTO image_inspections (checksum, report) VALUES (?1, ?2) "
+            "ON CONFLICT (checksum) DO UPDATE SET report = excluded.report, "
+            "inspected_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')")
+      .Bind(1, checksum)
+      .Bind(2, report)
+      .Run();
+}
+
 int64_t Store::BeginDeployment(const std::string& lab, const std::string& actor,
                                const std::string& args) {
   Statement(db_.get(), "INSERT INTO deployments (lab, actor, args) VALUES (?1, ?2, ?3)")

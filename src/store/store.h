@@ -27,6 +27,9 @@ struct VmRecord {
   std::string overlay;
   VmPhase phase = VmPhase::kPlanned;
   std::string updated_at;  // UTC, ISO 8601
+  // JSON {"machine_id", "host_keys": [{type, fingerprint, public_key}]},
+  // "" until customized; set by SetVmIdentity, never by SetVm.
+  std::string identity;
 };
 
 struct UserRecord {
@@ -113,8 +116,16 @@ class Store {
   void RemoveVm(const std::string& lab, const std::string& owner,
                 const std::string& vm);
 
+  // Records the identity made for `domain`'s VM (its row must exist).
+  void SetVmIdentity(const std::string& domain, const std::string& identity_json);
+
   std::optional<BaseImageRecord> FindBaseImage(const std::string& path);
   void SetBaseImage(const BaseImageRecord& record);
+
+  // What inspection found in the base with sha256 `checksum` (JSON, see
+  // deploy::EncodeOsInfo); nullopt when it was never inspected.
+  std::optional<std::string> FindInspection(const std::string& checksum);
+  void SetInspection(const std::string& checksum, const std::string& report);
 
   // A deployment row: started now, finished later with its outcome.
   int64_t BeginDeployment(const std::string& lab, const std::string& actor,

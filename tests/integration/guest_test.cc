@@ -21,6 +21,7 @@
 
 #include "core/error.h"
 #include "guest/customizer.h"
+#include "guest/inspector.h"
 
 extern char** environ;
 
@@ -104,7 +105,11 @@ class GuestfsCustomizerTest : public ::testing::Test {
     fs::create_directories(root);
     for (const auto& [path, content] : tree) {
       fs::create_directories((root / path).parent_path());
-      WriteAll(root / path, content);
+      if (content.rfind("->", 0) == 0) {
+        fs::create_symlink(content.substr(2), root / path);
+      } else {
+        WriteAll(root / path, content);
+      }
     }
     std::string raw = (dir_ / (name + ".raw")).string();
     return RunTool({"mkfs.ext4", "-q", "-F", "-d", root.string(), raw, "32M"}) == 0 &&
@@ -120,13 +125,37 @@ class GuestfsCustomizerTest : public ::testing::Test {
   std::string Path(const std::string& name) const { return (dir_ / name).string(); }
 
   static GuestEdit Edit(const std::string& disk, const std::string& host,
-                        const std::string& address, const std::string& command) {
+                        const std::string& address, const std::string& command,
+                        const OsInfo& os) {
     GuestEdit edit;
     edit.disk_path = disk;
     edit.hostname = host;
-    edit.nics = {{"eth0", address, 24}};
+    edit.nics = {{"eth0", address, 24, "", "", "", {}}};
     edit.commands = {command};
+    edit.os = os;
     return edit;
+  }
+
+  // A busybox system as libguestfs inspection recognizes one (/bin, /etc
+  // with hosts or fstab), with `extra` files.
+  static std::vector<std::pair<std::string, std::string>> Busybox(
+      std::vector<std::pair<std::string, std::string>> extra) {
+    extra.push_back({"bin/busybox", "not really busybox\n"});
+    extra.push_back({"sbin/init", "->/bin/busybox"});
+    extra.push_back({"sbin/ifup", "->/bin/busybox"});
+    extra.push_back({"etc/fstab", "/dev/vda / ext4 defaults 0 1\n"});
+    return extra;
+  }
+
+  // Inspects `disk`, turning an appliance that cannot boot into skip/fail.
+  bool Inspect(const std::string& disk, OsInfo* os) {
+    try {
+      *os = InspectImages({{disk, "qcow2"}}, {}).at(0);
+      return true;
+    } catch (const core::Error& e) {
+      if (InCi()) ADD_FAILURE() << "libguestfs appliance unavailable: " << e.Describe();
+      return false;
+    }
   }
 
   fs::path dir_;
@@ -141,28 +170,54 @@ class GuestfsCustomizerTest : public ::testing::Test {
     SKIP_OR_FAIL("libguestfs appliance unavailable: " + e.Describe());    \
   }
 
+TEST_F(GuestfsCustomizerTest, InspectionFindsTheBusyboxGuestAndRefusesADiskWithoutOs) {
+  ASSERT_TRUE(MakeQcow2("base", Busybox({{"etc/hosts", "127.0.0.1 localhost\n"},
+                                         {"etc/rc.local", kDebianRcLocal}})));
+  ASSERT_TRUE(MakeQcow2("noos", {{"srv/data", "x\n"}}));
+  std::vector<OsInfo> found;
+  try {
+    found = InspectImages({{Path("base.qcow2"), "qcow2"}, {Path("noos.qcow2"), "qcow2"}}, {});
+  } catch (const core::Error& e) {
+    SKIP_OR_FAIL("libguestfs appliance unavailable: " + e.Describe());
+  }
+  ASSERT_EQ(found.size(), 2u);
+  const OsInfo& os = found[0];
+  EXPECT_EQ(os.type, "linux");
+  EXPECT_EQ(os.init, "busybox");
+  EXPECT_EQ(os.network_stack, kBusybox);
+  EXPECT_EQ(os.first_boot_runner, "rcS");
+  ASSERT_EQ(os.mounts.size(), 1u);
+  EXPECT_EQ(os.mounts[0].mountpoint, "/");
+  EXPECT_EQ(os.mounts[0].device, "/dev/sda");
+  EXPECT_EQ(os.files.at("/etc/rc.local"), kDebianRcLocal);
+  EXPECT_EQ(CustomizeProblem(os), "");
+  EXPECT_EQ(found[1].type, "none");
+  EXPECT_EQ(CustomizeProblem(found[1]), "libguestfs inspection found no operating system on it");
+}
+
 TEST_F(GuestfsCustomizerTest, OneLaunchCustomizesEveryOverlayAndFailsOnlyBrokenOnes) {
-  ASSERT_TRUE(MakeQcow2("base", {{"etc/hostname", "image\n"},
-                                 {"etc/hosts", "127.0.0.1 localhost\n127.0.1.1 image\n"},
-                                 {"etc/rc.local", kDebianRcLocal}}))
+  ASSERT_TRUE(MakeQcow2("base", Busybox({{"etc/hostname", "image\n"},
+                                         {"etc/hosts", "127.0.0.1 localhost\n127.0.1.1 image\n"},
+                                         {"etc/rc.local", kDebianRcLocal}})))
       << "mkfs.ext4 or qemu-img failed";
-  ASSERT_TRUE(MakeQcow2("noetc", {{"srv/data", "x\n"}}));
-  for (const char* name : {"a", "b", "c"}) {
+  for (const char* name : {"a", "b", "c", "u"}) {
     ASSERT_TRUE(MakeOverlay("base.qcow2", std::string(name) + ".qcow2"));
   }
-  ASSERT_TRUE(MakeOverlay("noetc.qcow2", "noetc-overlay.qcow2"));
   WriteAll(Path("garbage.raw"), std::string(1 << 20, '\x5a'));
   const std::string base_before = ReadAll(Path("base.qcow2"));
+  OsInfo os;
+  if (!Inspect(Path("base.qcow2"), &os)) GTEST_SKIP() << "libguestfs appliance unavailable";
 
-  GuestEdit broken_raw = Edit(Path("garbage.raw"), "g", "10.0.0.9", "true");
+  GuestEdit broken_raw = Edit(Path("garbage.raw"), "g", "10.0.0.9", "true", os);
   broken_raw.disk_format = "raw";
+  GuestEdit uninspected = Edit(Path("u.qcow2"), "pc-u", "10.0.0.6", "true", OsInfo{});
   std::vector<GuestEdit> edits = {
-      Edit(Path("a.qcow2"), "pc-a", "10.0.0.1", "echo \"a $HOSTNAME\" > /root/a"),
-      Edit(Path("noetc-overlay.qcow2"), "pc-x", "10.0.0.8", "true"),
-      Edit(Path("b.qcow2"), "pc-b", "10.0.0.2", "echo b"),
+      Edit(Path("a.qcow2"), "pc-a", "10.0.0.1", "echo \"a $HOSTNAME\" > /root/a", os),
+      uninspected,
+      Edit(Path("b.qcow2"), "pc-b", "10.0.0.2", "echo b", os),
       broken_raw,
-      Edit(Path("c.qcow2"), "pc-c", "10.0.0.3", "echo 'c'"),
-      Edit(Path("missing.qcow2"), "pc-m", "10.0.0.7", "true"),
+      Edit(Path("c.qcow2"), "pc-c", "10.0.0.3", "echo 'c'", os),
+      Edit(Path("missing.qcow2"), "pc-m", "10.0.0.7", "true", os),
   };
   auto customizer = NewGuestfsCustomizer({});
   auto start = std::chrono::steady_clock::now();
@@ -179,11 +234,9 @@ TEST_F(GuestfsCustomizerTest, OneLaunchCustomizesEveryOverlayAndFailsOnlyBrokenO
   EXPECT_TRUE(results[2].ok) << results[2].error;
   EXPECT_TRUE(results[4].ok) << results[4].error;
   EXPECT_FALSE(results[1].ok);
-  EXPECT_EQ(results[1].error,
-            "no filesystem with /etc found (/dev/sdb: mounted, but has no /etc)");
+  EXPECT_EQ(results[1].error, "its base image was not inspected (no filesystem to mount)");
   EXPECT_FALSE(results[3].ok);
-  EXPECT_EQ(results[3].error.rfind("no filesystem with /etc found (/dev/sdd: mount: ", 0), 0u)
-      << results[3].error;
+  EXPECT_EQ(results[3].error.rfind("cannot mount /dev/sdd on /: ", 0), 0u) << results[3].error;
   EXPECT_FALSE(results[5].ok);
   EXPECT_EQ(results[5].error, "cannot add disk: " + Path("missing.qcow2") +
                                   ": No such file or directory");
@@ -196,13 +249,13 @@ TEST_F(GuestfsCustomizerTest, OneLaunchCustomizesEveryOverlayAndFailsOnlyBrokenO
     auto files = ReadGuestFiles(edits[i].disk_path, paths, "qcow2");
     EXPECT_EQ(files[0], hosts[i] + "\n");
     EXPECT_EQ(files[1], "127.0.0.1 localhost\n127.0.1.1 " + hosts[i] + "\n");
-    EXPECT_EQ(files[2], RenderInterfaces({{"eth0", addresses[i], 24}}));
+    EXPECT_EQ(files[2], RenderInterfaces(edits[i].nics));
     EXPECT_EQ(files[3], RenderRcLocal(kDebianRcLocal, edits[i].commands));
   }
   EXPECT_EQ(ReadAll(Path("base.qcow2")), base_before) << "the base image was written";
 
   // Re-applying with new commands converges to exactly one block.
-  std::vector<GuestEdit> again = {Edit(Path("a.qcow2"), "pc-a", "10.0.0.1", "echo second")};
+  std::vector<GuestEdit> again = {Edit(Path("a.qcow2"), "pc-a", "10.0.0.1", "echo second", os)};
   APPLY_OR_SKIP(results2, *customizer, again);
   EXPECT_EQ(customizer->launches(), 2);
   ASSERT_TRUE(results2[0].ok) << results2[0].error;
@@ -213,16 +266,18 @@ TEST_F(GuestfsCustomizerTest, OneLaunchCustomizesEveryOverlayAndFailsOnlyBrokenO
 }
 
 TEST_F(GuestfsCustomizerTest, ImageWithoutRcLocalOrNetworkDirGetsThem) {
-  ASSERT_TRUE(MakeQcow2("bare", {{"etc/passwd", "root:x:0:0::/root:/bin/sh\n"}}));
+  ASSERT_TRUE(MakeQcow2("bare", Busybox({{"etc/passwd", "root:x:0:0::/root:/bin/sh\n"}})));
+  OsInfo os;
+  if (!Inspect(Path("bare.qcow2"), &os)) GTEST_SKIP() << "libguestfs appliance unavailable";
   auto customizer = NewGuestfsCustomizer({});
-  std::vector<GuestEdit> edits = {Edit(Path("bare.qcow2"), "solo", "192.168.5.4", "id")};
+  std::vector<GuestEdit> edits = {Edit(Path("bare.qcow2"), "solo", "192.168.5.4", "id", os)};
   APPLY_OR_SKIP(results, *customizer, edits);
   ASSERT_TRUE(results[0].ok) << results[0].error;
   auto files = ReadGuestFiles(Path("bare.qcow2"),
                               {"/etc/hosts", "/etc/network/interfaces", "/etc/rc.local"});
   EXPECT_EQ(files[0],
             "127.0.0.1 localhost\n127.0.1.1 solo\n::1 localhost ip6-localhost ip6-loopback\n");
-  EXPECT_EQ(files[1], RenderInterfaces({{"eth0", "192.168.5.4", 24}}));
+  EXPECT_EQ(files[1], RenderInterfaces(edits[0].nics));
   EXPECT_EQ(files[2], RenderRcLocal("", {"id"}));
 }
 
@@ -293,6 +348,8 @@ TEST_P(FirstBootBlockTest, RunsOnceThenRemovesItself) {
   const fs::path dir = dir_template;
   const fs::path etc = dir / "etc";
   const fs::path bin = dir / "bin";
+  const fs::path varlog = dir / "varlog";
+  fs::create_directories(varlog);
   fs::create_directories(etc);
   fs::create_directories(bin);
   fs::create_symlink("/bin/busybox", bin / "sed");
@@ -324,6 +381,8 @@ TEST_P(FirstBootBlockTest, RunsOnceThenRemovesItself) {
     // sed -i renames a new file over /etc/rc.local, which a bind mount of
     // the file alone would refuse, so the whole of /etc is replaced.
     if (mount(etc.c_str(), "/etc", nullptr, MS_BIND, nullptr) != 0) _exit(92);
+    // The block logs to /var/log: a private one, not the host's.
+    if (mount(varlog.c_str(), "/var/log", nullptr, MS_BIND, nullptr) != 0) _exit(95);
     int out = open((dir / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (out < 0) _exit(93);
     dup2(out, STDOUT_FILENO);
@@ -340,6 +399,9 @@ TEST_P(FirstBootBlockTest, RunsOnceThenRemovesItself) {
             "worlds: first-boot commands failed (status 3)\n"
             "worlds: first-boot block done\n");
   EXPECT_EQ(ReadAll(log), "before\nfirst-boot\n");
+  EXPECT_EQ(ReadAll(varlog / "worlds-first-boot.log"),
+            "worlds: first-boot commands failed (status 3)\n"
+            "worlds: first-boot block done\n");
   EXPECT_EQ(ReadAll(etc / "rc.local"), original);
   std::error_code ignored_because_best_effort;
   fs::remove_all(dir, ignored_because_best_effort);

@@ -21,6 +21,7 @@
 
 #include "core/error.h"
 #include "integration/deploy_fixture.h"
+#include "integration/serial_session.h"
 #include "virt/hypervisor.h"
 
 namespace {
@@ -28,113 +29,8 @@ namespace {
 using it::DeployTest;
 
 constexpr int kBootSeconds = 300;     // 4 TCG guests on 2 shared cores
-constexpr int kCommandSeconds = 60;   // one typed command and its marker
 
-// A VM's serial console typed into and read back. A reader thread collects
-// everything the guest prints; Run() types a command followed by a unique
-// marker echo and waits for exactly that marker.
-class SerialSession {
- public:
-  SerialSession(virt::Hypervisor& hv, std::string domain)
-      : domain_(std::move(domain)), stream_(hv.OpenConsole(domain_, /*force=*/true)) {
-    reader_ = std::thread([this] { ReadLoop(); });
-  }
-
-  ~SerialSession() {
-    stream_->Close();  // wakes the reader blocked in Read
-    reader_.join();
-  }
-
-  // Types a probe until the shell on ttyS0 answers it.
-  bool WaitForShell(int seconds) {
-    auto deadline = Deadline(seconds);
-    while (std::chrono::steady_clock::now() < deadline) {
-      // The arithmetic makes the answer differ from the typed text.
-      Type("echo SHELL-$((6*7))-READY\n");
-      std::unique_lock<std::mutex> lock(mu_);
-      if (cv_.wait_for(lock, std::chrono::seconds(5), [this] {
-            return seen_.find("SHELL-42-READY") != std::string::npos;
-          })) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  // Types `command; echo "END-<n> $?"` and waits for "END-<n> <digits>"
-  // (the echo of the typed line shows "$?", never digits). Returns the
-  // command's exit status, or -1 on timeout; `*output` gets everything the
-  // console showed from the typed line to the marker.
-  int Run(const std::string& command, std::string* output,
-          int seconds = kCommandSeconds) {
-    std::string tag = "END-" + std::to_string(++commands_);
-    std::regex marker(tag + " ([0-9]+)");
-    size_t start;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      start = seen_.size();
-    }
-    Type(command + "; echo \"" + tag + " $?\"\n");
-    std::unique_lock<std::mutex> lock(mu_);
-    std::smatch m;
-    bool done = cv_.wait_until(lock, Deadline(seconds), [&] {
-      std::string tail = seen_.substr(start);
-      if (!std::regex_search(tail, m, marker)) return false;
-      *output = m.prefix().str() + m[0].str();
-      return true;
-    });
-    if (!done) {
-      *output = seen_.substr(start);
-      return -1;
-    }
-    return std::stoi(m[1].str());
-  }
-
-  std::string Transcript() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return seen_;
-  }
-
- private:
-  static std::chrono::steady_clock::time_point Deadline(int seconds) {
-    return std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  }
-
-  void Type(const std::string& text) {
-    try {
-      stream_->Write(text.data(), text.size());
-    } catch (const core::Error& e) {
-      ADD_FAILURE() << domain_ << ": cannot type into the console: " << e.Describe();
-    }
-  }
-
-  void ReadLoop() {
-    char buffer[4096];
-    for (;;) {
-      size_t n = 0;
-      try {
-        n = stream_->Read(buffer, sizeof buffer);
-      } catch (const core::Error&) {
-        n = 0;  // the console went away (domain stopped): nothing more to read
-      }
-      std::lock_guard<std::mutex> lock(mu_);
-      if (n == 0) {
-        cv_.notify_all();
-        return;
-      }
-      seen_.append(buffer, n);
-      cv_.notify_all();
-    }
-  }
-
-  std::string domain_;
-  std::unique_ptr<virt::ConsoleStream> stream_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::string seen_;
-  int commands_ = 0;
-  std::thread reader_;
-};
+using it::SerialSession;
 
 std::string Virsh(std::vector<std::string> args) {
   args.insert(args.begin(), {"virsh", "-q", "-c", "qemu:///system"});

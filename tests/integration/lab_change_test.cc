@@ -10,6 +10,7 @@
 
 #include "guest/customizer.h"
 #include "guest/guestfs_session.h"
+#include "guest/inspector.h"
 #include "integration/deploy_fixture.h"
 
 namespace {
@@ -31,9 +32,11 @@ class LabChangeTest : public it::DeployTest {
     guest::GuestfsSession s(guest::GuestfsOptions{});
     s.AddDrive(overlay, "qcow2", /*readonly=*/false);
     s.Launch();
-    s.MountRoot(s.Devices().at(0), s.Partitions());
+    const std::string disk = s.Devices().at(0);
+    guest::OsInfo os = guest::InspectDisk(s, disk);
+    guest::MountGuest(s, os, disk, /*readonly=*/false);
     s.WriteFile("/root/work.txt", text);
-    s.UmountAll();
+    guest::UnmountGuest(s, os);
     s.Finish();
   }
 

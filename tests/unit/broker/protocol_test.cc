@@ -139,3 +139,25 @@ TEST(ProtocolTest, MalformedRepliesThrow) {
 
 }  // namespace
 }  // namespace broker
+
+namespace broker {
+namespace {
+
+TEST(ProtocolTest, ListCarriesHostKeysOnlyWhenThereAreSome) {
+  Reply list;
+  list.ok = true;
+  list.vms = {{"netlab", "alice", "router", "w-netlab-alice-router", "running",
+               {"ED25519 SHA256:abc"}},
+              {"netlab", "alice", "client", "w-netlab-alice-client", "shut off"}};
+  const std::string text = EncodeReply(list);
+  EXPECT_NE(text.find(R"("host_keys":["ED25519 SHA256:abc"])"), std::string::npos) << text;
+  EXPECT_EQ(text.find("host_keys", text.find("w-netlab-alice-client")), std::string::npos);
+  Reply back = ParseReply(text);
+  ASSERT_EQ(back.vms.size(), 2u);
+  EXPECT_EQ(back.vms[0].host_keys, (std::vector<std::string>{"ED25519 SHA256:abc"}));
+  EXPECT_TRUE(back.vms[1].host_keys.empty());
+  EXPECT_THROW(ParseReply(R"({"ok":true,"v":1,"vms":[{"host_keys":"x"}]})"), core::Error);
+}
+
+}  // namespace
+}  // namespace broker

@@ -233,8 +233,28 @@ TEST(PlanTest, DescribePlanNamesEachWorldVmAndAddress) {
                       "re-define, 0 up to date\n"),
             std::string::npos) << text;
   EXPECT_NE(text.find("    w-netlab-alice-router: build (hostname router-alice, eth0 "
-                      "10.10.1.1/24)\n"),
+                      "10.10.1.1/24 " + core::MacAddress("w-netlab-alice-router", 0) + ")\n"),
             std::string::npos) << text;
+}
+
+TEST(PlanTest, InspectedGuestsNameNicsAfterTheNetworkAndKnowTheirWorld) {
+  PlanOptions options{"/s", "kvm"};
+  guest::OsInfo os;
+  os.udev = true;
+  os.network_stack = guest::kIfupdown;
+  for (const core::BaseImage& image : TwoVmLab().images) options.images[image.name] = os;
+  Plan plan = DesiredPlan(TwoVmLab(), {{"netlab", "alice", 1}}, options);
+  const VmPlan& router = plan.worlds.at(0).vms.at(0);
+  ASSERT_EQ(router.edit.nics.size(), 1u);
+  EXPECT_EQ(router.edit.nics[0].interface, "lan");
+  EXPECT_EQ(router.edit.nics[0].mac, router.spec.interfaces.at(0).mac);
+  EXPECT_EQ(router.edit.os.network_stack, guest::kIfupdown);
+  ASSERT_EQ(router.edit.hosts.size(), 2u);
+  EXPECT_EQ(router.edit.hosts[1].address, "10.10.1.10");
+  EXPECT_EQ(router.edit.hosts[1].names, (std::vector<std::string>{"client-alice", "client"}));
+  EXPECT_NE(DescribePlan(plan).find("(hostname router-alice, ifupdown, lan 10.10.1.1/24 "),
+            std::string::npos)
+      << DescribePlan(plan);
 }
 
 TEST(SplitWorldsTest, WholeWorldsBalancedOverJobs) {

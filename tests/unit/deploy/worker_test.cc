@@ -243,3 +243,29 @@ TEST(ProtocolTest, BatchAndMessagesRoundTrip) {
 
 }  // namespace
 }  // namespace deploy
+
+namespace deploy {
+namespace {
+
+TEST(ProtocolTest, InspectionRoundTripsAndOldRecordsTakeDefaults) {
+  guest::OsInfo os;
+  os.type = "linux";
+  os.distro = "debian";
+  os.major = 12;
+  os.mounts = {{"/", "/dev/vg0/root"}, {"/boot", "/dev/sda1"}};
+  os.lvm = true;
+  os.network_stacks = {guest::kNetplan, guest::kNetworkd};
+  os.network_stack = guest::kNetplan;
+  os.files = {{"/etc/hosts", "127.0.0.1 localhost\n"}};
+  guest::OsInfo back = DecodeOsInfo(EncodeOsInfo(os));
+  EXPECT_EQ(EncodeOsInfo(back), EncodeOsInfo(os));
+  EXPECT_EQ(back.mounts.at(1).device, "/dev/sda1");
+  // A record written before a field existed still reads.
+  guest::OsInfo old = DecodeOsInfo(R"({"type": "linux", "distro": "debian"})");
+  EXPECT_EQ(old.rc_local, "/etc/rc.local");
+  EXPECT_TRUE(old.mounts.empty());
+  EXPECT_THROW(DecodeOsInfo("{"), core::Error);
+}
+
+}  // namespace
+}  // namespace deploy

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "unit/menu/fake_backend.h"
 
 namespace menu {
@@ -158,6 +160,20 @@ TEST_F(MenuModelTest, QQuits) {
   ASSERT_TRUE(model_.Refresh());
   EXPECT_EQ(Press('q').kind, Effect::kQuit);
   EXPECT_EQ(Press('Q').kind, Effect::kQuit);
+}
+
+TEST_F(MenuModelTest, ActionsShowTheVmsHostKeysToCheck) {
+  for (broker::VmView& vm : backend_.vms) vm.host_keys = {"ED25519 SHA256:abc", "ECDSA SHA256:def"};
+  ASSERT_TRUE(model_.Refresh());
+  Press('1');
+  Press(kKeyEnter);
+  Frame frame = model_.Render(80, 24);
+  auto at = std::find(frame.lines.begin(), frame.lines.end(),
+                      "Its SSH host keys (check them when you connect):");
+  ASSERT_NE(at, frame.lines.end());
+  ASSERT_LT(at + 2, frame.lines.end());
+  EXPECT_EQ(*(at + 1), "  ED25519 SHA256:abc");
+  EXPECT_EQ(*(at + 2), "  ECDSA SHA256:def");
 }
 
 TEST_F(MenuModelTest, EnterOpensTheActionsAndEscapeCloses) {

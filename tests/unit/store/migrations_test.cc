@@ -29,7 +29,7 @@ std::string RawQuery(const std::string& path, const std::string& sql) {
 
 TEST(MigrationsTest, NewMemoryDatabaseGetsTheLatestSchema) {
   auto store = Store::Open(":memory:");
-  EXPECT_EQ(store->SchemaVersion(), 2);
+  EXPECT_EQ(store->SchemaVersion(), 3);
 }
 
 TEST(MigrationsTest, NewFileDatabaseRecordsUserVersionAndUsesWal) {
@@ -37,9 +37,9 @@ TEST(MigrationsTest, NewFileDatabaseRecordsUserVersionAndUsesWal) {
   std::string path = dir.File("state.db");
   {
     auto store = Store::Open(path);
-    EXPECT_EQ(store->SchemaVersion(), 2);
+    EXPECT_EQ(store->SchemaVersion(), 3);
   }
-  EXPECT_EQ(RawQuery(path, "PRAGMA user_version"), "2");
+  EXPECT_EQ(RawQuery(path, "PRAGMA user_version"), "3");
   EXPECT_EQ(RawQuery(path, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events_at'"),
             "1");
@@ -55,7 +55,7 @@ TEST(MigrationsTest, ReopeningDoesNotReapplyMigrations) {
   // Re-running 001 would fail with "table labs already exists" and a fresh
   // schema would have lost the row.
   auto store = Store::Open(path);
-  EXPECT_EQ(store->SchemaVersion(), 2);
+  EXPECT_EQ(store->SchemaVersion(), 3);
   store->UpsertWorld("netlab", "alice", 1);
   EXPECT_EQ(store->Worlds("netlab", std::nullopt).size(), 1u);
 }
@@ -70,7 +70,7 @@ TEST(MigrationsTest, DatabaseNewerThanTheBinaryIsRefused) {
     FAIL() << "expected core::Error";
   } catch (const core::Error& e) {
     EXPECT_EQ(e.message(),
-              "the state database has schema version 99 but this worlds knows only up to 2");
+              "the state database has schema version 99 but this worlds knows only up to 3");
     EXPECT_EQ(e.where(), path);
     EXPECT_EQ(e.fix(), "upgrade worlds to the version that wrote this database");
   }

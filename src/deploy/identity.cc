@@ -1,0 +1,99 @@
+#include "deploy/identity.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "core/error.h"
+#include "image/command.h"
+
+namespace deploy {
+
+namespace {
+
+std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  if (!in) throw core::Error("cannot read the new host key", path.string());
+  return out.str();
+}
+
+// 128 random bits as 32 lowercase hex digits, as systemd writes them.
+std::string NewMachineId() {
+  std::random_device random;  // /dev/urandom on Linux
+  std::string id;
+  char hex[9];
+  for (int i = 0; i < 4; ++i) {
+    std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(random()));
+    id += hex;
+  }
+  return id;
+}
+
+// A private directory for ssh-keygen's output, removed with this object.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "worlds-keys-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      throw core::Error("cannot create a temporary directory", pattern);
+    }
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;  // best effort: it lives in the temp directory
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace
+
+guest::Identity NewIdentity(const guest::OsInfo& os, const std::string& comment) {
+  guest::Identity identity;
+  identity.machine_id = NewMachineId();
+  if (!os.sshd) return identity;
+  TempDir dir;
+  for (const char* type : kHostKeyTypes) {
+    const std::string file = (dir.path() / type).string();
+    image::RunChecked({"ssh-keygen", "-q", "-t", type, "-N", "", "-C", comment, "-f", file});
+    guest::HostKey key;
+    key.type = type;
+    key.private_key = ReadAll(file);
+    key.public_key = ReadAll(file + ".pub");
+    // "256 SHA256:abc... comment (ED25519)"
+    std::istringstream line(
+        image::RunChecked({"ssh-keygen", "-l", "-E", "sha256", "-f", file + ".pub"}));
+    std::string bits;
+    line >> bits >> key.fingerprint;
+    if (key.fingerprint.rfind("SHA256:", 0) != 0) {
+      throw core::Error("unexpected output from ssh-keygen -l", file + ".pub");
+    }
+    identity.host_keys.push_back(key);
+  }
+  return identity;
+}
+
+std::string PublicIdentityJson(const guest::Identity& identity) {
+  nlohmann::json keys = nlohmann::json::array();
+  for (const guest::HostKey& key : identity.host_keys) {
+    std::string public_key = key.public_key;
+    while (!public_key.empty() && public_key.back() == '\n') public_key.pop_back();
+    keys.push_back(
+        {{"type", key.type}, {"fingerprint", key.fingerprint}, {"public_key", public_key}});
+  }
+  return nlohmann::json{{"machine_id", identity.machine_id}, {"host_keys", keys}}.dump();
+}
+
+}  // namespace deploy
