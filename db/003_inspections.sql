@@ -4,8 +4,9 @@
 -- image's sha256 (base_images.checksum), so each distinct base is
 -- inspected once, whatever the number of overlays over it.
 -- vms.identity is the identity made for the VM at deploy time: JSON
--- {"machine_id", "host_keys": [{"type", "fingerprint", "public_key"}]}
--- (never a private key), '' until its overlay is customized.
+-- {"machine_id", "host_keys": [{"type", "fingerprint", "public_key"}],
+--  "nics": [{"name", "mac", "address"}]} (never a private key), '' until its
+-- overlay is customized.
 
 CREATE TABLE image_inspections (
   checksum     TEXT PRIMARY KEY NOT NULL,

@@ -85,7 +85,8 @@ guest::Identity NewIdentity(const guest::OsInfo& os, const std::string& comment)
   return identity;
 }
 
-std::string PublicIdentityJson(const guest::Identity& identity) {
+std::string PublicIdentityJson(const guest::Identity& identity,
+                               const std::vector<guest::NicConfig>& nics) {
   nlohmann::json keys = nlohmann::json::array();
   for (const guest::HostKey& key : identity.host_keys) {
     std::string public_key = key.public_key;
@@ -93,7 +94,14 @@ std::string PublicIdentityJson(const guest::Identity& identity) {
     keys.push_back(
         {{"type", key.type}, {"fingerprint", key.fingerprint}, {"public_key", public_key}});
   }
-  return nlohmann::json{{"machine_id", identity.machine_id}, {"host_keys", keys}}.dump();
+  nlohmann::json names = nlohmann::json::array();
+  for (const guest::NicConfig& nic : nics) {
+    names.push_back({{"name", nic.interface},
+                     {"mac", nic.mac},
+                     {"address", nic.address + "/" + std::to_string(nic.prefix)}});
+  }
+  return nlohmann::json{{"machine_id", identity.machine_id}, {"host_keys", keys}, {"nics", names}}
+      .dump();
 }
 
 }  // namespace deploy

@@ -21,8 +21,10 @@ guest::Identity NewIdentity(const guest::OsInfo& os, const std::string& comment)
 inline constexpr const char* kHostKeyTypes[] = {"ed25519", "ecdsa"};
 
 // What the worker reports and the store keeps: the identity without the
-// private keys, as JSON {"machine_id", "host_keys": [{type, fingerprint,
-// public_key}]}.
-std::string PublicIdentityJson(const guest::Identity& identity);
+// private keys, and the names the guest gives its NICs, as JSON
+// {"machine_id", "host_keys": [{type, fingerprint, public_key}],
+//  "nics": [{name, mac, address}]}.
+std::string PublicIdentityJson(const guest::Identity& identity,
+                               const std::vector<guest::NicConfig>& nics);
 
 }  // namespace deploy

@@ -110,11 +110,13 @@ double Since(Clock::time_point start) {
 }
 
 void WriteReport(const std::string& path, const Plan& plan, const Summary& summary,
-                 double validate_seconds, double plan_seconds, double total_seconds,
+                 double validate_seconds, double inspect_seconds, double plan_seconds,
+                 double total_seconds,
                  uint64_t disk_bytes) {
   struct rusage usage;
   ::getrusage(RUSAGE_SELF, &usage);
-  nlohmann::json phases = {{"validate", validate_seconds}, {"plan", plan_seconds}};
+  nlohmann::json phases = {
+      {"validate", validate_seconds}, {"inspect", inspect_seconds}, {"plan", plan_seconds}};
   for (const auto& [phase, seconds] : summary.phase_seconds) phases[phase] = seconds;
   nlohmann::json report = {
       {"lab", plan.lab},
@@ -189,7 +191,9 @@ bool Deploy(const Context& context, const DeployRequest& request,
   std::unique_ptr<virt::Hypervisor> hypervisor =
       virt::NewLibvirtHypervisor(context.connect);
   CheckBaseImages(lab, *store);
+  Clock::time_point inspect_start = Clock::now();
   plan_options.images = InspectLabImages(lab, store.get(), /*record=*/true, guestfs, out);
+  double inspect_seconds = Since(inspect_start);
   CheckCustomizable(lab, plan_options.images);
   for (const std::string& warning : ImageWarnings(lab, plan_options.images)) {
     out << warning << "\n";
@@ -235,7 +239,8 @@ bool Deploy(const Context& context, const DeployRequest& request,
   std::string text = DescribeSummary(summary, disk_bytes);
   out << text << std::flush;
   if (!request.report_file.empty()) {
-    WriteReport(request.report_file, plan, summary, validate_seconds, plan_seconds,
+    WriteReport(request.report_file, plan, summary, validate_seconds, inspect_seconds,
+                plan_seconds - inspect_seconds,
                 Since(start), disk_bytes);
   }
   std::string result = summary.ok() ? "ok" : "error";

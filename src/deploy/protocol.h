@@ -40,8 +40,8 @@ Batch DecodeBatch(const std::string& text);
 //   "timing" `phase` took `seconds` of wall time in this worker
 //   "usage"  the worker's peak RSS was `count` KiB (its last message)
 //   "identity" domain got the machine-id and host keys in `message`
-//            (JSON: {"machine_id", "host_keys": [{"type", "fingerprint",
-//            "public_key"}]}; never the private keys)
+//            and NIC names in `message` (deploy::PublicIdentityJson;
+//            never the private keys)
 //   "fatal"  the batch stopped: `message`
 struct Message {
   std::string kind;

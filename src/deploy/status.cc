@@ -57,6 +57,18 @@ std::vector<store::VmRecord> UnrecordedOverlays(store::Store& store,
   return out;
 }
 
+// "lan=10.20.0.1/24 dmz=..." from a recorded identity: the names the guest
+// gives its NICs; "" when none is recorded.
+std::string NicNames(const std::string& identity) {
+  nlohmann::json doc = nlohmann::json::parse(identity, nullptr, /*allow_exceptions=*/false);
+  std::string out;
+  if (!doc.is_object() || !doc.contains("nics") || !doc["nics"].is_array()) return out;
+  for (const nlohmann::json& nic : doc["nics"]) {
+    out += (out.empty() ? "" : " ") + nic.value("name", "?") + "=" + nic.value("address", "?");
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<VmStatus> InspectVms(const std::vector<store::VmRecord>& recorded,
@@ -155,12 +167,12 @@ void Status(const Context& context, const StatusRequest& request,
   }
   out << std::left << std::setw(12) << "LAB" << std::setw(14) << "OWNER"
       << std::setw(10) << "VM" << std::setw(14) << "PHASE" << std::setw(10)
-      << "STATE" << "DOMAIN\n";
+      << "STATE" << std::setw(32) << "DOMAIN" << "NICS\n";
   std::set<std::string> fixes;
   for (const VmStatus& vm : vms) {
     out << std::left << std::setw(12) << vm.lab << std::setw(14) << vm.owner
         << std::setw(10) << vm.vm << std::setw(14) << vm.phase << std::setw(10)
-        << vm.state << vm.domain << "\n";
+        << vm.state << std::setw(32) << vm.domain << NicNames(vm.identity) << "\n";
     if (!vm.fix.empty()) fixes.insert(vm.phase + ": " + vm.fix);
   }
   for (const std::string& fix : fixes) out << "  " << fix << "\n";

@@ -51,8 +51,8 @@ class Reporter {
   void Timing(const char* phase, double seconds, int count = 0) {
     Send({"timing", "", phase, "", seconds, count});
   }
-  void Identity(const std::string& domain, const guest::Identity& identity) {
-    Send({"identity", domain, "", PublicIdentityJson(identity), 0, 0});
+  void Identity(const std::string& domain, const guest::GuestEdit& edit) {
+    Send({"identity", domain, "", PublicIdentityJson(edit.identity, edit.nics), 0, 0});
   }
   void Launch(int drives, double seconds) {
     Send({"launch", "", "customize", "", seconds, drives});
@@ -143,7 +143,7 @@ void Customize(const Batch& batch, guest::Customizer& customizer,
     }
     for (size_t i = 0; i < domains.size(); ++i) {
       if (i < results.size() && results[i].ok) {
-        report.Identity(domains[i], edits[i].identity);
+        report.Identity(domains[i], edits[i]);
         report.Phase(domains[i], "customized");
       } else {
         report.Failure(domains[i], "customize",

@@ -27,7 +27,7 @@ struct VmRecord {
   std::string overlay;
   VmPhase phase = VmPhase::kPlanned;
   std::string updated_at;  // UTC, ISO 8601
-  // JSON {"machine_id", "host_keys": [{type, fingerprint, public_key}]},
+  // JSON (deploy::PublicIdentityJson): machine-id, host keys, NIC names;
   // "" until customized; set by SetVmIdentity, never by SetVm.
   std::string identity;
 };
