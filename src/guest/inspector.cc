@@ -3,10 +3,10 @@
 #include "guest/inspector.h"
 
 #include <algorithm>
-#include <regex>
 
 #include "core/error.h"
 #include "guest/guestfs_session.h"
+#include "guest/network_config.h"
 
 namespace guest {
 
@@ -97,37 +97,12 @@ void ProbeNetwork(GuestfsSession& s, OsInfo& os) {
 // address by DHCP (or SLAAC): a clone's lab NICs must not wait for a
 // server an isolated World never has.
 void FindDhcpConfigs(GuestfsSession& s, OsInfo& os) {
-  struct Place {
-    const char* stack;
-    const char* dir;
-    std::regex file;
-    std::regex dhcp;
-  };
-  const auto icase = std::regex::ECMAScript | std::regex::icase;
-  const std::vector<Place> places = {
-      {kIfupdown, "/etc/network/interfaces.d", std::regex(".*"),
-       std::regex(R"(^\s*iface\s+\S+\s+inet6?\s+(dhcp|auto)\b)", icase)},
-      {kNetplan, "/etc/netplan", std::regex(R"(.*\.ya?ml)"),
-       std::regex(R"(dhcp[46]\s*:\s*(true|yes|on)\b)", icase)},
-      {kNetworkManager, "/etc/NetworkManager/system-connections", std::regex(".*"),
-       std::regex(R"(^\s*method\s*=\s*auto\b)", icase)},
-      {kNetworkd, "/etc/systemd/network", std::regex(R"(.*\.network)"),
-       std::regex(R"(^\s*DHCP\s*=\s*(yes|true|ipv4|ipv6|both)\b)", icase)},
-      {kNetworkScripts, "/etc/sysconfig/network-scripts", std::regex(R"(ifcfg-.*)"),
-       std::regex(R"(^\s*BOOTPROTO\s*=\s*"?dhcp)", icase)},
-  };
-  for (const Place& place : places) {
-    if (os.network_stack != place.stack) continue;
-    for (const std::string& name : s.List(place.dir)) {
-      if (!std::regex_match(name, place.file) || name == "ifcfg-lo") continue;
-      const std::string path = std::string(place.dir) + "/" + name;
-      std::optional<std::string> text = s.ReadFile(path);
-      if (!text) continue;
-      std::smatch m;
-      if (std::regex_search(*text, m, place.dhcp, std::regex_constants::match_default)) {
-        os.dhcp_configs.push_back(path);
-      }
-    }
+  const std::string dir = NetworkConfigDir(os.network_stack);
+  if (dir.empty()) return;
+  for (const std::string& name : s.List(dir)) {
+    const std::string path = dir + "/" + name;
+    std::optional<std::string> text = s.ReadFile(path);
+    if (text && IsDhcpConfig(os.network_stack, name, *text)) os.dhcp_configs.push_back(path);
   }
 }
 

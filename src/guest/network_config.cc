@@ -183,6 +183,51 @@ std::string RenderIfcfg(const NicConfig& nic) {
   return out;
 }
 
+namespace {
+
+struct ConfigPlace {
+  const char* stack;
+  const char* dir;
+  const char* file;  // regex on the file name
+  const char* dhcp;  // regex on the text
+};
+
+// Anchored at a line start by (^|\n): std::regex has no multiline mode in C++17.
+const ConfigPlace kPlaces[] = {
+    {kIfupdown, "/etc/network/interfaces.d", ".*",
+     R"((^|\n)[ \t]*iface\s+\S+\s+inet6?\s+(dhcp|auto)\b)"},
+    {kNetplan, "/etc/netplan", R"(.*\.ya?ml)", R"(dhcp[46]\s*:\s*(true|yes|on)\b)"},
+    {kNetworkManager, "/etc/NetworkManager/system-connections", ".*",
+     R"((^|\n)[ \t]*method\s*=\s*auto\b)"},
+    {kNetworkd, "/etc/systemd/network", R"(.*\.network)",
+     R"((^|\n)[ \t]*DHCP\s*=\s*(yes|true|ipv4|ipv6|both)\b)"},
+    {kNetworkScripts, "/etc/sysconfig/network-scripts", R"(ifcfg-.*)",
+     R"((^|\n)[ \t]*BOOTPROTO\s*=\s*"?dhcp)"},
+};
+
+const ConfigPlace* PlaceOf(const std::string& stack) {
+  for (const ConfigPlace& place : kPlaces) {
+    if (stack == place.stack) return &place;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string NetworkConfigDir(const std::string& stack) {
+  const ConfigPlace* place = PlaceOf(stack);
+  return place ? place->dir : "";
+}
+
+bool IsDhcpConfig(const std::string& stack, const std::string& name, const std::string& text) {
+  const ConfigPlace* place = PlaceOf(stack);
+  if (!place || name == "ifcfg-lo" || !std::regex_match(name, std::regex(place->file))) {
+    return false;
+  }
+  return std::regex_search(text,
+                           std::regex(place->dhcp, std::regex::ECMAScript | std::regex::icase));
+}
+
 std::string RenderResolvConf(const std::vector<NicConfig>& nics) {
   std::vector<std::string> servers;
   for (const NicConfig& nic : nics) {

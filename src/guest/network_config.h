@@ -39,6 +39,16 @@ std::string RenderLinkFile(const NicConfig& nic);
 // RHEL network-scripts: ifcfg-<name> with HWADDR=.
 std::string RenderIfcfg(const NicConfig& nic);
 
+// The directory where `stack` keeps one configuration per file
+// (/etc/network/interfaces.d, /etc/netplan, ...); "" for busybox.
+std::string NetworkConfigDir(const std::string& stack);
+
+// Whether `text`, the file `name` in NetworkConfigDir(stack), gives a NIC
+// its address by DHCP or SLAAC (an ifupdown `inet dhcp` stanza, netplan
+// `dhcp4: true`, NetworkManager `method=auto`, networkd `DHCP=yes`, ifcfg
+// `BOOTPROTO=dhcp`), so a clone loses it.
+bool IsDhcpConfig(const std::string& stack, const std::string& name, const std::string& text);
+
 // /etc/resolv.conf for the union of the NICs' resolvers ("" when none).
 std::string RenderResolvConf(const std::vector<NicConfig>& nics);
 

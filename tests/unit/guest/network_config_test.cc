@@ -138,5 +138,29 @@ TEST(ResolvConfTest, UnionOfTheResolversOrNothing) {
   EXPECT_EQ(RenderResolvConf({NicConfig{}}), "");
 }
 
+TEST(DhcpConfigTest, FindsEachStacksDhcpFilesWhereverTheLineIs) {
+  EXPECT_TRUE(IsDhcpConfig(kIfupdown, "ens2",
+                           "# The primary network interface\nallow-hotplug ens2\n"
+                           "iface ens2 inet dhcp\n"));
+  EXPECT_TRUE(IsDhcpConfig(kIfupdown, "x", "iface eth0 inet6 auto\n"));
+  EXPECT_FALSE(IsDhcpConfig(kIfupdown, "worlds", "auto lan\niface lan inet static\n"));
+  EXPECT_FALSE(IsDhcpConfig(kIfupdown, "x", "# iface ens2 inet dhcp\n"));
+  EXPECT_TRUE(IsDhcpConfig(kNetplan, "50-cloud-init.yaml",
+                           "network:\n  ethernets:\n    ens2:\n      dhcp4: true\n"));
+  EXPECT_FALSE(IsDhcpConfig(kNetplan, "50-cloud-init.yaml.bak", "dhcp4: true\n"));
+  EXPECT_FALSE(IsDhcpConfig(kNetplan, "60-worlds.yaml", "      dhcp4: false\n"));
+  EXPECT_TRUE(IsDhcpConfig(kNetworkManager, "Wired.nmconnection",
+                           "[connection]\nid=Wired\n[ipv4]\nmethod=auto\n"));
+  EXPECT_FALSE(IsDhcpConfig(kNetworkManager, "w.nmconnection", "[ipv4]\nmethod=manual\n"));
+  EXPECT_TRUE(
+      IsDhcpConfig(kNetworkd, "80-dhcp.network", "[Match]\nName=en*\n[Network]\nDHCP=yes\n"));
+  EXPECT_FALSE(IsDhcpConfig(kNetworkd, "80-dhcp.link", "DHCP=yes\n"));
+  EXPECT_TRUE(IsDhcpConfig(kNetworkScripts, "ifcfg-eth0", "DEVICE=eth0\nBOOTPROTO=\"dhcp\"\n"));
+  EXPECT_FALSE(IsDhcpConfig(kNetworkScripts, "ifcfg-lo", "BOOTPROTO=dhcp\n"));
+  EXPECT_FALSE(IsDhcpConfig(kBusybox, "interfaces", "iface eth0 inet dhcp\n"));
+  EXPECT_EQ(NetworkConfigDir(kNetplan), "/etc/netplan");
+  EXPECT_EQ(NetworkConfigDir(kBusybox), "");
+}
+
 }  // namespace
 }  // namespace guest
