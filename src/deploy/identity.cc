@@ -1,7 +1,5 @@
 #include "deploy/identity.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/temp_path.h"
 #include "image/command.h"
 
 namespace deploy {
@@ -36,37 +35,15 @@ std::string NewMachineId() {
   return id;
 }
 
-// A private directory for ssh-keygen's output, removed with this object.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "worlds-keys-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      throw core::Error("cannot create a temporary directory", pattern);
-    }
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;  // best effort: it lives in the temp directory
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 }  // namespace
 
 guest::Identity NewIdentity(const guest::OsInfo& os, const std::string& comment) {
   guest::Identity identity;
   identity.machine_id = NewMachineId();
   if (!os.sshd) return identity;
-  TempDir dir;
+  core::TempPath dir = core::TempPath::Dir("worlds-keys-");
   for (const char* type : kHostKeyTypes) {
-    const std::string file = (dir.path() / type).string();
+    const std::string file = dir.path() + "/" + type;
     image::RunChecked({"ssh-keygen", "-q", "-t", type, "-N", "", "-C", comment, "-f", file});
     guest::HostKey key;
     key.type = type;

@@ -2,7 +2,6 @@
 // because under TCG a launch costs 10-30 s while the edits per disk cost
 // well under a second.
 #include <sys/statvfs.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -12,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/failpoint.h"
+#include "core/temp_path.h"
 #include "guest/changes.h"
 #include "guest/customizer.h"
 #include "guest/guestfs_session.h"
@@ -78,29 +78,6 @@ void WriteEdit(GuestfsSession& s, const GuestEdit& edit, const std::string& disk
   for (const std::string& path : changes.remove) s.RemoveFile(path);
 }
 
-// A private host temp file for the archives, removed with this object.
-class ScratchFile {
- public:
-  ScratchFile() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "worlds-edit-XXXXXX").string();
-    int fd = ::mkstemp(pattern.data());
-    if (fd < 0) throw core::Error("cannot create a temporary file", pattern);
-    ::close(fd);
-    path_ = pattern;
-  }
-  ~ScratchFile() {
-    std::error_code ec;  // best effort: it lives in the temp directory
-    std::filesystem::remove(path_, ec);
-  }
-  ScratchFile(const ScratchFile&) = delete;
-  ScratchFile& operator=(const ScratchFile&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 class GuestfsCustomizer : public Customizer {
  public:
   explicit GuestfsCustomizer(GuestfsOptions options) : options_(std::move(options)) {}
@@ -148,7 +125,8 @@ class GuestfsCustomizer : public Customizer {
       throw core::Error("libguestfs shows " + std::to_string(devices.size()) +
                         " devices for " + std::to_string(added.size()) + " disks added");
     }
-    ScratchFile scratch;
+    // The archives pass through one private host file.
+    core::TempPath scratch = core::TempPath::File("worlds-edit-");
     for (size_t k = 0; k < added.size(); ++k) {
       EditResult& result = results[added[k]];
       const GuestEdit& edit = edits[added[k]];
