@@ -24,8 +24,8 @@ std::string FirstExisting(GuestfsSession& s, const std::vector<std::string>& pat
   return "";
 }
 
-// Where a chain of symlinks at `path` ends, by name only (enough to tell
-// systemd from busybox): the last link target, or `path` itself.
+// Where the symlink at `path` points, by name only (enough to tell systemd
+// from busybox), or `path` itself when it is no symlink.
 std::string LinkTarget(GuestfsSession& s, const std::string& path) {
   std::optional<std::string> target = s.ReadLink(path);
   return target ? *target : path;
@@ -166,27 +166,29 @@ void Probe(GuestfsSession& s, OsInfo& os) {
   }
 }
 
-// Whether inspection's `root` lies on `disk`: a partition of it, the disk
-// itself, or a logical volume (LVM sees only this disk while it is probed).
-bool OnDisk(std::string root, const std::string& disk) {
+// Whether `root` is `disk` or one of its partitions (not a logical volume).
+bool PlainlyOnDisk(std::string root, const std::string& disk) {
   const std::string btrfs = "btrfsvol:";
   if (root.rfind(btrfs, 0) == 0) {
     root = root.substr(btrfs.size());
     root = root.substr(0, root.find('/', std::string("/dev/").size()));
   }
-  if (root == disk || IsPartitionOf(root, disk)) return true;
-  return root.rfind("/dev/sd", 0) != 0 && root.rfind("/dev/vd", 0) != 0;
+  return root == disk || IsPartitionOf(root, disk);
 }
 
-}  // namespace
+// Whether inspection's `root` lies on `disk`: a partition of it, the disk
+// itself, or a logical volume (LVM sees only this disk while it is probed).
+bool OnDisk(const std::string& root, const std::string& disk) {
+  if (PlainlyOnDisk(root, disk)) return true;
+  std::string device = root.rfind("btrfsvol:", 0) == 0 ? root.substr(9) : root;
+  return device.rfind("/dev/sd", 0) != 0 && device.rfind("/dev/vd", 0) != 0;
+}
 
-OsInfo InspectDisk(GuestfsSession& s, const std::string& disk) {
+// What `roots` (inspection's roots on `disk`) make of it: none, several,
+// or one OS described and probed.
+OsInfo DescribeDisk(GuestfsSession& s, const std::string& disk,
+                    const std::vector<std::string>& roots) {
   OsInfo os;
-  s.LvmSetFilter({disk});
-  std::vector<std::string> roots;
-  for (const std::string& root : s.InspectOs()) {
-    if (OnDisk(root, disk)) roots.push_back(root);
-  }
   if (roots.size() != 1) {
     os.type = roots.empty() ? "none" : "several";
     os.product_name =
@@ -232,6 +234,17 @@ OsInfo InspectDisk(GuestfsSession& s, const std::string& disk) {
   return os;
 }
 
+}  // namespace
+
+OsInfo InspectDisk(GuestfsSession& s, const std::string& disk) {
+  s.LvmSetFilter({disk});
+  std::vector<std::string> roots;
+  for (const std::string& root : s.InspectOs()) {
+    if (OnDisk(root, disk)) roots.push_back(root);
+  }
+  return DescribeDisk(s, disk, roots);
+}
+
 void MountGuest(GuestfsSession& s, const OsInfo& os, const std::string& disk, bool readonly) {
   if (os.lvm) s.LvmSetFilter({disk});
   for (const Mount& m : os.mounts) s.Mount(DeviceOn(m.device, disk), m.mountpoint, readonly);
@@ -254,9 +267,23 @@ std::vector<OsInfo> InspectImages(const std::vector<ImageRef>& images,
     throw core::Error("libguestfs shows " + std::to_string(devices.size()) + " devices for " +
                       std::to_string(images.size()) + " images");
   }
+  // One inspection sees every disk: a root on a disk or its partitions is
+  // that disk's. A root on a logical volume could be any disk's (clones
+  // share their volume group's name), so a disk without a root of its own
+  // is inspected again with LVM seeing it alone.
+  std::vector<std::string> roots = s.InspectOs();
+  const bool volumes = std::any_of(roots.begin(), roots.end(), [&](const std::string& root) {
+    return std::none_of(devices.begin(), devices.end(),
+                        [&](const std::string& disk) { return PlainlyOnDisk(root, disk); });
+  });
   for (size_t i = 0; i < images.size(); ++i) {
     try {
-      out.push_back(InspectDisk(s, devices[i]));
+      std::vector<std::string> mine;
+      for (const std::string& root : roots) {
+        if (PlainlyOnDisk(root, devices[i])) mine.push_back(root);
+      }
+      out.push_back(mine.empty() && volumes ? InspectDisk(s, devices[i])
+                                            : DescribeDisk(s, devices[i], mine));
     } catch (const core::Error& e) {
       throw core::Error("cannot inspect: " + e.message(), images[i].path, e.fix());
     }
