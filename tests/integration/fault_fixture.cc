@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include <boost/process.hpp>
@@ -79,6 +80,18 @@ std::string CommandLine(pid_t pid) {
       c = ' ';
   }
   return text;
+}
+
+pid_t ParentOf(pid_t pid) {
+  // "pid (comm) state ppid ...": comm may hold spaces, so read after ')'.
+  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(stat.substr(close + 1));
+  std::string state;
+  pid_t parent = -1;
+  rest >> state >> parent;
+  return parent;
 }
 
 std::vector<pid_t> ProcessesNamed(const std::string &name) {

@@ -67,5 +67,7 @@ protected:
 std::vector<pid_t> ProcessesNamed(const std::string &name);
 // The NUL-separated argv of `pid` with spaces ("" when gone).
 std::string CommandLine(pid_t pid);
+// The parent of `pid` (/proc/PID/stat), or -1 when it is gone.
+pid_t ParentOf(pid_t pid);
 
 } // namespace it

@@ -36,11 +36,15 @@ TEST_F(KillWorkerTest, KilledWorkerFailsItsWorldOnlyAndReRunConverges) {
   bp::child child(WORLDS_BINARY, args, bp::std_out > out,
                   bp::std_err > bp::null);
   std::vector<pid_t> workers;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  // The deploy inspects the base first (an appliance launch), then starts
+  // its workers. A worker's own forks (qemu-img, libguestfs's recovery
+  // process) share its command line, so only the deploy's children count.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(180);
   while (std::chrono::steady_clock::now() < deadline && workers.size() < 2) {
     workers.clear();
     for (pid_t pid : it::ProcessesNamed("worlds")) {
-      if (it::CommandLine(pid).find(" __worker " + std::to_string(child.id()) +
+      if (it::ParentOf(pid) == child.id() &&
+          it::CommandLine(pid).find(" __worker " + std::to_string(child.id()) +
                                     " ") != std::string::npos) {
         workers.push_back(pid);
       }
