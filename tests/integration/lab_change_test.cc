@@ -86,7 +86,8 @@ TEST_F(LabChangeTest, PlanAppliesAdditionsAndResizeAndKeepsStudentData) {
             std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find(router + ": re-define over its kept overlay (memory 256 -> 384 MiB)"),
             std::string::npos) << plan.out;
-  EXPECT_NE(plan.out.find(web + ": build (hostname web-alice, eth0 10.10.0.20/24)"),
+  EXPECT_NE(plan.out.find(web + ": build (hostname web-alice, busybox, eth0 10.10.0.20/24 " +
+                          core::MacAddress(web, 0) + ")"),
             std::string::npos) << plan.out;
   EXPECT_NE(plan.out.find(client + ": no longer in the lab, kept: its overlay holds student "
                           "data (--delete-student-data removes it)"),
