@@ -28,6 +28,14 @@ bool HasOverlaysOver(store::Store& store, const std::string& base) {
 
 }  // namespace
 
+std::optional<std::string> RecordedChecksum(store::Store& store, const std::string& path) {
+  std::optional<store::BaseImageRecord> known = store.FindBaseImage(path);
+  struct stat st;
+  if (!known || ::stat(path.c_str(), &st) != 0) return std::nullopt;
+  if (known->size != st.st_size || known->mtime_ns != MtimeNs(st)) return std::nullopt;
+  return known->checksum;
+}
+
 void CheckBaseImages(const core::Lab& lab, store::Store& store) {
   for (const core::BaseImage& image : lab.images) {
     struct stat st;
@@ -35,10 +43,8 @@ void CheckBaseImages(const core::Lab& lab, store::Store& store) {
       throw core::Error(std::string("cannot read base image: ") + std::strerror(errno),
                         image.path, "build it with tools/build-test-image or fix the lab");
     }
+    if (RecordedChecksum(store, image.path)) continue;
     std::optional<store::BaseImageRecord> known = store.FindBaseImage(image.path);
-    if (known && known->size == st.st_size && known->mtime_ns == MtimeNs(st)) {
-      continue;
-    }
     std::string checksum = image::Checksum(image.path);
     if (known && known->checksum != checksum && HasOverlaysOver(store, image.path)) {
       throw core::Error(

@@ -2,6 +2,9 @@
 // checksum; a base that changed under existing overlays is refused.
 #pragma once
 
+#include <optional>
+#include <string>
+
 #include "core/lab.h"
 #include "store/store.h"
 
@@ -12,5 +15,9 @@ namespace deploy {
 // changed and overlays over it are recorded in `store`. Makes each base
 // read-only (mode 0444): nothing may write to it.
 void CheckBaseImages(const core::Lab& lab, store::Store& store);
+
+// The recorded sha256 of the base at `path` while the file still has the
+// recorded size and mtime (CheckBaseImages keeps them current), else nullopt.
+std::optional<std::string> RecordedChecksum(store::Store& store, const std::string& path);
 
 }  // namespace deploy

@@ -1,27 +1,11 @@
 #include "deploy/inspections.h"
 
-#include <sys/stat.h>
-
 #include "core/error.h"
+#include "deploy/base_images.h"
 #include "deploy/protocol.h"
 #include "guest/inspector.h"
 
 namespace deploy {
-
-namespace {
-
-// The recorded sha256 of `path` when the file still has the recorded size
-// and mtime (CheckBaseImages keeps these current), else nullopt.
-std::optional<std::string> KnownChecksum(store::Store& store, const std::string& path) {
-  std::optional<store::BaseImageRecord> known = store.FindBaseImage(path);
-  struct stat st;
-  if (!known || ::stat(path.c_str(), &st) != 0) return std::nullopt;
-  int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  if (known->size != st.st_size || known->mtime_ns != mtime_ns) return std::nullopt;
-  return known->checksum;
-}
-
-}  // namespace
 
 std::map<std::string, guest::OsInfo> InspectLabImages(const core::Lab& lab, store::Store* store,
                                                       bool record,
@@ -32,7 +16,7 @@ std::map<std::string, guest::OsInfo> InspectLabImages(const core::Lab& lab, stor
   std::vector<std::optional<std::string>> checksums;
   for (const core::BaseImage& image : lab.images) {
     std::optional<std::string> checksum;
-    if (store) checksum = KnownChecksum(*store, image.path);
+    if (store) checksum = RecordedChecksum(*store, image.path);
     if (checksum) {
       if (std::optional<std::string> report = store->FindInspection(*checksum)) {
         found[image.name] = DecodeOsInfo(*report);
