@@ -15,6 +15,7 @@
 #include "broker/identity.h"
 #include "broker/protocol.h"
 #include "core/error.h"
+#include "deploy/vm_actions.h"
 
 namespace broker {
 
@@ -31,8 +32,6 @@ bool SendAll(int fd, const char* data, size_t size) {
 }
 
 namespace {
-
-constexpr const char* kSnapshot = "clean";
 
 enum class LineResult { kLine, kClosed, kTooLong };
 
@@ -111,15 +110,16 @@ class Connection {
     Reply reply;
     std::unique_ptr<virt::ConsoleStream> console;
     std::string result = "ok";
+    bool recorded = false;  // VmActions wrote the events row itself
     try {
       Caller caller = LookUp();
       std::optional<std::string> refused;
+      std::optional<store::VmRecord> vm;
       if (request->op == Op::kWhoami) {
         if (identity_.user.empty()) refused = RefuseCaller(caller);
       } else if (request->op == Op::kList) {
         refused = RefuseCaller(caller);
       } else {
-        std::optional<store::VmRecord> vm;
         {
           std::lock_guard<std::mutex> lock(backend_.store_mu);
           vm = backend_.store->FindVmByDomain(target);
@@ -129,6 +129,9 @@ class Connection {
       if (refused) {
         result = "refused";
         reply = Refusal(*refused);
+      } else if (std::optional<deploy::VmOp> op = VmOpOf(request->op)) {
+        reply = ActOnVm(*op, *vm);
+        recorded = true;
       } else {
         reply = Act(caller, *request, &console);
       }
@@ -139,7 +142,7 @@ class Connection {
       result = "error";
       reply = Refusal(std::string("internal error: ") + e.what());
     }
-    Record(action, target, result, reply.ok ? Detail(reply) : reply.error);
+    if (!recorded) Record(action, target, result, reply.ok ? Detail(reply) : reply.error);
     if (!Send(reply)) return false;
     if (!console) return true;
     RelayConsole(fd_, *console, buffer_);
@@ -172,33 +175,56 @@ class Connection {
       default:
         break;
     }
-    std::lock_guard<std::mutex> lock(backend_.hypervisor_mu);
-    virt::Hypervisor& hv = *backend_.hypervisor;
-    const std::string& domain = request.domain;
-    switch (request.op) {
-      case Op::kStart:
-        hv.Start(domain);
-        break;
-      case Op::kShutdown:
-        hv.Shutdown(domain);
-        break;
-      case Op::kPowerOff:
-        hv.PowerOff(domain);
-        break;
-      case Op::kRevert:
-        // The snapshot is of a shut-off disk: a running VM ends shut off.
-        hv.RevertToSnapshot(domain, kSnapshot);
-        break;
-      case Op::kConsole:
-        // No force: a second session would silently cut off the first.
-        *console = hv.OpenConsole(domain, false);
-        reply.console = true;
-        return reply;
-      default:
-        break;
+    if (request.op != Op::kConsole) {
+      throw core::Error(std::string("op '") + ToString(request.op) + "' is not served here");
     }
-    reply.state = virt::ToString(hv.State(domain));
+    std::lock_guard<std::mutex> lock(backend_.hypervisor_mu);
+    // No force: a second session would silently cut off the first.
+    *console = backend_.hypervisor->OpenConsole(request.domain, false);
+    reply.console = true;
     return reply;
+  }
+
+  // The VM actions VmActions decides, for admins and students alike.
+  static std::optional<deploy::VmOp> VmOpOf(Op op) {
+    switch (op) {
+      case Op::kStart: return deploy::VmOp::kStart;
+      case Op::kShutdown: return deploy::VmOp::kShutdown;
+      case Op::kPowerOff: return deploy::VmOp::kPowerOff;
+      case Op::kRevert: return deploy::VmOp::kRevert;
+      default: return std::nullopt;
+    }
+  }
+
+  // Runs `op` on the caller's `vm` through VmActions, which takes the
+  // World's lock and writes the events row.
+  Reply ActOnVm(deploy::VmOp op, const store::VmRecord& vm) {
+    deploy::EventRecorder record = [this](const store::Event& event) {
+      std::lock_guard<std::mutex> lock(backend_.store_mu);
+      backend_.store->AddEvent(event);
+    };
+    deploy::Actor actor{identity_.uid, ActorName(identity_), deploy::Spelling::kProtocol};
+    deploy::VmOutcome outcome;
+    {
+      std::lock_guard<std::mutex> lock(backend_.hypervisor_mu);
+      deploy::VmActions actions(backend_.options.state_dir, *backend_.hypervisor, record);
+      outcome = actions.Run(op, vm, actor);
+    }
+    if (outcome.unrecorded) LogUnrecorded(actor.name, deploy::EventAction(op, actor.spelling),
+                                          vm.domain, *outcome.unrecorded);
+    if (!outcome.ok()) return Refusal(outcome.detail);
+    Reply reply;
+    reply.ok = true;
+    reply.state = outcome.state;
+    return reply;
+  }
+
+  static void LogUnrecorded(const std::string& actor, const std::string& action,
+                            const std::string& target, const core::Error& e) {
+    // The action happened (or was refused) already; the log is where an
+    // administrator learns the audit trail has a hole.
+    std::cerr << "worlds broker: cannot record event (" << actor << " " << action << " "
+              << target << "): " << e.Describe() << std::endl;
   }
 
   // "<TYPE> SHA256:..." for each host key in a recorded identity (JSON).
@@ -245,7 +271,6 @@ class Connection {
   }
 
   static std::string Detail(const Reply& reply) {
-    if (!reply.state.empty()) return "state " + reply.state;
     if (reply.console) return "console opened";
     if (!reply.user.empty()) return reply.admin ? "admin" : "";
     return std::to_string(reply.vms.size()) + " VM(s)";
@@ -264,10 +289,7 @@ class Connection {
       std::lock_guard<std::mutex> lock(backend_.store_mu);
       backend_.store->AddEvent(event);
     } catch (const core::Error& e) {
-      // The action happened (or was refused) already; the log is where an
-      // administrator learns the audit trail has a hole.
-      std::cerr << "worlds broker: cannot record event (" << event.actor << " "
-                << action << " " << target << "): " << e.Describe() << std::endl;
+      LogUnrecorded(event.actor, action, target, e);
     }
   }
 

@@ -2,6 +2,8 @@
 // each caller's uid from SO_PEERCRED, and runs the protocol of protocol.h
 // for them against one shared Hypervisor and the state database, refusing
 // what identity.h refuses and recording every request as an events row.
+// Start, shutdown, power off and revert are deploy::VmActions, the same
+// code (with the same World lock and events row) as the admin's commands.
 #pragma once
 
 #include <sys/types.h>
@@ -25,6 +27,9 @@ struct ServerOptions {
   int max_clients = 256;      // beyond: one "busy" reply, then close
   int idle_timeout_ms = 5 * 60 * 1000;  // between requests (not in a console)
   IdentityResolver resolve;   // SystemIdentity(...) outside tests
+  // Where the World locks are (deploy/lock.h): VM actions are refused while
+  // a deploy or destroy of their World runs.
+  std::string state_dir = "/var/lib/worlds";
 };
 
 // Shared by all connections: one Hypervisor and one Store, each used under

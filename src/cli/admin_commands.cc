@@ -36,9 +36,12 @@ void AddAction(CLI::App& app, Globals& globals, Commands& commands, const char* 
         store::Store::Open(core::StateDbPath(globals.context.state_dir));
     const std::string uri = globals.context.connect;
     deploy::HypervisorFactory connect = [uri] { return virt::NewLibvirtHypervisor(uri); };
-    return deploy::RunVmAction(globals.context, *store, connect, action, *request, std::cout)
-               ? kExitOk
-               : kExitFailed;
+    deploy::ActionTotals totals =
+        deploy::RunVmAction(globals.context, *store, connect, action, *request, std::cout);
+    // Refused only because a deploy or destroy held the Worlds: the host
+    // was busy (as a held state lock is), not the action failing.
+    if (totals.AllOk()) return kExitOk;
+    return totals.OnlyBusy() ? kExitEnvironment : kExitFailed;
   });
 }
 

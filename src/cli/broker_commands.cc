@@ -92,6 +92,7 @@ int RunBroker(const Globals& globals, const BrokerOptions& options) {
   server_options.socket_mode = ParseMode(options.socket_mode);
   server_options.resolve = broker::SystemIdentity(options.admin_group);
   const deploy::Context& context = globals.context;
+  server_options.state_dir = context.state_dir;
   // Opened before detaching, so a broken setup fails in the admin's face.
   std::unique_ptr<store::Store> store =
       store::Store::Open((std::filesystem::path(context.state_dir) / "state.db").string());

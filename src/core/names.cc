@@ -86,6 +86,11 @@ std::string LockPath(const std::string& state_dir) {
   return state_dir + "/deploy.lock";
 }
 
+std::string WorldLockPath(const std::string& state_dir, const std::string& lab,
+                          const std::string& owner) {
+  return state_dir + "/locks/" + lab + "/" + owner + ".lock";
+}
+
 std::optional<std::string> ExpandPattern(
     const std::string& pattern, const std::map<std::string, std::string>& vars,
     std::string* unknown) {

@@ -44,6 +44,11 @@ std::string ConsoleLogPath(const std::string& state_dir, const std::string& lab,
 std::string StateDbPath(const std::string& state_dir);
 std::string ImageDir(const std::string& state_dir);
 std::string LockPath(const std::string& state_dir);
+// The lock of one World (deploy::WorldLock): <state-dir>/locks/<lab>/<owner>.lock,
+// outside the overlay dir, so a destroy that deletes the overlays never
+// deletes a lock file someone holds.
+std::string WorldLockPath(const std::string& state_dir, const std::string& lab,
+                          const std::string& owner);
 
 // Replaces {owner}, {vm}, {lab} and {index} in `pattern` with their values.
 // Returns nullopt with `*unknown` set to the first unknown {placeholder}

@@ -8,16 +8,15 @@
 #include <iomanip>
 #include <mutex>
 #include <set>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "config/lab_parser.h"
 #include "core/error.h"
-#include "core/failpoint.h"
 #include "core/names.h"
-#include "deploy/lock.h"
+#include "core/thread_group.h"
+#include "deploy/vm_actions.h"
 
 namespace deploy {
 namespace {
@@ -91,34 +90,6 @@ std::vector<store::VmRecord> Select(store::Store& store, const std::string& lab,
               vms.end());
   }
   return vms;
-}
-
-// What one VM's action did, in words for the progress line and the event.
-std::string Act(virt::Hypervisor& hypervisor, AdminAction action, bool force,
-                const std::string& domain) {
-  switch (action) {
-    case AdminAction::kRevert: {
-      // libvirt reverts a running domain too; `clean` was taken shut off,
-      // so the VM ends shut off either way.
-      bool was_running = hypervisor.State(domain) == virt::DomainState::kRunning;
-      hypervisor.RevertToSnapshot(domain, core::kCleanSnapshot);
-      return std::string("reverted to ") + core::kCleanSnapshot +
-             (was_running ? " (was running)" : "");
-    }
-    case AdminAction::kStart:
-      if (hypervisor.State(domain) == virt::DomainState::kRunning) return "already running";
-      hypervisor.Start(domain);
-      return "started";
-    case AdminAction::kStop:
-      if (hypervisor.State(domain) == virt::DomainState::kShutOff) return "already shut off";
-      if (force) {
-        hypervisor.PowerOff(domain);
-        return "powered off";
-      }
-      hypervisor.Shutdown(domain);
-      return "shutdown requested (ACPI)";
-  }
-  return "";
 }
 
 // Progress of many VMs done by several threads; every method is called
@@ -205,21 +176,38 @@ std::string ResolveLabName(const std::string& lab_or_file) {
   return lab_or_file;
 }
 
-bool RunVmAction(const Context& context, store::Store& store, const HypervisorFactory& connect,
-                 AdminAction action, const ActionRequest& request, std::ostream& out) {
+namespace {
+
+VmOp OpOf(AdminAction action, bool force) {
+  switch (action) {
+    case AdminAction::kRevert: return VmOp::kRevert;
+    case AdminAction::kStart: return VmOp::kStart;
+    case AdminAction::kStop: return force ? VmOp::kPowerOff : VmOp::kShutdown;
+  }
+  return VmOp::kStart;
+}
+
+}  // namespace
+
+ActionTotals RunVmAction(const Context& context, store::Store& store,
+                         const HypervisorFactory& connect, AdminAction action,
+                         const ActionRequest& request, std::ostream& out) {
   const std::string lab = ResolveLabName(request.lab);
   std::vector<store::VmRecord> vms = Select(store, lab, action, request);
-  // Reverting is a change to the lab's disks, like deploy and destroy: one
-  // at a time per state dir.
-  std::optional<StateLock> lock;
-  if (action == AdminAction::kRevert) lock.emplace(context.state_dir, "worlds revert");
+  const VmOp op = OpOf(action, request.force);
+  const Actor actor{context.uid, context.actor, Spelling::kCommand};
 
-  const int total = static_cast<int>(vms.size());
-  const int jobs = std::max(1, std::min(context.jobs, total));
-  std::mutex mu;  // guards progress, out and the store
-  ActionProgress progress(out, Verb(action), total, context.tty);
+  ActionTotals totals;
+  totals.total = static_cast<int>(vms.size());
+  const int jobs = std::max(1, std::min(context.jobs, totals.total));
+  std::mutex mu;  // guards progress, out, totals, unrecorded and the store
+  std::vector<core::Error> unrecorded;
+  ActionProgress progress(out, Verb(action), totals.total, context.tty);
+  EventRecorder record = [&](const store::Event& event) {
+    std::lock_guard<std::mutex> hold(mu);
+    store.AddEvent(event);
+  };
   std::atomic<size_t> next{0};
-  int ok = 0;
   auto work = [&] {
     std::unique_ptr<virt::Hypervisor> hypervisor;
     std::string no_connection;
@@ -229,39 +217,39 @@ bool RunVmAction(const Context& context, store::Store& store, const HypervisorFa
       // This thread still claims VMs, so each is reported, not silently left.
       no_connection = e.Describe();
     }
+    std::optional<VmActions> actions;
+    if (hypervisor) actions.emplace(context.state_dir, *hypervisor, record);
     for (size_t i; (i = next.fetch_add(1)) < vms.size();) {
       const store::VmRecord& vm = vms[i];
-      bool success = false;
-      std::string detail = no_connection;
-      if (hypervisor) {
-        try {
-          detail = Act(*hypervisor, action, request.force, vm.domain);
-          success = true;
-          if (action == AdminAction::kRevert) core::FailPoint("revert-vm");
-        } catch (const core::Error& e) {
-          detail = e.Describe();
-        }
-      }
+      VmOutcome outcome = actions ? actions->Run(op, vm, actor)
+                                  : RecordUntried(record, op, vm, actor, no_connection);
       std::lock_guard<std::mutex> hold(mu);
-      ok += success;
-      progress.Done(vm.domain, success, detail);
-      store::Event event;
-      event.uid = context.uid;
-      event.actor = context.actor;
-      event.action = Verb(action);
-      event.target = vm.domain;
-      event.result = success ? "ok" : "error";
-      event.detail = detail;
-      store.AddEvent(event);
+      totals.ok += outcome.ok();
+      totals.busy += outcome.result == "refused";
+      if (outcome.unrecorded) unrecorded.push_back(*outcome.unrecorded);
+      progress.Done(vm.domain, outcome.ok(), outcome.detail);
     }
   };
-  std::vector<std::thread> threads;
-  for (int t = 1; t < jobs; ++t) threads.emplace_back(work);
-  work();
-  for (std::thread& thread : threads) thread.join();
-  progress.Finish();
-  out << Summary(action, request.force, ok, total, lab, progress.Elapsed(), jobs) << "\n";
-  return ok == total;
+  {
+    // Joined before anything below reads what the threads wrote, whatever
+    // they threw; an escaped exception is rethrown here, not std::terminate.
+    core::ThreadGroup threads;
+    for (int t = 0; t < jobs; ++t) threads.Spawn(work);
+    threads.Join();
+    progress.Finish();
+    out << Summary(action, request.force, totals.ok, totals.total, lab, progress.Elapsed(), jobs)
+        << "\n";
+    threads.RethrowFirst();
+  }
+  if (!unrecorded.empty()) {
+    const core::Error& first = unrecorded.front();
+    throw core::Error("cannot record events: " + first.message() + "; " +
+                          std::to_string(unrecorded.size()) + " of the " +
+                          std::to_string(totals.total) +
+                          " actions above are missing from the audit trail",
+                      first.where(), first.fix());
+  }
+  return totals;
 }
 
 void ShowEvents(store::Store& store, const EventsRequest& request, std::ostream& out) {

@@ -33,16 +33,32 @@ struct ActionRequest {
 // is a valid lab name. Throws core::Error otherwise.
 std::string ResolveLabName(const std::string& lab_or_file);
 
-// Runs `action` on every selected VM with context.jobs threads (each with
-// its own connection from `connect`), showing progress on `out` (a redrawn
-// line when context.tty, else one line per VM) and a summary with the time.
-// Start of a running VM and stop of a shut-off one are no-ops ("already
-// ..."). Returns true when every VM succeeded; a failing VM is reported and
-// the others go on. Throws core::Error before touching anything when the
-// lab, owner or VM is unknown (with a did-you-mean and the known ones), or
-// when revert is given neither an owner nor `all`.
-bool RunVmAction(const Context& context, store::Store& store, const HypervisorFactory& connect,
-                 AdminAction action, const ActionRequest& request, std::ostream& out);
+// How a RunVmAction went, VM by VM.
+struct ActionTotals {
+  int total = 0;  // VMs selected
+  int ok = 0;     // done (or nothing to do: "already ...")
+  int busy = 0;   // refused: a deploy or destroy was changing their World
+  bool AllOk() const { return ok == total; }
+  // Every VM that did not succeed was refused by a World's lock: the
+  // host was busy (cli's kExitEnvironment), not the action failing.
+  bool OnlyBusy() const { return busy > 0 && ok + busy == total; }
+};
+
+// Runs `action` on every selected VM through VmActions (one events row per
+// VM, as the broker's actions) with context.jobs threads (each with its own
+// connection from `connect`), showing progress on `out` (a redrawn line
+// when context.tty, else one line per VM) and a summary with the time.
+// Start of a running VM and stop of a shut-off one succeed ("already ...").
+// A VM whose World a deploy or destroy is changing is refused (its World's
+// lock, deploy/lock.h) and counted busy; a failing VM is reported and the
+// others go on. Throws core::Error before touching anything when the lab,
+// owner or VM is unknown (with a did-you-mean and the known ones), or when
+// revert is given neither an owner nor `all`; throws core::Error after the
+// summary when some events rows could not be written (a full state dir),
+// naming the store and the cause.
+ActionTotals RunVmAction(const Context& context, store::Store& store,
+                         const HypervisorFactory& connect, AdminAction action,
+                         const ActionRequest& request, std::ostream& out);
 
 struct EventsRequest {
   std::optional<std::string> owner;  // by or about this user (store::EventFilter)

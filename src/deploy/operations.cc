@@ -186,6 +186,7 @@ bool Deploy(const Context& context, const DeployRequest& request,
   }
 
   StateLock lock(context.state_dir, "worlds deploy");
+  WorldLocks world_locks = LockWorlds(context.state_dir, lab.name, worlds, "worlds deploy");
   std::unique_ptr<store::Store> store =
       store::Store::Open(core::StateDbPath(context.state_dir));
   std::unique_ptr<virt::Hypervisor> hypervisor =
@@ -317,6 +318,7 @@ void Destroy(const Context& context, const DestroyRequest& request,
   } else {
     owners = all_owners;
   }
+  WorldLocks world_locks = LockWorlds(context.state_dir, lab_name, owners, "worlds destroy");
   // What libvirt has, attributed to owners: covers VMs and networks that the
   // store never recorded (a deploy killed before its first write).
   std::map<std::string, std::set<std::string>> domains, networks;

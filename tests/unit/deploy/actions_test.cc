@@ -7,10 +7,14 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <sstream>
+
+#include <sqlite3.h>
 
 #include "core/error.h"
 #include "core/names.h"
+#include "deploy/lock.h"
 #include "fakes/fake_hypervisor.h"
 
 namespace deploy {
@@ -86,7 +90,8 @@ class ActionsTest : public ::testing::Test {
 
   bool Run(AdminAction action, ActionRequest request) {
     out_.str("");
-    return RunVmAction(context_, *store_, connect_, action, request, out_);
+    totals_ = RunVmAction(context_, *store_, connect_, action, request, out_);
+    return totals_.AllOk();
   }
 
   std::vector<std::string> Calls(const std::string& prefix) {
@@ -114,6 +119,7 @@ class ActionsTest : public ::testing::Test {
   int connections_ = 0;
   HypervisorFactory connect_;
   std::ostringstream out_;
+  ActionTotals totals_;
 };
 
 TEST_F(ActionsTest, RevertOneVmOfOneOwner) {
@@ -260,6 +266,69 @@ TEST_F(ActionsTest, EventsAreShownAsATableOrJson) {
   std::ostringstream none;
   ShowEvents(*store_, EventsRequest{std::string("zed")}, none);
   EXPECT_EQ(none.str(), "No events for 'zed'.\n");
+}
+
+TEST_F(ActionsTest, AWorldADeployIsChangingIsRefusedNamingItAndTheOthersGoOn) {
+  WorldLocks deploying =
+      LockWorlds(context_.state_dir, "netlab", std::set<std::string>{"alice"}, "worlds deploy");
+  fake_.domains["w-netlab-alice-router"].state = virt::DomainState::kRunning;
+  EXPECT_FALSE(Run(AdminAction::kRevert, ActionRequest{"netlab", std::nullopt, std::nullopt, true}));
+  const std::string busy = "the World of 'alice' in lab 'netlab' is being changed by pid " +
+                           std::to_string(::getpid()) +
+                           ": worlds deploy; try again when it finishes";
+  EXPECT_NE(out_.str().find("FAILED w-netlab-alice-router: " + busy + "\n"), std::string::npos)
+      << out_.str();
+  EXPECT_EQ(Calls("Revert").size(), 4u) << "bob's and carol's VMs only";
+  EXPECT_EQ(fake_.domains["w-netlab-alice-router"].state, virt::DomainState::kRunning);
+  EXPECT_EQ(totals_.ok, 4);
+  EXPECT_EQ(totals_.busy, 2);
+  EXPECT_TRUE(totals_.OnlyBusy()) << "the CLI exits 3: the host was busy";
+  std::vector<std::string> refused;
+  for (const store::Event& e : store_->Events({})) {
+    if (e.result != "ok") refused.push_back(e.action + " " + e.target + " " + e.result + ": " + e.detail);
+  }
+  std::sort(refused.begin(), refused.end());  // threads finish in any order
+  EXPECT_EQ(refused, (std::vector<std::string>{"revert w-netlab-alice-client refused: " + busy,
+                                               "revert w-netlab-alice-router refused: " + busy}));
+}
+
+TEST_F(ActionsTest, AFailingVmAndABusyWorldIsAFailureNotOnlyBusy) {
+  WorldLocks deploying =
+      LockWorlds(context_.state_dir, "netlab", std::set<std::string>{"alice"}, "worlds destroy");
+  fake_.FailOn("RevertToSnapshot w-netlab-bob-router", "disk is locked");
+  EXPECT_FALSE(Run(AdminAction::kRevert, ActionRequest{"netlab", std::nullopt, std::nullopt, true}));
+  EXPECT_EQ(totals_.ok, 3);
+  EXPECT_EQ(totals_.busy, 2);
+  EXPECT_FALSE(totals_.OnlyBusy());
+}
+
+// A store that cannot take the events rows (a full state dir) used to throw
+// inside the action's threads: std::terminate. Now every VM is still acted
+// on, the summary is printed, and the failure is one core::Error after it.
+TEST_F(ActionsTest, AStoreThatCannotBeWrittenIsReportedAfterTheThreadsNotACrash) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(core::StateDbPath(context_.state_dir).c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "CREATE TRIGGER full BEFORE INSERT ON events "
+                         "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(raw);
+  sqlite3_close(raw);
+  try {
+    Run(AdminAction::kRevert, ActionRequest{"netlab", std::nullopt, std::nullopt, true});
+    ADD_FAILURE() << "the lost audit trail went unreported";
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.where(), core::StateDbPath(context_.state_dir));
+    EXPECT_EQ(e.message().rfind("cannot record events: ", 0), 0u) << e.message();
+    EXPECT_NE(e.message().find("database or disk is full; 6 of the 6 actions above are missing "
+                               "from the audit trail"),
+              std::string::npos)
+        << e.message();
+  }
+  EXPECT_EQ(Calls("Revert").size(), 6u);
+  EXPECT_NE(out_.str().find("Reverted 6/6 VM(s) of lab 'netlab' to clean in "), std::string::npos)
+      << out_.str();
 }
 
 }  // namespace
