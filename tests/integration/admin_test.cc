@@ -7,8 +7,10 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
+#include "deploy/lock.h"
 #include "integration/deploy_fixture.h"
 
 namespace {
@@ -69,6 +71,26 @@ TEST_F(AdminTest, StartOneRevertAllAndTheAuditTrail) {
   EXPECT_TRUE(std::regex_search(events.out, row("revert", "reverted to clean (was running)")))
       << events.out;
   EXPECT_EQ(events.out.find("-bob-"), std::string::npos) << "only alice's";
+
+  // While a deploy changes alice's World (holding its lock, as deploy::Deploy
+  // does), the admin's revert of it is refused the way a student's is, and
+  // exits 3: the host is busy, nothing failed.
+  {
+    deploy::WorldLocks deploying = deploy::LockWorlds(
+        state_dir_, Lab(), std::set<std::string>{"alice"}, "worlds deploy");
+    Virsh({"start", router});
+    it::Run busy = it::Worlds(Global({"revert", Lab(), "--owner", "alice", "--vm", "router"}));
+    EXPECT_EQ(busy.code, 3) << busy.out << busy.err;
+    EXPECT_NE(busy.out.find("FAILED " + router + ": the World of 'alice' in lab '" + Lab() +
+                            "' is being changed by pid " + std::to_string(::getpid()) +
+                            ": worlds deploy; try again when it finishes\n"),
+              std::string::npos)
+        << busy.out;
+    EXPECT_EQ(Virsh({"domstate", router}), "running") << "not reverted";
+  }
+  it::Run after = it::Worlds(Global({"revert", Lab(), "--owner", "alice", "--vm", "router"}));
+  EXPECT_EQ(after.code, 0) << after.out << after.err;
+  EXPECT_EQ(Virsh({"domstate", router}), "shut off");
 }
 
 // Two throwaway accounts with names of their own, removed in TearDown.

@@ -12,10 +12,12 @@
 #include <filesystem>
 #include <functional>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "broker/client.h"
 #include "core/error.h"
+#include "deploy/lock.h"
 #include "integration/deploy_fixture.h"
 #include "store/store.h"
 
@@ -118,6 +120,16 @@ TEST_F(BrokerTest, StudentsActOnlyOnTheirOwnVmsAndReachTheirConsole) {
   EXPECT_EQ(Ask("alice", Op::kRevert, Dom("alice", "router")), "ok shut off");
   EXPECT_EQ(DomState(Dom("alice", "router")), "shut off");
   EXPECT_EQ(Ask("alice", Op::kStart, Dom("alice", "router")), "ok running");
+  {
+    // A deploy of alice's World holds its lock (as deploy::Deploy does): her
+    // revert is refused, naming it, and the VM is left alone.
+    deploy::WorldLocks deploying = deploy::LockWorlds(
+        state_dir_, Lab(), std::set<std::string>{"alice"}, "worlds deploy");
+    EXPECT_EQ(Ask("alice", Op::kRevert, Dom("alice", "router")),
+              "refused: the World of 'alice' in lab '" + Lab() + "' is being changed by pid " +
+                  std::to_string(::getpid()) + ": worlds deploy; try again when it finishes");
+    EXPECT_EQ(DomState(Dom("alice", "router")), "running");
+  }
 
   // The console, as alice: wait for the guest's shell, run a command, see
   // its output (not only the echo of what was typed).
@@ -185,6 +197,7 @@ TEST_F(BrokerTest, StudentsActOnlyOnTheirOwnVmsAndReachTheirConsole) {
                       a + "start " + router + " ok",
                       a + "revert " + router + " ok",
                       a + "start " + router + " ok",
+                      a + "revert " + router + " refused",
                       a + "console " + router + " ok",
                       a + "console " + router + " ok",
                       b + "console " + router + " refused",
