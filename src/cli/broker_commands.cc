@@ -12,7 +12,7 @@
 #include <iostream>
 #include <memory>
 
-#include "broker/client.h"
+#include "broker_client/client.h"
 #include "broker/identity.h"
 #include "broker/server.h"
 #include "cli/command.h"

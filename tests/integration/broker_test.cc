@@ -14,7 +14,7 @@
 #include <regex>
 #include <thread>
 
-#include "broker/client.h"
+#include "broker_client/client.h"
 #include "core/error.h"
 #include "integration/deploy_fixture.h"
 #include "store/store.h"
