@@ -36,7 +36,7 @@ void Table::Print(std::ostream& out) const {
     std::string line;
     for (size_t i = 0; i < cells.size(); ++i) {
       line += cells[i];
-      if (i + 1 < cells.size()) line.append(widths[i] - Width(cells[i]) + 2, ' ');
+      if (i + 1 < cells.size()) line.append(widths[i] - Width(cells[i]) + 1, ' ');
     }
     // An empty last cell would leave the padding of the one before it.
     line.erase(line.find_last_not_of(' ') + 1);

@@ -1,6 +1,6 @@
 // A plain-text table for command output: columns as wide as their widest
-// cell (header included), two spaces apart, the last column not padded.
-// `worlds events` uses it; any listing can.
+// cell (header included), one space apart (like ps), the last column not
+// padded. `worlds events` uses it; any listing can.
 #pragma once
 
 #include <ostream>

@@ -20,9 +20,9 @@ TEST(TableTest, ColumnsAreAsWideAsTheirWidestCell) {
   table.AddRow({"2024-05-01", "started", "every World"});
   table.AddRow({"x", "ok", ""});
   EXPECT_EQ(Print(table),
-            "AT          RESULT   DETAIL\n"
-            "2024-05-01  started  every World\n"
-            "x           ok\n");
+            "AT         RESULT  DETAIL\n"
+            "2024-05-01 started every World\n"
+            "x          ok\n");
 }
 
 TEST(TableTest, WidthsCountCharactersNotBytes) {
@@ -30,9 +30,9 @@ TEST(TableTest, WidthsCountCharactersNotBytes) {
   table.AddRow({"Zoë", "1"});
   table.AddRow({"Jo", "2"});
   EXPECT_EQ(Print(table),
-            "NAME  N\n"
-            "Zoë   1\n"
-            "Jo    2\n");
+            "NAME N\n"
+            "Zoë  1\n"
+            "Jo   2\n");
 }
 
 TEST(TableTest, ShortRowsArePaddedAndLongRowsRefused) {
@@ -40,7 +40,7 @@ TEST(TableTest, ShortRowsArePaddedAndLongRowsRefused) {
   EXPECT_TRUE(table.empty());
   table.AddRow({"only"});
   EXPECT_FALSE(table.empty());
-  EXPECT_EQ(Print(table), "A     B\nonly\n");
+  EXPECT_EQ(Print(table), "A    B\nonly\n");
   EXPECT_THROW(table.AddRow({"1", "2", "3"}), core::Error);
 }
 
