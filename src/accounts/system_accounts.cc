@@ -4,7 +4,7 @@
 #include <pwd.h>
 #include <shadow.h>
 
-#include "image/command.h"
+#include "process/process.h"
 
 namespace accounts {
 namespace {
@@ -42,7 +42,7 @@ class HostAccounts : public SystemAccounts {
     return info;
   }
 
-  void Run(const std::vector<std::string>& argv) override { image::RunChecked(argv); }
+  void Run(const std::vector<std::string>& argv) override { process::RunChecked(argv); }
 };
 
 }  // namespace

@@ -39,7 +39,7 @@ class SystemAccounts {
   virtual void Run(const std::vector<std::string>& argv) = 0;
 };
 
-// The real one: getpwnam/getspnam/getgrnam and image::RunChecked. Changing
+// The real one: getpwnam/getspnam/getgrnam and process::RunChecked. Changing
 // accounts needs root; lookups do not (the password field reads as "" then).
 std::unique_ptr<SystemAccounts> NewSystemAccounts();
 

@@ -13,7 +13,7 @@
 
 #include "broker/connection.h"
 #include "broker/identity.h"
-#include "broker/protocol.h"
+#include "broker_client/protocol.h"
 #include "core/error.h"
 #include "deploy/vm_actions.h"
 

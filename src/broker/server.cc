@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "broker/connection.h"
-#include "broker/protocol.h"
+#include "broker_client/protocol.h"
 #include "core/error.h"
 
 namespace broker {

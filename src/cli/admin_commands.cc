@@ -1,10 +1,13 @@
 // The admin's actions on deployed VMs: `worlds revert`, `start`, `stop`
 // (root, straight over libvirt) and `worlds events` (the audit trail).
+#include <chrono>
 #include <iostream>
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/events_view.h"
 #include "cli/exit_status.h"
+#include "cli/since.h"
 #include "core/names.h"
 #include "deploy/actions.h"
 #include "store/store.h"
@@ -55,21 +58,26 @@ void AddAdminCommands(CLI::App& app, Globals& globals, Commands& commands) {
             deploy::AdminAction::kStop);
 
   CLI::App* events_cmd = app.add_subcommand("events", "The audit trail: who did what, when");
-  auto request = std::make_shared<deploy::EventsRequest>();
+  auto request = std::make_shared<EventsRequest>();
   auto owner = std::make_shared<std::string>();
   auto since = std::make_shared<std::string>();
   events_cmd->add_option("--owner", *owner, "events by or about this user");
-  events_cmd->add_option("--since", *since, "at or after this UTC time (e.g. 2024-05-01T12:00)");
+  events_cmd->add_option("--since", *since,
+                         std::string("at or after this time: ") + kSinceForms +
+                             "; without a zone, UTC");
   events_cmd->add_option("--limit", request->limit, "at most this many, the newest")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   events_cmd->add_flag("--json", request->json, "machine-readable output");
   commands.emplace_back(events_cmd, [&globals, request, owner, since] {
     if (!owner->empty()) request->owner = *owner;
-    if (!since->empty()) request->since = *since;
+    if (!since->empty()) {
+      request->since_text = *since;
+      request->since = ParseSince(*since, std::chrono::system_clock::now());
+    }
     std::unique_ptr<store::Store> store =
         store::Store::Open(core::StateDbPath(globals.context.state_dir));
-    deploy::ShowEvents(*store, *request, std::cout);
+    ShowEvents(*store, *request, std::cout);
     return kExitOk;
   });
 }

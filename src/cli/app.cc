@@ -58,6 +58,8 @@ void Resolve(Globals& globals) {
 
 }  // namespace
 
+const char* Version() { return WORLDS_VERSION; }
+
 int Main(int argc, char** argv) {
   // Hidden: `worlds __worker PARENT_PID`, started by deploy's executor.
   if (argc == 3 && std::string(argv[1]) == "__worker") {
@@ -69,6 +71,8 @@ int Main(int argc, char** argv) {
   CLI::App app{"Worlds: deploy virtual computer labs, one isolated World per student."};
   app.require_subcommand(1);
   app.fallthrough();
+  app.set_version_flag("--version", std::string("worlds ") + Version(),
+                       "Print the version and exit");
 
   Globals globals;
   deploy::Context& context = globals.context;

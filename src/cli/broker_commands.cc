@@ -12,12 +12,13 @@
 #include <iostream>
 #include <memory>
 
-#include "broker/client.h"
 #include "broker/identity.h"
 #include "broker/server.h"
+#include "broker_client/client.h"
 #include "cli/command.h"
 #include "cli/exit_status.h"
 #include "core/error.h"
+#include "core/names.h"
 #include "store/store.h"
 #include "virt/hypervisor.h"
 
@@ -95,7 +96,7 @@ int RunBroker(const Globals& globals, const BrokerOptions& options) {
   server_options.state_dir = context.state_dir;
   // Opened before detaching, so a broken setup fails in the admin's face.
   std::unique_ptr<store::Store> store =
-      store::Store::Open((std::filesystem::path(context.state_dir) / "state.db").string());
+      store::Store::Open(core::StateDbPath(context.state_dir));
   std::unique_ptr<virt::Hypervisor> hypervisor = virt::NewLibvirtHypervisor(context.connect);
   // Networks libvirt autostarted at boot were never guarded by a deploy.
   int guarded = hypervisor->GuardNetworks("w-");

@@ -8,21 +8,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <thread>
-#include <sstream>
-
-#include <boost/process.hpp>
 
 #include "cli/command.h"
 #include "cli/exit_status.h"
 #include "core/error.h"
 #include "guest/customizer.h"
-#include "image/command.h"
+#include "process/process.h"
 #include "virt/hypervisor.h"
 
 namespace cli {
-
-namespace bp = boost::process;
 
 namespace {
 
@@ -81,34 +75,22 @@ BootResult BootKernel(const std::string& kernel, const std::string& accel,
                       int timeout_seconds) {
   BootResult result;
   auto start = std::chrono::steady_clock::now();
-  std::string exe = bp::search_path("qemu-system-x86_64").string();
-  if (exe.empty()) {
-    result.tail = "qemu-system-x86_64 not found";
+  process::RunOptions options;
+  options.timeout = std::chrono::seconds(timeout_seconds);
+  process::Result qemu;
+  try {
+    qemu = process::Run({"qemu-system-x86_64", "-accel", accel, "-m", "256", "-nographic",
+                         "-nodefaults", "-no-reboot", "-serial", "stdio", "-kernel", kernel,
+                         "-append", "console=ttyS0 panic=-1"},
+                        options);
+  } catch (const core::Error& e) {
+    result.tail = e.message();
     return result;
   }
-  std::string log = "/tmp/worlds-doctor-" + accel + "-" + std::to_string(::getpid()) + ".log";
-  bp::child child(exe, "-accel", accel, "-m", "256", "-nographic", "-nodefaults",
-                  "-no-reboot", "-serial", "stdio", "-kernel", kernel, "-append",
-                  "console=ttyS0 panic=-1", bp::std_in < bp::null,
-                  (bp::std_out & bp::std_err) > log);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
-  while (child.running() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (child.running()) {
-    result.timed_out = true;
-    child.terminate();
-  }
-  child.wait();
-  result.exit_code = child.exit_code();
-  std::string text;
-  {
-    std::ifstream in(log);
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    text = buf.str();
-  }
-  std::filesystem::remove(log);
+  result.timed_out = qemu.timed_out;
+  result.exit_code = qemu.exit_code;
+  // The guest's console is on stdout, QEMU's own complaints on stderr.
+  std::string text = qemu.out + qemu.err;
   result.booted = text.find("Kernel panic") != std::string::npos ||
                   text.find("VFS: Unable to mount root") != std::string::npos;
   result.tail = text.size() > 300 ? text.substr(text.size() - 300) : text;
@@ -146,7 +128,7 @@ int RunDoctor(const DoctorOptions& options, std::ostream& out) {
 
   for (const char* program : {"qemu-system-x86_64", "qemu-img"}) {
     try {
-      image::CommandResult version = image::RunCommand({program, "--version"});
+      process::Result version = process::Run({program, "--version"});
       report.Ok(program, FirstLine(version.out));
     } catch (const core::Error& e) {
       report.Fail(program, e.message(), "install qemu-system-x86 and qemu-utils (tools/install-deps)");

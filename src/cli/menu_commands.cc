@@ -10,7 +10,7 @@
 #include "cli/command.h"
 #include "cli/exit_status.h"
 #include "core/error.h"
-#include "broker/client.h"
+#include "broker_client/client.h"
 #include "menu/backend.h"
 #include "menu/console.h"
 #include "menu/model.h"

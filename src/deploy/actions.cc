@@ -5,12 +5,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <iomanip>
 #include <mutex>
 #include <set>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "config/lab_parser.h"
 #include "core/error.h"
@@ -250,37 +247,6 @@ ActionTotals RunVmAction(const Context& context, store::Store& store,
                       first.where(), first.fix());
   }
   return totals;
-}
-
-void ShowEvents(store::Store& store, const EventsRequest& request, std::ostream& out) {
-  store::EventFilter filter;
-  filter.actor = request.owner;
-  filter.since = request.since;
-  filter.limit = request.limit;
-  std::vector<store::Event> events = store.Events(filter);
-  if (request.json) {
-    nlohmann::json rows = nlohmann::json::array();
-    for (const store::Event& e : events) {
-      rows.push_back({{"id", e.id}, {"at", e.at}, {"uid", e.uid}, {"actor", e.actor},
-                      {"action", e.action}, {"target", e.target}, {"result", e.result},
-                      {"detail", e.detail}});
-    }
-    out << rows.dump(2) << "\n";
-    return;
-  }
-  if (events.empty()) {
-    out << "No events" << (request.owner ? " for '" + *request.owner + "'" : "")
-        << (request.since ? " since " + *request.since : "") << ".\n";
-    return;
-  }
-  out << std::left << std::setw(25) << "AT" << std::setw(7) << "UID" << std::setw(10)
-      << "ACTOR" << std::setw(11) << "ACTION" << std::setw(28) << "TARGET" << std::setw(7)
-      << "RESULT" << "DETAIL\n";
-  for (const store::Event& e : events) {
-    out << std::left << std::setw(25) << e.at << std::setw(7) << e.uid << std::setw(10)
-        << e.actor << std::setw(11) << e.action << std::setw(28) << e.target << std::setw(7)
-        << e.result << e.detail << "\n";
-  }
 }
 
 }  // namespace deploy

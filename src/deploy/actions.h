@@ -1,6 +1,6 @@
 // The admin's actions on deployed VMs, run as root straight over libvirt (no
-// broker): revert to `clean`, start, stop, and the audit trail. VMs come
-// from state.db; each action on a VM is an events row.
+// broker): revert to `clean`, start, stop. VMs come from state.db; each
+// action on a VM is an events row.
 #pragma once
 
 #include <functional>
@@ -59,15 +59,5 @@ struct ActionTotals {
 ActionTotals RunVmAction(const Context& context, store::Store& store,
                          const HypervisorFactory& connect, AdminAction action,
                          const ActionRequest& request, std::ostream& out);
-
-struct EventsRequest {
-  std::optional<std::string> owner;  // by or about this user (store::EventFilter)
-  std::optional<std::string> since;  // ISO 8601 prefix, e.g. 2024-05-01
-  int limit = 50;
-  bool json = false;
-};
-
-// Prints the matching events, oldest first: a table, or a JSON array.
-void ShowEvents(store::Store& store, const EventsRequest& request, std::ostream& out);
 
 }  // namespace deploy

@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 #include "core/temp_path.h"
-#include "image/command.h"
+#include "process/process.h"
 
 namespace deploy {
 
@@ -44,14 +44,14 @@ guest::Identity NewIdentity(const guest::OsInfo& os, const std::string& comment)
   core::TempPath dir = core::TempPath::Dir("worlds-keys-");
   for (const char* type : kHostKeyTypes) {
     const std::string file = dir.path() + "/" + type;
-    image::RunChecked({"ssh-keygen", "-q", "-t", type, "-N", "", "-C", comment, "-f", file});
+    process::RunChecked({"ssh-keygen", "-q", "-t", type, "-N", "", "-C", comment, "-f", file});
     guest::HostKey key;
     key.type = type;
     key.private_key = ReadAll(file);
     key.public_key = ReadAll(file + ".pub");
     // "256 SHA256:abc... comment (ED25519)"
     std::istringstream line(
-        image::RunChecked({"ssh-keygen", "-l", "-E", "sha256", "-f", file + ".pub"}));
+        process::RunChecked({"ssh-keygen", "-l", "-E", "sha256", "-f", file + ".pub"}));
     std::string bits;
     line >> bits >> key.fingerprint;
     if (key.fingerprint.rfind("SHA256:", 0) != 0) {

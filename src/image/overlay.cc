@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "image/command.h"
+#include "process/process.h"
 
 namespace image {
 namespace {
@@ -55,7 +55,7 @@ void RenameNoReplace(const std::string& from, const std::string& to) {
 ImageInfo Inspect(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw core::Error("image file not found", path);
-  std::string out = RunChecked({"qemu-img", "info", "--output=json", "-U", path});
+  std::string out = process::RunChecked({"qemu-img", "info", "--output=json", "-U", path});
   ImageInfo info;
   try {
     nlohmann::json report = nlohmann::json::parse(out);
@@ -103,7 +103,7 @@ void CreateOverlay(const std::string& base, const std::string& base_format,
   std::string tmp = overlay + ".tmp-" + std::to_string(getpid());
   fs::remove(tmp, ec);  // left by a crashed run that had our pid
   try {
-    RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", "-F", base_format, "-b", backing,
+    process::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", "-F", base_format, "-b", backing,
                 tmp});
     RenameNoReplace(tmp, overlay);
   } catch (...) {
@@ -113,7 +113,7 @@ void CreateOverlay(const std::string& base, const std::string& base_format,
 }
 
 std::string Checksum(const std::string& path) {
-  std::string out = RunChecked({"sha256sum", "--", path});
+  std::string out = process::RunChecked({"sha256sum", "--", path});
   // sha256sum prefixes the line with '\' when it escapes the file name.
   size_t start = (!out.empty() && out[0] == '\\') ? 1 : 0;
   std::string hex = out.substr(start, 64);

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "broker/protocol.h"
+#include "broker_client/protocol.h"
 
 namespace menu {
 

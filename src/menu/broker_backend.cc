@@ -1,6 +1,6 @@
 // Backend over broker::Client. One connection per request: the menu is idle
 // most of the time and the broker limits how many connections it holds.
-#include "broker/client.h"
+#include "broker_client/client.h"
 #include "menu/backend.h"
 
 namespace menu {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "broker/protocol.h"
+#include "broker_client/protocol.h"
 #include "menu/backend.h"
 
 namespace menu {

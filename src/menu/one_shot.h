@@ -6,7 +6,7 @@
 #include <ostream>
 #include <string>
 
-#include "broker/protocol.h"
+#include "broker_client/protocol.h"
 #include "menu/backend.h"
 
 namespace menu {

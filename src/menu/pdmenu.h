@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "broker/protocol.h"
+#include "broker_client/protocol.h"
 
 namespace menu {
 

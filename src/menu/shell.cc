@@ -9,7 +9,7 @@
 #include <cstring>
 #include <iostream>
 
-#include "broker/client.h"
+#include "broker_client/client.h"
 #include "menu/backend.h"
 #include "menu/view.h"
 

@@ -6,6 +6,27 @@
 #include "store/store.h"
 
 namespace store {
+namespace {
+
+// The one form of `events.at`: UTC, milliseconds, "2024-05-01T12:00:00.000Z".
+// Every row is stored in it, so comparing two values as text (and through
+// the events_at index) compares them as times.
+constexpr const char* kTimeFormat = "'%Y-%m-%dT%H:%M:%fZ'";
+
+// `value` (an SQLite time: date, date-time, optional Z or +HH:MM) in the
+// one form; throws core::Error naming `what` when SQLite cannot read it.
+std::string NormalizeTime(sqlite3* db, const std::string& value, const std::string& what) {
+  Statement query(db, (std::string("SELECT strftime(") + kTimeFormat + ", ?1)").c_str());
+  std::string normalized = query.Bind(1, value).Step() ? query.Text(0) : "";
+  if (normalized.empty()) {
+    throw core::Error(what + ": '" + value + "' is not a time", DatabasePath(db),
+                      "use ISO 8601: 2024-05-01, 2024-05-01T12:00:00Z or "
+                      "2024-05-01T14:00:00+02:00");
+  }
+  return normalized;
+}
+
+}  // namespace
 
 std::optional<BaseImageRecord> Store::FindBaseImage(const std::string& path) {
   Statement query(db_.get(),
@@ -81,11 +102,13 @@ void Store::FinishDeployment(int64_t id, const std::string& result,
 }
 
 int64_t Store::AddEvent(const Event& event) {
+  std::string at = event.at.empty() ? "now" : NormalizeTime(db_.get(), event.at, "event time");
   Statement(db_.get(),
-            "INSERT INTO events (at, uid, actor, action, target, result, detail) VALUES "
-            "(COALESCE(NULLIF(?1, ''), strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), "
-            "?2, ?3, ?4, ?5, ?6, ?7)")
-      .Bind(1, event.at)
+            (std::string("INSERT INTO events (at, uid, actor, action, target, result, detail) "
+                         "VALUES (strftime(") +
+             kTimeFormat + ", ?1), ?2, ?3, ?4, ?5, ?6, ?7)")
+                .c_str())
+      .Bind(1, at)
       .Bind(2, event.uid)
       .Bind(3, event.actor)
       .Bind(4, event.action)
@@ -100,7 +123,10 @@ std::vector<Event> Store::Events(const EventFilter& filter) {
   // "By or about" an owner: they acted, or the target names them as one
   // whole dash-separated part (w-<lab>-<owner>-<vm>). instr() rather than
   // LIKE, so '_' and '%' in a name are not wildcards. The newest `limit`
-  // rows are picked, then returned oldest first.
+  // rows are picked, then returned oldest first. `since` is normalized like
+  // every stored `at`, so `at >= ?2` is a comparison of times.
+  std::optional<std::string> since;
+  if (filter.since) since = NormalizeTime(db_.get(), *filter.since, "events since");
   Statement query(db_.get(),
                   "SELECT id, at, uid, actor, action, target, result, detail FROM ("
                   "  SELECT * FROM events WHERE"
@@ -109,7 +135,7 @@ std::vector<Event> Store::Events(const EventFilter& filter) {
                   "  AND (?2 IS NULL OR at >= ?2)"
                   "  ORDER BY id DESC LIMIT ?3"
                   ") ORDER BY id");
-  query.Bind(1, filter.actor).Bind(2, filter.since).Bind(3, filter.limit);
+  query.Bind(1, filter.actor).Bind(2, since).Bind(3, filter.limit);
   std::vector<Event> events;
   while (query.Step()) {
     Event event;

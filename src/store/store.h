@@ -61,7 +61,11 @@ struct BaseImageRecord {
 
 struct Event {
   int64_t id = 0;
-  std::string at;     // UTC, ISO 8601, set by the store when empty
+  // When it happened: set by the store when empty. Any ISO 8601 time with or
+  // without a zone is accepted and stored as UTC with milliseconds
+  // ("2024-05-01T12:00:00.000Z"); AddEvent throws core::Error for anything
+  // else.
+  std::string at;
   int64_t uid = -1;   // OS uid of who acted
   std::string actor;  // user name of who acted
   std::string action; // "deploy", "destroy", "start", "revert", ...
@@ -72,7 +76,10 @@ struct Event {
 
 struct EventFilter {
   std::optional<std::string> actor;   // events by or about this owner
-  std::optional<std::string> since;   // at >= since (ISO 8601 prefix)
+  // Events at or after this time: an ISO 8601 date ("2024-05-01", its
+  // midnight UTC) or date-time with or without a zone ("Z", "+02:00"),
+  // compared as a time. Events() throws core::Error naming it otherwise.
+  std::optional<std::string> since;
   int limit = 1000;
 };
 

@@ -15,7 +15,7 @@
 #include <optional>
 #include <string>
 
-#include "broker/protocol.h"
+#include "broker_client/protocol.h"
 #include "core/error.h"
 #include "fuzz_check.h"
 

@@ -29,8 +29,8 @@
 #include <sstream>
 #include <thread>
 
-#include "broker/client.h"
-#include "broker/protocol.h"
+#include "broker_client/client.h"
+#include "broker_client/protocol.h"
 #include "core/error.h"
 #include "integration/deploy_fixture.h"
 #include "store/store.h"

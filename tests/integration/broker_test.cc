@@ -15,7 +15,7 @@
 #include <set>
 #include <thread>
 
-#include "broker/client.h"
+#include "broker_client/client.h"
 #include "core/error.h"
 #include "deploy/lock.h"
 #include "integration/deploy_fixture.h"

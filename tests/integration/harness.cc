@@ -15,12 +15,12 @@
 #include <thread>
 #include <vector>
 
-#include "image/command.h"
+#include "process/process.h"
 
 namespace it {
 
 Run Exec(const std::vector<std::string>& argv) {
-  image::CommandResult result = image::RunCommand(argv);
+  process::Result result = process::Run(argv);
   return {result.exit_code, result.out, result.err};
 }
 

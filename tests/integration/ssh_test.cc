@@ -23,7 +23,7 @@
 #include <set>
 #include <thread>
 
-#include "broker/client.h"
+#include "broker_client/client.h"
 #include "integration/deploy_fixture.h"
 #include "integration/ssh_harness.h"
 #include "menu/model.h"

@@ -18,7 +18,7 @@
 
 #include <gtest/gtest.h>
 
-#include "broker/client.h"
+#include "broker_client/client.h"
 #include "core/error.h"
 #include "fakes/fake_hypervisor.h"
 #include "unit/broker/server_fixture.h"

@@ -245,29 +245,6 @@ TEST_F(ActionsTest, NoConnectionFailsEveryVmVisibly) {
   EXPECT_NE(out_.str().find("Started 0/2 VM(s)"), std::string::npos);
 }
 
-TEST_F(ActionsTest, EventsAreShownAsATableOrJson) {
-  context_.jobs = 1;
-  ASSERT_TRUE(Run(AdminAction::kStart, ActionRequest{"netlab", std::string("bob"), std::string("router")}));
-  ASSERT_TRUE(Run(AdminAction::kStart, ActionRequest{"weblab", std::string("alice"), std::string("router")}));
-  std::ostringstream table;
-  ShowEvents(*store_, EventsRequest{std::string("alice")}, table);
-  std::string text = table.str();
-  EXPECT_EQ(text.substr(0, text.find('\n')),
-            "AT                       UID    ACTOR     ACTION     TARGET                      "
-            "RESULT DETAIL");
-  EXPECT_NE(text.find("0      root      start      w-weblab-alice-router       ok     started\n"),
-            std::string::npos)
-      << text;
-  EXPECT_EQ(text.find("bob"), std::string::npos);
-  std::ostringstream json;
-  ShowEvents(*store_, EventsRequest{std::nullopt, std::nullopt, 1, true}, json);
-  EXPECT_NE(json.str().find("\"target\": \"w-weblab-alice-router\""), std::string::npos);
-  EXPECT_EQ(json.str().find("bob"), std::string::npos) << "limit 1 keeps the newest";
-  std::ostringstream none;
-  ShowEvents(*store_, EventsRequest{std::string("zed")}, none);
-  EXPECT_EQ(none.str(), "No events for 'zed'.\n");
-}
-
 TEST_F(ActionsTest, AWorldADeployIsChangingIsRefusedNamingItAndTheOthersGoOn) {
   WorldLocks deploying =
       LockWorlds(context_.state_dir, "netlab", std::set<std::string>{"alice"}, "worlds deploy");

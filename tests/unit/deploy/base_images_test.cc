@@ -9,8 +9,8 @@
 #include <fstream>
 
 #include "core/error.h"
-#include "image/command.h"
 #include "image/overlay.h"
+#include "process/process.h"
 
 namespace deploy {
 namespace {
@@ -23,7 +23,7 @@ class BaseImagesTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     base_ = dir_ + "/base.qcow2";
-    image::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", base_, "16M"});
+    process::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", base_, "16M"});
     lab_.name = "lab";
     core::BaseImage image;
     image.name = "tiny";

@@ -10,7 +10,7 @@
 #include "core/names.h"
 #include "deploy/executor.h"
 #include "fakes/fake_hypervisor.h"
-#include "image/command.h"
+#include "process/process.h"
 
 namespace deploy {
 namespace {
@@ -115,8 +115,8 @@ class LabChangeTest : public ::testing::Test {
 
   void MakeOverlay(const std::string& path, bool clean) {
     std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-    image::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", path, "16M"});
-    if (clean) image::RunChecked({"qemu-img", "snapshot", "-c", "clean", path});
+    process::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", path, "16M"});
+    if (clean) process::RunChecked({"qemu-img", "snapshot", "-c", "clean", path});
   }
   // Deployed as `lab` describes it: domain, overlay, `clean`.
   void Deployed(const VmPlan& vm) {

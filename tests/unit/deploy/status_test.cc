@@ -7,7 +7,7 @@
 
 #include "core/names.h"
 #include "fakes/fake_hypervisor.h"
-#include "image/command.h"
+#include "process/process.h"
 
 namespace deploy {
 namespace {
@@ -32,8 +32,8 @@ class StatusTest : public ::testing::Test {
     row.overlay = (dir_ / (vm + ".qcow2")).string();
     row.phase = phase;
     if (overlay) {
-      image::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", row.overlay, "16M"});
-      if (clean) image::RunChecked({"qemu-img", "snapshot", "-c", "clean", row.overlay});
+      process::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", row.overlay, "16M"});
+      if (clean) process::RunChecked({"qemu-img", "snapshot", "-c", "clean", row.overlay});
     }
     return row;
   }

@@ -13,7 +13,7 @@
 #include "deploy/protocol.h"
 #include "fakes/fake_customizer.h"
 #include "fakes/fake_hypervisor.h"
-#include "image/command.h"
+#include "process/process.h"
 
 namespace deploy {
 namespace {
@@ -28,7 +28,7 @@ class WorkerTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     base_ = (dir_ / "base.qcow2").string();
-    image::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", base_, "16M"});
+    process::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", base_, "16M"});
     for (const char* owner : {"alice", "bob"}) {
       WorldPlan world;
       world.world = {"lab", owner, 1};

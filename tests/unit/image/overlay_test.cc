@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "core/error.h"
-#include "image/command.h"
+#include "process/process.h"
 
 namespace image {
 namespace {
@@ -20,7 +20,7 @@ class OverlayTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
     base_ = (dir_ / "base.qcow2").string();
-    RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", base_, "64M"});
+    process::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", base_, "64M"});
   }
   void TearDown() override {
     std::error_code ignored;  // test scratch space
@@ -116,16 +116,16 @@ TEST_F(OverlayTest, MissingBaseIsNamed) {
 TEST_F(OverlayTest, InspectListsSnapshots) {
   std::string overlay = (dir_ / "web.qcow2").string();
   CreateOverlay(base_, "qcow2", overlay);
-  RunChecked({"qemu-img", "snapshot", "-c", "clean", overlay});
+  process::RunChecked({"qemu-img", "snapshot", "-c", "clean", overlay});
   EXPECT_EQ(Inspect(overlay).snapshots, std::vector<std::string>{"clean"});
 }
 
 TEST_F(OverlayTest, ChecksumIsSha256) {
   std::string file = (dir_ / "empty").string();
-  RunChecked({"touch", file});
+  process::RunChecked({"touch", file});
   EXPECT_EQ(Checksum(file), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   std::string odd = (dir_ / "new\nline").string();
-  RunChecked({"touch", odd});
+  process::RunChecked({"touch", odd});
   EXPECT_EQ(Checksum(odd), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(AllocatedBytes(file), 0u);
 }

@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 
-#include "broker/client.h"
+#include "broker_client/client.h"
 
 namespace menu {
 namespace {

@@ -260,6 +260,49 @@ TEST_F(StoreTest, EventsFilterByActorOrOwnerInTargetSinceAndLimit) {
   EXPECT_EQ(events[1].id, last);
 }
 
+TEST_F(StoreTest, EventTimesAreComparedAsTimesWhateverTheirZone) {
+  auto add = [&](const std::string& at, const std::string& target) {
+    Event event;
+    event.at = at;
+    event.action = "start";
+    event.target = target;
+    return store_->AddEvent(event);
+  };
+  add("2024-01-01T23:30:00+02:00", "a");  // 21:30 UTC
+  add("2024-01-01T22:00:00Z", "b");
+  add("2024-01-02 01:00", "c");           // SQLite's form without a zone: UTC
+  std::vector<std::string> ats;
+  for (const Event& e : store_->Events({})) ats.push_back(e.at);
+  EXPECT_EQ(ats, (std::vector<std::string>{"2024-01-01T21:30:00.000Z",
+                                           "2024-01-01T22:00:00.000Z",
+                                           "2024-01-02T01:00:00.000Z"}));
+  auto targets_since = [&](const std::string& since) {
+    EventFilter filter;
+    filter.since = since;
+    std::string targets;
+    for (const Event& e : store_->Events(filter)) targets += e.target;
+    return targets;
+  };
+  // As strings "2024-01-01T23:00:00+01:00" sorts after all three; as a time
+  // it is 22:00 UTC.
+  EXPECT_EQ(targets_since("2024-01-01T23:00:00+01:00"), "bc");
+  EXPECT_EQ(targets_since("2024-01-01T21:30:00.001Z"), "bc");
+  EXPECT_EQ(targets_since("2024-01-01T21:30:00.000Z"), "abc");
+  EXPECT_EQ(targets_since("2024-01-02"), "c");
+  try {
+    targets_since("yesterday");
+    FAIL() << "expected core::Error";
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.message(), "events since: 'yesterday' is not a time");
+  }
+  try {
+    add("last tuesday", "d");
+    FAIL() << "expected core::Error";
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.message(), "event time: 'last tuesday' is not a time");
+  }
+}
+
 TEST_F(StoreTest, InTransactionCommitsOrRollsBack) {
   store_->InTransaction([&] { store_->UpsertWorld("netlab", "alice", 1); });
   EXPECT_THROW(store_->InTransaction([&] {

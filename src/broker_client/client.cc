@@ -1,5 +1,5 @@
 // The menu's side of the socket: one line out, one line back.
-#include "broker/client.h"
+#include "broker_client/client.h"
 
 #include <poll.h>
 #include <sys/socket.h>

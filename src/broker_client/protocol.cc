@@ -1,7 +1,7 @@
 // JSON lines through nlohmann::json. Parsing is strict on purpose: the broker
 // runs as root and reads from anyone on the host, so anything not exactly
 // version 1 is refused, and nothing hostile is echoed back at length.
-#include "broker/protocol.h"
+#include "broker_client/protocol.h"
 
 #include <nlohmann/json.hpp>
 

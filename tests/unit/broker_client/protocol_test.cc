@@ -1,4 +1,4 @@
-#include "broker/protocol.h"
+#include "broker_client/protocol.h"
 
 #include <gtest/gtest.h>
 
