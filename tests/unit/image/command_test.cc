@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "support/error_text.h"
 
 namespace image {
 namespace {
@@ -24,17 +25,15 @@ TEST(CommandTest, ReportsExitCodeAndStderr) {
 }
 
 TEST(CommandTest, MissingProgramNamesItAndTheFix) {
-  try {
-    RunCommand({"no-such-program-worlds", "x"});
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
+  {
+    const core::Error e = support::ThrownError([&] {
+      RunCommand({"no-such-program-worlds", "x"});
+    });
     EXPECT_EQ(e.message(), "program 'no-such-program-worlds' not found in PATH");
     EXPECT_EQ(e.fix(), "install it (tools/install-deps) or add its directory to PATH");
   }
-  try {
-    RunCommand({"/no/such/bin/qemu-img"});
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
+  {
+    const core::Error e = support::ThrownError([&] { RunCommand({"/no/such/bin/qemu-img"}); });
     EXPECT_EQ(e.message(), "program '/no/such/bin/qemu-img' not found");
   }
 }
@@ -43,30 +42,25 @@ TEST(CommandTest, MissingQemuImgSuggestsQemuUtils) {
   const char* old_path = getenv("PATH");
   std::string saved = old_path != nullptr ? old_path : "";
   setenv("PATH", "/nonexistent", 1);
-  try {
-    RunCommand({"qemu-img", "--version"});
-    ADD_FAILURE() << "expected core::Error";
-  } catch (const core::Error& e) {
-    EXPECT_EQ(e.Describe(),
-              "program 'qemu-img' not found in PATH (install qemu-utils (tools/install-deps))");
-  }
+  EXPECT_EQ(support::ErrorText([&] {
+              RunCommand({"qemu-img", "--version"});
+            }),
+            "program 'qemu-img' not found in PATH (install qemu-utils (tools/install-deps))");
   setenv("PATH", saved.c_str(), 1);
 }
 
 TEST(CommandTest, RunCheckedQuotesProgramAndTrimmedStderr) {
-  try {
-    RunChecked({"qemu-img", "info", "/no/such/disk.qcow2"});
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
+  {
+    const core::Error e = support::ThrownError([&] {
+      RunChecked({"qemu-img", "info", "/no/such/disk.qcow2"});
+    });
     EXPECT_EQ(e.message(),
               "'qemu-img' failed with exit code 1: qemu-img: Could not open "
               "'/no/such/disk.qcow2': Could not open '/no/such/disk.qcow2': "
               "No such file or directory");
   }
-  try {
-    RunChecked({"false"});
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
+  {
+    const core::Error e = support::ThrownError([&] { RunChecked({"false"}); });
     EXPECT_EQ(e.message(), "'false' failed with exit code 1");
   }
   EXPECT_EQ(RunChecked({"printf", "%s", "ok"}), "ok");
