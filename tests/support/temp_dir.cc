@@ -14,12 +14,13 @@ namespace support {
 TempDir::TempDir(const std::string& prefix, mode_t mode, const std::string& parent) {
   std::filesystem::path dir =
       parent.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(parent);
-  std::string pattern = (dir / (prefix + "XXXXXX")).string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
+  const std::string pattern = (dir / (prefix + "XXXXXX")).string();
+  std::string made = pattern;  // mkdtemp rewrites it, even when it fails
+  if (::mkdtemp(made.data()) == nullptr) {
     throw core::Error(std::string("cannot create a temporary directory: ") + strerror(errno),
                       pattern);
   }
-  path_ = pattern;
+  path_ = made;
   if (::chmod(path_.c_str(), mode) != 0) {
     std::string why = strerror(errno);
     std::filesystem::remove(path_);
