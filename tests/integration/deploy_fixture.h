@@ -8,16 +8,18 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "core/names.h"
 #include "integration/harness.h"
+#include "support/roster.h"
+#include "support/temp_dir.h"
 
 namespace it {
 
@@ -34,14 +36,15 @@ class DeployTest : public ::testing::Test {
                "libvirtd on qemu:///system (run tools/start-daemons)");
     setenv("LIBGUESTFS_BACKEND", "direct", 0);
     setenv("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg", 0);
-    dir_ = it::MakeTempDir(Name());
+    // Mode 0755 under /tmp: QEMU runs as another user and reads the overlays.
+    temp_.emplace("worlds-it-" + Name() + "-", 0755, "/tmp");
+    dir_ = temp_->path();
     state_dir_ = dir_ + "/state";
     // The sample lab under a name of its own, so the test never touches a
     // real deployment of netlab.
-    std::string text = it::ReadFile(it::SourcePath("labs/netlab.yaml"));
-    text = std::regex_replace(text, std::regex("(^|\\n)lab: *netlab"), "$1lab: " + Lab());
     lab_file_ = dir_ + "/" + Lab() + ".yaml";
-    std::ofstream(lab_file_) << text;
+    support::WriteFile(lab_file_,
+                       support::RenameLab(it::ReadFile(it::SourcePath("labs/netlab.yaml")), Lab()));
     roster_ = it::SourcePath("labs/rosters/sample.csv");
     ready_ = true;
   }
@@ -49,7 +52,7 @@ class DeployTest : public ::testing::Test {
   void TearDown() override {
     if (!ready_) return;
     it::Worlds(Global({"destroy", lab_file_, "--delete-student-data"}));
-    std::filesystem::remove_all(dir_);
+    temp_.reset();
   }
 
   virtual std::string Name() const { return "deploy"; }
@@ -126,6 +129,7 @@ class DeployTest : public ::testing::Test {
     EXPECT_EQ(bridges.size(), 3u) << "one bridge per World";
   }
 
+  std::optional<support::TempDir> temp_;
   std::string dir_, state_dir_, image_dir_, lab_file_, roster_;
   bool ready_ = false;
 };

@@ -5,13 +5,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/process.hpp>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <thread>
 
-#include <boost/process.hpp>
+#include "support/roster.h"
 
 namespace it {
 
@@ -31,9 +32,7 @@ void FaultTest::SetUp() {
   if (!ready_)
     return;
   roster_ = dir_ + "/two.csv";
-  std::ofstream(roster_) << "username,full_name,group\n"
-                            "alice,Alice Martin,lab-a\n"
-                            "bob,Bob Chen,lab-b\n";
+  support::WriteRoster(roster_, {support::kAlice, support::kBob});
 }
 
 Outcome FaultTest::RunWorlds(const std::vector<std::string> &args,

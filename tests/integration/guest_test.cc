@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -22,6 +23,8 @@
 #include "core/error.h"
 #include "guest/customizer.h"
 #include "guest/inspector.h"
+#include "support/error_text.h"
+#include "support/temp_dir.h"
 
 extern char** environ;
 
@@ -87,15 +90,11 @@ class GuestfsCustomizerTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    char dir_template[] = "/tmp/worlds_guest_test_XXXXXX";
-    ASSERT_NE(mkdtemp(dir_template), nullptr);
-    dir_ = dir_template;
+    temp_.emplace("worlds_guest_test_", 0700, "/tmp");
+    dir_ = temp_->path();
   }
 
-  void TearDown() override {
-    std::error_code ignored_because_best_effort;
-    fs::remove_all(dir_, ignored_because_best_effort);
-  }
+  void TearDown() override { temp_.reset(); }
 
   // Builds <name>.qcow2 from a 32 MiB whole-device ext4 holding `tree`'s
   // files (path relative to / -> content). Returns false when the tools fail.
@@ -158,6 +157,7 @@ class GuestfsCustomizerTest : public ::testing::Test {
     }
   }
 
+  std::optional<support::TempDir> temp_;
   fs::path dir_;
 };
 
@@ -292,14 +292,9 @@ TEST_F(GuestfsCustomizerTest, BareApplianceLaunches) {
 TEST_F(GuestfsCustomizerTest, UnknownBackendFailsWithHint) {
   GuestfsOptions options;
   options.backend = "no-such-backend";
-  try {
-    LaunchBareAppliance(options);
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
-    EXPECT_EQ(e.Describe(),
-              "cannot set libguestfs backend 'no-such-backend': invalid backend: "
-              "no-such-backend (use 'direct' or 'libvirt'; run `worlds doctor`)");
-  }
+  EXPECT_EQ(support::ErrorText([&] { LaunchBareAppliance(options); }),
+            "cannot set libguestfs backend 'no-such-backend': invalid backend: "
+            "no-such-backend (use 'direct' or 'libvirt'; run `worlds doctor`)");
 }
 
 TEST_F(GuestfsCustomizerTest, LaunchFailureCarriesLibguestfsMessageAndHint) {
@@ -343,9 +338,8 @@ TEST_P(FirstBootBlockTest, RunsOnceThenRemovesItself) {
   if (access(shell.argv[0].c_str(), X_OK) != 0) {
     SKIP_OR_FAIL(shell.argv[0] + " is not installed");
   }
-  char dir_template[] = "/tmp/worlds_rclocal_XXXXXX";
-  ASSERT_NE(mkdtemp(dir_template), nullptr);
-  const fs::path dir = dir_template;
+  support::TempDir temp("worlds_rclocal_", 0700, "/tmp");
+  const fs::path dir = temp.path();
   const fs::path etc = dir / "etc";
   const fs::path bin = dir / "bin";
   const fs::path varlog = dir / "varlog";
@@ -403,8 +397,6 @@ TEST_P(FirstBootBlockTest, RunsOnceThenRemovesItself) {
             "worlds: first-boot commands failed (status 3)\n"
             "worlds: first-boot block done\n");
   EXPECT_EQ(ReadAll(etc / "rc.local"), original);
-  std::error_code ignored_because_best_effort;
-  fs::remove_all(dir, ignored_because_best_effort);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -11,8 +11,8 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <condition_variable>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "integration/deploy_fixture.h"
 #include "integration/serial_session.h"
+#include "support/roster.h"
 #include "virt/hypervisor.h"
 
 namespace {
@@ -65,9 +66,7 @@ class IsolationTest : public DeployTest {
     if (!ready_) return;
     // Two Worlds only: four TCG guests are what 2 cores can boot in time.
     roster_ = dir_ + "/two.csv";
-    std::ofstream(roster_) << "username,full_name,group\n"
-                              "alice,Alice Martin,lab-a\n"
-                              "bob,Bob Chen,lab-b\n";
+    support::WriteRoster(roster_, {support::kAlice, support::kBob});
   }
 
   void TearDown() override {

@@ -12,6 +12,7 @@
 #include "guest/guestfs_session.h"
 #include "guest/inspector.h"
 #include "integration/deploy_fixture.h"
+#include "support/roster.h"
 
 namespace {
 
@@ -23,7 +24,7 @@ class LabChangeTest : public it::DeployTest {
     it::DeployTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     roster_ = dir_ + "/one.csv";  // one World keeps the appliance launches short
-    std::ofstream(roster_) << "username,full_name,group\nalice,Alice Martin,lab-a\n";
+    support::WriteRoster(roster_, {support::kAlice});
   }
 
   // What a student's session leaves on the disk, written offline (a boot

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -19,6 +20,8 @@
 #include "guest/customizer.h"
 #include "integration/harness.h"
 #include "integration/serial_session.h"
+#include "support/roster.h"
+#include "support/temp_dir.h"
 #include "virt/hypervisor.h"
 
 namespace {
@@ -76,7 +79,8 @@ class RealGuestTest : public ::testing::Test {
                "libvirtd on qemu:///system (run tools/start-daemons)");
     setenv("LIBGUESTFS_BACKEND", "direct", 0);
     setenv("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg", 0);
-    dir_ = it::MakeTempDir(name);
+    temp_.emplace("worlds-it-" + name + "-", 0755, "/tmp");  // QEMU reads the overlays
+    dir_ = temp_->path();
     state_dir_ = dir_ + "/state";
     lab_ = "it" + name;
     lab_file_ = dir_ + "/" + lab_ + ".yaml";
@@ -100,15 +104,14 @@ class RealGuestTest : public ::testing::Test {
     }
     lab.close();
     roster_ = dir_ + "/two.csv";
-    std::ofstream(roster_) << "username,full_name,group\nalice,Alice Martin,a\n"
-                              "bob,Bob Chen,b\n";
+    support::WriteRoster(roster_, {{"alice", "Alice Martin", "a"}, {"bob", "Bob Chen", "b"}});
     ready_ = true;
   }
 
   void TearDown() override {
     if (!ready_) return;
     it::Worlds(Global({"destroy", lab_file_, "--delete-student-data"}));
-    std::filesystem::remove_all(dir_);
+    temp_.reset();
   }
 
   std::vector<std::string> Global(std::vector<std::string> args) const {
@@ -132,6 +135,7 @@ class RealGuestTest : public ::testing::Test {
     return out;
   }
 
+  std::optional<support::TempDir> temp_;
   std::string dir_, state_dir_, lab_, lab_file_, roster_;
   bool ready_ = false;
 };

@@ -18,6 +18,7 @@
 #include "guest/customizer.h"
 #include "image/overlay.h"
 #include "integration/deploy_fixture.h"
+#include "support/roster.h"
 #include "virt/hypervisor.h"
 
 namespace {
@@ -104,11 +105,9 @@ class StudentDataTest : public DeployTest {
     // Two Worlds: alice writes, bob is the World that stays when a roster
     // drops alice.
     roster_ = dir_ + "/two.csv";
-    std::ofstream(roster_) << "username,full_name,group\n"
-                              "alice,Alice Martin,lab-a\n"
-                              "bob,Bob Chen,lab-b\n";
+    support::WriteRoster(roster_, {support::kAlice, support::kBob});
     bob_only_ = dir_ + "/bob.csv";
-    std::ofstream(bob_only_) << "username,full_name,group\nbob,Bob Chen,lab-b\n";
+    support::WriteRoster(bob_only_, {support::kBob});
   }
 
   std::string AliceRouter() const { return core::DomainName(Lab(), "alice", "router"); }

@@ -2,17 +2,18 @@
 // domains on a tiny (unbootable) qcow2, the internal `clean` snapshot, and
 // clean-up. Names carry the prefix w-vtest-<pid>- and TearDown removes all
 // of them, whatever happened in the test.
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "core/error.h"
 #include "integration/harness.h"
+#include "support/temp_dir.h"
 #include "virt/hypervisor.h"
 
 namespace virt {
@@ -31,7 +32,8 @@ class VirtTest : public ::testing::Test {
     } catch (const core::Error& e) {
       IT_REQUIRE(false, e.Describe());
     }
-    dir_ = it::MakeTempDir("virt");
+    temp_.emplace("worlds-it-virt-", 0755, "/tmp");  // QEMU reads the disks
+    dir_ = temp_->path();
   }
 
   void TearDown() override {
@@ -58,7 +60,7 @@ class VirtTest : public ::testing::Test {
       }
       for (const std::string& f : failures) ADD_FAILURE() << "clean-up: " << f;
     }
-    if (!dir_.empty()) fs::remove_all(dir_);
+    temp_.reset();
   }
 
   NetworkSpec Net(const std::string& suffix) {
@@ -97,6 +99,7 @@ class VirtTest : public ::testing::Test {
   }
 
   std::string prefix_;
+  std::optional<support::TempDir> temp_;
   std::string dir_;
   std::unique_ptr<Hypervisor> hv_;
 };

@@ -8,8 +8,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "unit/accounts/fake_system_accounts.h"
 #include "core/error.h"
+#include "support/error_text.h"
+#include "support/roster.h"
+#include "support/temp_dir.h"
+#include "unit/accounts/fake_system_accounts.h"
 
 namespace accounts {
 namespace {
@@ -33,9 +36,7 @@ int Mode(const std::string& path) {
 class SyncTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "worlds-accounts-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    dir_ = temp_.path();
     fs::create_directories(dir_ + "/keys");
     fs::create_directories(dir_ + "/home");
     system_ = std::make_unique<FakeSystemAccounts>(dir_ + "/home");
@@ -52,9 +53,7 @@ class SyncTest : public ::testing::Test {
     request_.menu_target = dir_ + "/worlds";
     request_.shells_file = dir_ + "/shells";
   }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  void WriteRoster(const std::string& text) { std::ofstream(dir_ + "/roster.csv") << text; }
+  void WriteRoster(const std::string& text) { support::WriteFile(dir_ + "/roster.csv", text); }
 
   SyncCounts Sync() {
     out_.str("");
@@ -67,6 +66,7 @@ class SyncTest : public ::testing::Test {
     return text.substr(text.rfind('\n') + 1);
   }
 
+  support::TempDir temp_{"worlds-accounts-"};
   std::string dir_;
   std::unique_ptr<FakeSystemAccounts> system_;
   std::unique_ptr<store::Store> store_;
@@ -242,10 +242,8 @@ TEST_F(SyncTest, RemoveMissingSparesANameReusedByAnotherAccount) {
 TEST_F(SyncTest, InvalidRosterAndOptionsChangeNothing) {
   WriteRoster("username,full_name,group\nBob,Bob,a\ncarol,Carol\n");
   request_.admins = {"Root"};
-  try {
-    Sync();
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
+  {
+    const core::Error e = support::ThrownError([&] { Sync(); });
     const std::string roster = dir_ + "/roster.csv";
     EXPECT_EQ(e.message(),
               roster + ":2:1: username 'Bob' is invalid: must be a lowercase letter followed by "

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "support/error_text.h"
 #include "unit/config/test_support.h"
 
 namespace config {
@@ -193,19 +194,17 @@ TEST_F(WorldsForTest, PerGroupIndexIsFirstAppearance) {
 }
 
 TEST_F(WorldsForTest, UnknownGroupThrowsWithKnownGroups) {
-  try {
-    WorldsFor("netlab", roster_, "lab-d", WorldsPer::kStudent);
-    FAIL() << "no exception";
-  } catch (const core::Error& e) {
+  {
+    const core::Error e =
+        support::ThrownError([&] { WorldsFor("netlab", roster_, "lab-d", WorldsPer::kStudent); });
     EXPECT_EQ(e.message(), "no group 'lab-d' in sample.csv");
     EXPECT_EQ(e.where(), "labs/rosters/sample.csv");
     EXPECT_EQ(e.fix(),
               "did you mean 'lab-a'? known groups: lab-a, lab-b, lab-c");
   }
-  try {
-    WorldsFor("netlab", roster_, "teachers", WorldsPer::kGroup);
-    FAIL() << "no exception";
-  } catch (const core::Error& e) {
+  {
+    const core::Error e =
+        support::ThrownError([&] { WorldsFor("netlab", roster_, "teachers", WorldsPer::kGroup); });
     EXPECT_EQ(e.Describe(),
               "labs/rosters/sample.csv: no group 'teachers' in sample.csv "
               "(known groups: lab-a, lab-b, lab-c)");

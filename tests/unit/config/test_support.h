@@ -1,14 +1,14 @@
 // Helpers shared by the config unit tests.
 #pragma once
 
-#include <stdlib.h>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "config/diagnostic.h"
+#include "support/roster.h"
+#include "support/temp_dir.h"
 
 namespace config::testing {
 
@@ -28,22 +28,15 @@ inline std::string SourceDir() {
 class TempImageDir {
  public:
   TempImageDir() {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "worlds-config-test-XXXXXX")
-            .string();
-    path_ = mkdtemp(tmpl.data());
     for (const char* name : {"tiny.qcow2", "tiny.vmlinuz", "tiny.initrd"}) {
-      std::ofstream(path_ + "/" + name);
+      support::WriteFile(dir_.File(name), "");
     }
   }
-  ~TempImageDir() { std::filesystem::remove_all(path_); }
-  TempImageDir(const TempImageDir&) = delete;
-  TempImageDir& operator=(const TempImageDir&) = delete;
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return dir_.path(); }
 
  private:
-  std::string path_;
+  support::TempDir dir_{"worlds-config-test-"};
 };
 
 inline std::vector<std::string> Lines(const Diagnostics& diagnostics) {

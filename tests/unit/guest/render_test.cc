@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "guest/customizer.h"
+#include "support/error_text.h"
 
 namespace guest {
 namespace {
@@ -152,13 +153,10 @@ TEST(RenderInterfacesTest, TwoNicsInOrder) {
 }
 
 TEST(RenderInterfacesTest, BadPrefixNamesTheValue) {
-  try {
-    RenderInterfaces({{"eth0", "10.0.0.1", 33}});
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
-    EXPECT_EQ(e.Describe(),
-              "network prefix /33 is not between 0 and 32 (use a CIDR prefix length such as 24)");
-  }
+  EXPECT_EQ(support::ErrorText([&] {
+              RenderInterfaces({{"eth0", "10.0.0.1", 33}});
+            }),
+            "network prefix /33 is not between 0 and 32 (use a CIDR prefix length such as 24)");
 }
 
 TEST(NetmaskFromPrefixTest, CoversTheEdges) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "support/error_text.h"
 
 namespace guest {
 namespace {
@@ -66,10 +67,9 @@ TEST(TarArchiveTest, FilesKeepModesAndRootOwnershipAndLinks) {
 }
 
 TEST(TarArchiveTest, UnwritablePathSaysWhere) {
-  try {
-    WriteTarArchive("/nonexistent/dir/x.tar", {});
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
+  {
+    const core::Error e =
+        support::ThrownError([&] { WriteTarArchive("/nonexistent/dir/x.tar", {}); });
     EXPECT_EQ(e.where(), "/nonexistent/dir/x.tar");
     EXPECT_EQ(e.message().rfind("cannot create the archive: ", 0), 0u) << e.message();
   }

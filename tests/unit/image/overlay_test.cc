@@ -7,6 +7,8 @@
 
 #include "core/error.h"
 #include "process/process.h"
+#include "support/error_text.h"
+#include "support/temp_dir.h"
 
 namespace image {
 namespace {
@@ -16,16 +18,11 @@ namespace fs = std::filesystem;
 class OverlayTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "worlds-image-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    dir_ = temp_.path();
     base_ = (dir_ / "base.qcow2").string();
     process::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", base_, "64M"});
   }
-  void TearDown() override {
-    std::error_code ignored;  // test scratch space
-    fs::remove_all(dir_, ignored);
-  }
+  support::TempDir temp_{"worlds-image-"};
   fs::path dir_;
   std::string base_;
 };
@@ -73,24 +70,18 @@ TEST_F(OverlayTest, ExistingOverlayIsNeverOverwritten) {
   std::string overlay = (dir_ / "web.qcow2").string();
   CreateOverlay(base_, "qcow2", overlay);
   std::string before = Checksum(overlay);
-  try {
-    CreateOverlay(base_, "qcow2", overlay);
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
-    EXPECT_EQ(e.Describe(), overlay +
-                                ": overlay already exists; refusing to overwrite it (delete it "
-                                "first only if losing the changes in it is intended)");
-  }
+  EXPECT_EQ(support::ErrorText([&] { CreateOverlay(base_, "qcow2", overlay); }),
+            overlay +
+                ": overlay already exists; refusing to overwrite it (delete it "
+                "first only if losing the changes in it is intended)");
   EXPECT_EQ(Checksum(overlay), before);
 }
 
 TEST_F(OverlayTest, FailedCreateLeavesNothingBehind) {
   std::string overlay = (dir_ / "web.qcow2").string();
   // A wrong backing format makes qemu-img refuse the base.
-  try {
-    CreateOverlay(base_, "vmdk", overlay);
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
+  {
+    const core::Error e = support::ThrownError([&] { CreateOverlay(base_, "vmdk", overlay); });
     EXPECT_EQ(e.message().rfind("'qemu-img' failed with exit code 1: qemu-img: ", 0), 0u)
         << e.message();
   }
@@ -99,18 +90,10 @@ TEST_F(OverlayTest, FailedCreateLeavesNothingBehind) {
 
 TEST_F(OverlayTest, MissingBaseIsNamed) {
   std::string missing = (dir_ / "nope.qcow2").string();
-  try {
-    CreateOverlay(missing, "qcow2", (dir_ / "o.qcow2").string());
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
-    EXPECT_EQ(e.Describe(), missing + ": base image not found (check the lab's base image path)");
-  }
-  try {
-    Inspect(missing);
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
-    EXPECT_EQ(e.Describe(), missing + ": image file not found");
-  }
+  EXPECT_EQ(
+      support::ErrorText([&] { CreateOverlay(missing, "qcow2", (dir_ / "o.qcow2").string()); }),
+      missing + ": base image not found (check the lab's base image path)");
+  EXPECT_EQ(support::ErrorText([&] { Inspect(missing); }), missing + ": image file not found");
 }
 
 TEST_F(OverlayTest, InspectListsSnapshots) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "support/error_text.h"
 #include "unit/menu/fake_backend.h"
 
 namespace menu {
@@ -116,14 +117,9 @@ TEST(PdmenuTest, DomainsThatAreNotWorldsNamesAreLeftOut) {
 TEST(PdmenuTest, UnsafeProgramOrSocketIsRefused) {
   PdmenuOptions options;
   options.program = "/opt/my worlds/worlds";
-  try {
-    PdmenuRc("a", {}, options);
-    FAIL() << "no error";
-  } catch (const core::Error& e) {
-    EXPECT_EQ(e.Describe(),
-              "cannot write a Pdmenu command calling '/opt/my worlds/worlds' (install worlds "
-              "in a path of letters, digits and / . _ + -)");
-  }
+  EXPECT_EQ(support::ErrorText([&] { PdmenuRc("a", {}, options); }),
+            "cannot write a Pdmenu command calling '/opt/my worlds/worlds' (install worlds "
+            "in a path of letters, digits and / . _ + -)");
   options = PdmenuOptions();
   options.socket = "/tmp/$(id)";
   EXPECT_THROW(PdmenuRc("a", {}, options), core::Error);

@@ -5,7 +5,8 @@
 
 #include "core/error.h"
 #include "store/store.h"
-#include "temp_dir.h"
+#include "support/error_text.h"
+#include "support/temp_dir.h"
 
 namespace store {
 namespace {
@@ -33,7 +34,7 @@ TEST(MigrationsTest, NewMemoryDatabaseGetsTheLatestSchema) {
 }
 
 TEST(MigrationsTest, NewFileDatabaseRecordsUserVersionAndUsesWal) {
-  TempDir dir;
+  support::TempDir dir("worlds-store-");
   std::string path = dir.File("state.db");
   {
     auto store = Store::Open(path);
@@ -46,7 +47,7 @@ TEST(MigrationsTest, NewFileDatabaseRecordsUserVersionAndUsesWal) {
 }
 
 TEST(MigrationsTest, ReopeningDoesNotReapplyMigrations) {
-  TempDir dir;
+  support::TempDir dir("worlds-store-");
   std::string path = dir.File("state.db");
   {
     auto store = Store::Open(path);
@@ -61,14 +62,12 @@ TEST(MigrationsTest, ReopeningDoesNotReapplyMigrations) {
 }
 
 TEST(MigrationsTest, DatabaseNewerThanTheBinaryIsRefused) {
-  TempDir dir;
+  support::TempDir dir("worlds-store-");
   std::string path = dir.File("state.db");
   Store::Open(path).reset();
   RawQuery(path, "PRAGMA user_version = 99");
-  try {
-    Store::Open(path);
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
+  {
+    const core::Error e = support::ThrownError([&] { Store::Open(path); });
     EXPECT_EQ(e.message(),
               "the state database has schema version 99 but this worlds knows only up to 3");
     EXPECT_EQ(e.where(), path);
@@ -77,12 +76,10 @@ TEST(MigrationsTest, DatabaseNewerThanTheBinaryIsRefused) {
 }
 
 TEST(MigrationsTest, UnopenablePathNamesThePath) {
-  TempDir dir;
+  support::TempDir dir("worlds-store-");
   std::string path = dir.File("missing-dir/state.db");
-  try {
-    Store::Open(path);
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
+  {
+    const core::Error e = support::ThrownError([&] { Store::Open(path); });
     EXPECT_EQ(e.message(), "cannot open the state database: unable to open database file");
     EXPECT_EQ(e.where(), path);
     EXPECT_EQ(e.fix(), "check that its directory exists and is writable by this user");

@@ -5,7 +5,8 @@
 #include <stdexcept>
 
 #include "core/error.h"
-#include "temp_dir.h"
+#include "support/error_text.h"
+#include "support/temp_dir.h"
 
 namespace store {
 namespace {
@@ -66,20 +67,16 @@ TEST_F(StoreTest, UpsertWorldKeepsItsVms) {
 }
 
 TEST_F(StoreTest, WorldOfUnknownLabIsRefused) {
-  try {
-    store_->UpsertWorld("nolab", "alice", 1);
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
+  {
+    const core::Error e = support::ThrownError([&] { store_->UpsertWorld("nolab", "alice", 1); });
     EXPECT_EQ(e.message(), "lab 'nolab' is not recorded in the state database");
     EXPECT_EQ(e.where(), ":memory:");
   }
 }
 
 TEST_F(StoreTest, SetVmForMissingWorldThrows) {
-  try {
-    store_->SetVm(Vm("alice", "web"));
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
+  {
+    const core::Error e = support::ThrownError([&] { store_->SetVm(Vm("alice", "web")); });
     EXPECT_EQ(e.message(), "no World of 'alice' in lab 'netlab' is recorded for VM 'web'");
     EXPECT_EQ(e.fix(), "record the World before its VMs");
   }
@@ -113,10 +110,8 @@ TEST_F(StoreTest, DomainNamesAreUnique) {
   store_->SetVm(Vm("alice", "web"));
   VmRecord clash = Vm("bob", "web");
   clash.domain = "w-netlab-alice-web";
-  try {
-    store_->SetVm(clash);
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
+  {
+    const core::Error e = support::ThrownError([&] { store_->SetVm(clash); });
     EXPECT_NE(e.message().find("UNIQUE constraint failed: vms.domain"), std::string::npos)
         << e.message();
   }
@@ -204,10 +199,8 @@ TEST_F(StoreTest, DeploymentsBeginAndFinish) {
   int64_t second = store_->BeginDeployment("netlab", "teacher", "");
   EXPECT_NE(first, second);
   store_->FinishDeployment(first, "ok", "3 Worlds");
-  try {
-    store_->FinishDeployment(999, "ok", "");
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
+  {
+    const core::Error e = support::ThrownError([&] { store_->FinishDeployment(999, "ok", ""); });
     EXPECT_EQ(e.message(), "no deployment 999 to finish");
   }
 }
@@ -318,7 +311,7 @@ TEST_F(StoreTest, InTransactionCommitsOrRollsBack) {
 }
 
 TEST(StoreFileTest, TwoStoresOnOneFileSeeEachOthersWrites) {
-  TempDir dir;
+  support::TempDir dir("worlds-store-");
   std::string path = dir.File("state.db");
   auto first = Store::Open(path);
   auto second = Store::Open(path);
@@ -337,7 +330,7 @@ TEST(StoreFileTest, TwoStoresOnOneFileSeeEachOthersWrites) {
 }
 
 TEST(StoreFileTest, ForeignKeysAreEnforcedOnAFile) {
-  TempDir dir;
+  support::TempDir dir("worlds-store-");
   auto store = Store::Open(dir.File("state.db"));
   store->UpsertLab("netlab", "", "");
   EXPECT_THROW(store->SetVm(Vm("alice", "web")), core::Error);

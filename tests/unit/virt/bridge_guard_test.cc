@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "support/error_text.h"
 
 namespace virt {
 namespace {
@@ -53,10 +54,8 @@ TEST_F(BridgeGuardTest, KernelWithoutIpv6IsFine) {
 }
 
 TEST_F(BridgeGuardTest, MissingBridgeIsAnErrorNamingTheSetting) {
-  try {
-    GuardBridge("wb9999", root_.string());
-    FAIL() << "no error";
-  } catch (const core::Error& e) {
+  {
+    const core::Error e = support::ThrownError([&] { GuardBridge("wb9999", root_.string()); });
     EXPECT_EQ(e.where(), root_.string() + "/net/ipv4/conf/wb9999/arp_ignore");
     EXPECT_EQ(e.message(), "cannot set 8: No such file or directory");
   }
