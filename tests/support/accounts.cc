@@ -19,7 +19,7 @@ StudentAccounts::~StudentAccounts() { RemoveAll(); }
 
 uid_t StudentAccounts::Ensure(const std::string& name) {
   if (std::optional<uid_t> uid = UidOf(name)) return *uid;
-  image::CommandResult add =
+  process::Result add =
       process::Run({"useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name});
   if (add.exit_code != 0) {
     throw core::Error("cannot make test account: " + add.err, name,

@@ -21,7 +21,7 @@
 
 #include <gtest/gtest.h>
 
-#include "broker/client.h"
+#include "broker_client/client.h"
 #include "broker/server.h"
 #include "fakes/fake_hypervisor.h"
 #include "store/store.h"
