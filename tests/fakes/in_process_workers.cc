@@ -19,8 +19,8 @@ struct Killed {};
 class InProcessWorker : public deploy::WorkerProcess {
  public:
   InProcessWorker(const deploy::Env& env, std::mutex& run_mu, const deploy::Batch& batch,
-                  int kill_after)
-      : kill_after_(kill_after) {
+                  int kill_after, const std::string& kill_phase)
+      : kill_after_(kill_after), kill_phase_(kill_phase) {
     std::string encoded = deploy::EncodeBatch(batch);
     thread_ = std::thread([this, &env, &run_mu, encoded] {
       std::lock_guard<std::mutex> one_at_a_time(run_mu);
@@ -68,13 +68,20 @@ class InProcessWorker : public deploy::WorkerProcess {
  private:
   void Write(const deploy::Message& message) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (kill_after_ >= 0 && written_ >= kill_after_) throw Killed{};
+    bool counts = kill_phase_.empty() ||
+                  (message.kind == "phase" && message.phase == kill_phase_);
+    if (killed_ || (counts && kill_after_ >= 0 && written_ >= kill_after_)) {
+      killed_ = true;  // a dead process writes nothing more
+      throw Killed{};
+    }
     lines_.push_back(deploy::EncodeMessage(message));
-    ++written_;
+    written_ += counts;
     cv_.notify_all();
   }
 
   const int kill_after_;
+  const std::string kill_phase_;
+  bool killed_ = false;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> lines_;
@@ -89,14 +96,16 @@ class InProcessWorker : public deploy::WorkerProcess {
 deploy::WorkerLauncher InProcessWorkers::Launcher() {
   return [this](const deploy::Batch& batch, const std::string& /*log_path*/) {
     int kill_after;
+    std::string kill_phase;
     {
       std::lock_guard<std::mutex> lock(mu_);
       int n = launched_++;
       if (n == fail_at_) throw core::Error("cannot start a worker: " + fail_message_, "in-process");
       kill_after = kill_after_;
+      kill_phase = kill_phase_;
     }
     return std::unique_ptr<deploy::WorkerProcess>(
-        new InProcessWorker(env_, run_mu_, batch, kill_after));
+        new InProcessWorker(env_, run_mu_, batch, kill_after, kill_phase));
   };
 }
 
@@ -106,9 +115,10 @@ void InProcessWorkers::FailStart(int nth, const std::string& message) {
   fail_message_ = message;
 }
 
-void InProcessWorkers::KillAfter(int messages) {
+void InProcessWorkers::KillAfter(int messages, const std::string& phase) {
   std::lock_guard<std::mutex> lock(mu_);
   kill_after_ = messages;
+  kill_phase_ = phase;
 }
 
 int InProcessWorkers::launched() {

@@ -28,8 +28,11 @@ class InProcessWorkers {
   // `message`, as a worker that cannot be spawned.
   void FailStart(int nth, const std::string& message);
   // Every later worker is killed once it has written `messages` messages
-  // (negative: never): it reports "was killed by signal 9 (Killed)".
-  void KillAfter(int messages);
+  // (negative: never), or with `phase`, `messages` "phase" messages of that
+  // phase ("ready": after that many VMs were reported ready; the next one's
+  // snapshot is taken, its report never written). A killed worker reports
+  // "was killed by signal 9 (Killed)".
+  void KillAfter(int messages, const std::string& phase = "");
 
   int launched();
 
@@ -41,6 +44,7 @@ class InProcessWorkers {
   int fail_at_ = -1;
   std::string fail_message_;
   int kill_after_ = -1;
+  std::string kill_phase_;
 };
 
 }  // namespace fakes
