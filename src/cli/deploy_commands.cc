@@ -4,6 +4,7 @@
 
 #include "cli/command.h"
 #include "cli/exit_status.h"
+#include "cli/status_output.h"
 #include "deploy/env.h"
 
 namespace cli {
@@ -35,9 +36,12 @@ void AddDeployCommands(CLI::App& app, Globals& globals, Commands& commands) {
   auto status = std::make_shared<deploy::StatusRequest>();
   status_cmd->add_option("--lab", status->lab, "only this lab");
   status_cmd->add_option("--owner", status->owner, "only this owner");
-  status_cmd->add_flag("--json", status->json, "machine-readable output");
-  commands.emplace_back(status_cmd, [&globals, status] {
-    deploy::Status(globals.context, deploy::RealEnv(globals.context), *status, std::cout);
+  auto json = std::make_shared<bool>(false);
+  status_cmd->add_flag("--json", *json, "machine-readable output");
+  commands.emplace_back(status_cmd, [&globals, status, json] {
+    deploy::StatusReport report =
+        deploy::Status(globals.context, deploy::RealEnv(globals.context), *status);
+    std::cout << (*json ? FormatStatusJson(report) : FormatStatusTable(report, *status));
     return kExitOk;
   });
 

@@ -118,8 +118,8 @@ Summary Execute(const Plan& plan, const ExecOptions& options, const Env& env,
 
   std::vector<std::vector<WorldPlan>> batches = SplitWorlds(plan, options.jobs);
   summary.workers = static_cast<int>(batches.size());
-  int refused = plan.CountAction(VmAction::kRefused);
-  int total = summary.vms - summary.up_to_date - refused;
+  // Refused VMs count as failed ones, so they belong to the total.
+  int total = summary.vms - summary.up_to_date;
   Progress progress(out, total, options.tty);
   for (const auto& [domain, vm] : by_domain) {
     if (vm->action != VmAction::kRefused) continue;

@@ -229,6 +229,10 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
         << plan.CountAction(VmAction::kBuild) << " VM(s) to build, "
         << plan.CountAction(VmAction::kAdopt) << " to re-define over kept overlays, "
         << plan.CountAction(VmAction::kNothing) << " up to date; "
+        << (plan.CountAction(VmAction::kRefused) > 0
+                ? std::to_string(plan.CountAction(VmAction::kRefused)) +
+                      " left alone (overlay cannot be read); "
+                : std::string())
         << context.jobs << " job(s), accel " << context.accel << "\n"
         << std::flush;
   }

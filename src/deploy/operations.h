@@ -58,12 +58,10 @@ struct DestroyRequest {
 void Destroy(const Context& context, const Env& env, const DestroyRequest& request,
              std::ostream& out);
 
+// `worlds status`: deploy/status.h.
 struct StatusRequest {
   std::optional<std::string> lab;
   std::optional<std::string> owner;
-  bool json = false;
 };
-void Status(const Context& context, const Env& env, const StatusRequest& request,
-            std::ostream& out);
 
 }  // namespace deploy

@@ -269,6 +269,9 @@ std::string DescribePlan(const Plan& plan) {
       << plan.CountAction(VmAction::kBuild) << " to build, "
       << plan.CountAction(VmAction::kAdopt) << " to re-define, "
       << plan.CountAction(VmAction::kNothing) << " up to date";
+  if (int n = plan.CountAction(VmAction::kRefused)) {
+    out << ", " << n << " left alone (overlay cannot be read)";
+  }
   if (int n = plan.CountDropped(true) + plan.CountDropped(false)) {
     out << ", " << n << " no longer in the lab (" << plan.CountDropped(true)
         << " to remove, " << plan.CountDropped(false) << " kept)";

@@ -1,10 +1,7 @@
 #include "deploy/status.h"
 
 #include <filesystem>
-#include <iomanip>
 #include <set>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "core/names.h"
@@ -46,18 +43,6 @@ std::vector<store::VmRecord> UnrecordedOverlays(store::Store& store,
   return out;
 }
 
-// "lan=10.20.0.1/24 dmz=..." from a recorded identity: the names the guest
-// gives its NICs; "" when none is recorded.
-std::string NicNames(const std::string& identity) {
-  nlohmann::json doc = nlohmann::json::parse(identity, nullptr, /*allow_exceptions=*/false);
-  std::string out;
-  if (!doc.is_object() || !doc.contains("nics") || !doc["nics"].is_array()) return out;
-  for (const nlohmann::json& nic : doc["nics"]) {
-    out += (out.empty() ? "" : " ") + nic.value("name", "?") + "=" + nic.value("address", "?");
-  }
-  return out;
-}
-
 }  // namespace
 
 std::vector<VmStatus> InspectVms(const std::vector<store::VmRecord>& recorded,
@@ -92,16 +77,15 @@ std::vector<VmStatus> InspectVms(const std::vector<store::VmRecord>& recorded,
   return out;
 }
 
-void Status(const Context& context, const Env& env, const StatusRequest& request,
-            std::ostream& out) {
+StatusReport Status(const Context& context, const Env& env, const StatusRequest& request) {
   std::unique_ptr<store::Store> store =
       store::Store::Open(core::StateDbPath(context.state_dir));
+  StatusReport report;
   std::unique_ptr<virt::Hypervisor> hypervisor;
-  std::string no_libvirt;
   try {
     hypervisor = env.hypervisor();
   } catch (const core::Error& e) {
-    no_libvirt = e.Describe();
+    report.no_libvirt = e.Describe();
   }
   // Stray domains are only attributable when the owner is not filtered.
   std::optional<std::string> prefix;
@@ -113,46 +97,11 @@ void Status(const Context& context, const Env& env, const StatusRequest& request
       UnrecordedOverlays(*store, context.state_dir, rows, request);
   size_t recorded_rows = rows.size();
   rows.insert(rows.end(), unrecorded.begin(), unrecorded.end());
-  std::vector<VmStatus> vms = InspectVms(rows, hypervisor.get(), *env.disks, prefix);
+  report.vms = InspectVms(rows, hypervisor.get(), *env.disks, prefix);
   for (size_t i = recorded_rows; i < recorded_rows + unrecorded.size(); ++i) {
-    vms[i].recorded = "unrecorded";
+    report.vms[i].recorded = "unrecorded";
   }
-  if (request.json) {
-    nlohmann::json rows = nlohmann::json::array();
-    for (const VmStatus& vm : vms) {
-      rows.push_back({{"lab", vm.lab},
-                      {"owner", vm.owner},
-                      {"vm", vm.vm},
-                      {"domain", vm.domain},
-                      {"overlay", vm.overlay},
-                      {"phase", vm.phase},
-                      {"recorded_phase", vm.recorded},
-                      {"state", vm.state},
-                      // machine-id and SSH host keys made for it at deploy time
-                      {"identity", vm.identity.empty()
-                                       ? nlohmann::json(nullptr)
-                                       : nlohmann::json::parse(vm.identity, nullptr, false)}});
-    }
-    out << rows.dump(2) << "\n";
-    return;
-  }
-  if (!no_libvirt.empty()) out << "note: " << no_libvirt << "\n";
-  if (vms.empty()) {
-    out << "No Worlds deployed" << (request.lab ? " for lab '" + *request.lab + "'" : "")
-        << (request.owner ? " for '" + *request.owner + "'" : "") << ".\n";
-    return;
-  }
-  out << std::left << std::setw(12) << "LAB" << std::setw(14) << "OWNER"
-      << std::setw(10) << "VM" << std::setw(14) << "PHASE" << std::setw(10)
-      << "STATE" << std::setw(32) << "DOMAIN" << "NICS\n";
-  std::set<std::string> fixes;
-  for (const VmStatus& vm : vms) {
-    out << std::left << std::setw(12) << vm.lab << std::setw(14) << vm.owner
-        << std::setw(10) << vm.vm << std::setw(14) << vm.phase << std::setw(10)
-        << vm.state << std::setw(32) << vm.domain << NicNames(vm.identity) << "\n";
-    if (!vm.fix.empty()) fixes.insert(vm.phase + ": " + vm.fix);
-  }
-  for (const std::string& fix : fixes) out << "  " << fix << "\n";
+  return report;
 }
 
 }  // namespace deploy

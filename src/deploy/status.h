@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "deploy/env.h"
+#include "deploy/operations.h"
 #include "store/store.h"
 #include "virt/hypervisor.h"
 
@@ -37,5 +38,18 @@ struct VmStatus {
 std::vector<VmStatus> InspectVms(const std::vector<store::VmRecord>& recorded,
                                  virt::Hypervisor* hypervisor, Disks& disks,
                                  const std::optional<std::string>& domain_prefix);
+
+struct StatusReport {
+  std::vector<VmStatus> vms;  // recorded VMs, then unrecorded overlays, then
+                              // stray domains
+  std::string no_libvirt;     // why libvirt could not be asked; "" if it could
+};
+
+// What `worlds status` shows, as data (cli/ formats it): the store's VMs of
+// `request`, their overlays without a row, and stray domains, each
+// classified by InspectVms against env's hypervisor and disks. Libvirt out
+// of reach is not an error: phases are "unknown" and no_libvirt says why.
+// Throws core::Error when the store cannot be opened.
+StatusReport Status(const Context& context, const Env& env, const StatusRequest& request);
 
 }  // namespace deploy

@@ -10,10 +10,9 @@
 #include <map>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 #include "core/names.h"
 #include "deploy/operations.h"
+#include "deploy/status.h"
 #include "fakes/fake_env.h"
 #include "store/store.h"
 
@@ -95,16 +94,12 @@ class FlowTest : public ::testing::Test {
     return ok;
   }
 
-  // domain -> phase, from `worlds status --json`.
+  // domain -> phase, from `worlds status`.
   std::map<std::string, std::string> Phases(std::map<std::string, std::string>* recorded = nullptr) {
-    std::ostringstream out;
-    StatusRequest request;
-    request.json = true;
-    Status(context_, fake_.env, request, out);
     std::map<std::string, std::string> phases;
-    for (const nlohmann::json& vm : nlohmann::json::parse(out.str())) {
-      phases[vm["domain"]] = vm["phase"];
-      if (recorded) (*recorded)[vm["domain"]] = vm["recorded_phase"];
+    for (const VmStatus& vm : Status(context_, fake_.env, {}).vms) {
+      phases[vm.domain] = vm.phase;
+      if (recorded) (*recorded)[vm.domain] = vm.recorded;
     }
     return phases;
   }
@@ -199,9 +194,7 @@ TEST_F(FlowTest, DeployKilledPartWayThenReRunConvergesAndDestroyKeepsOverlays) {
   EXPECT_TRUE(fake_.hypervisor.domains.empty());
   EXPECT_TRUE(fake_.hypervisor.networks.empty());
   EXPECT_TRUE(fs::exists(Overlay("bob", "client")));
-  out.str("");
-  Status(context_, fake_.env, {}, out);
-  EXPECT_EQ(out.str(), "No Worlds deployed.\n");
+  EXPECT_TRUE(Status(context_, fake_.env, {}).vms.empty());
 
   EXPECT_TRUE(RunDeploy(&text)) << text;
   EXPECT_NE(text.find("0 VM(s) to build, 6 to re-define over kept overlays, 0 up to date"),
@@ -255,6 +248,10 @@ TEST_F(FlowTest, UnreadableOverlayIsReportedNotRebuilt) {
   fakes::FakeDisks::Corrupt(overlay);
   size_t before = fake_.disks->calls().size();
   EXPECT_FALSE(RunDeploy(&text));
+  EXPECT_NE(text.find("0 VM(s) to build, 0 to re-define over kept overlays, 5 up to date; 1 "
+                      "left alone (overlay cannot be read); 1 job(s)"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("  FAILED w-netlab-carol-router (plan): its overlay " + overlay +
                       " cannot be read ("),
             std::string::npos)
