@@ -77,6 +77,17 @@ class WorkerTest : public ::testing::Test {
   fakes::FakeDisks disks_;
 };
 
+// A fault that leaves the customize step (here: the pipe to the parent
+// breaks) while the define thread runs ends the batch with that exception,
+// which WorkerMain reports as "fatal"; before, the joinable define thread
+// was destroyed and the worker died of std::terminate.
+TEST_F(WorkerTest, FaultDuringCustomizeEndsTheBatchNotTheProcess) {
+  auto emit = [](const Message& m) {
+    if (m.kind == "timing" && m.phase == "identity") throw std::runtime_error("broken pipe");
+  };
+  EXPECT_THROW(RunBatch(batch_, hv_, customizer_, disks_, emit), std::runtime_error);
+}
+
 TEST_F(WorkerTest, BuildsEveryVmWithOneApplianceLaunch) {
   std::vector<Message> messages = Run();
   auto last = LastPhase(messages);
