@@ -4,6 +4,8 @@
 
 #include "cli/command.h"
 #include "cli/exit_status.h"
+#include "cli/status_output.h"
+#include "deploy/env.h"
 
 namespace cli {
 
@@ -26,16 +28,20 @@ void AddDeployCommands(CLI::App& app, Globals& globals, Commands& commands) {
                          "write a JSON report (phases, launches, memory, disk) to this file");
   commands.emplace_back(deploy_cmd, [&globals, request, per] {
     request->per = *per == "group" ? config::WorldsPer::kGroup : config::WorldsPer::kStudent;
-    return deploy::Deploy(globals.context, *request, std::cout) ? kExitOk : kExitFailed;
+    return deploy::Deploy(globals.context, deploy::RealEnv(globals.context), *request,
+                          std::cout) ? kExitOk : kExitFailed;
   });
 
   CLI::App* status_cmd = app.add_subcommand("status", "What is deployed, and its state");
   auto status = std::make_shared<deploy::StatusRequest>();
   status_cmd->add_option("--lab", status->lab, "only this lab");
   status_cmd->add_option("--owner", status->owner, "only this owner");
-  status_cmd->add_flag("--json", status->json, "machine-readable output");
-  commands.emplace_back(status_cmd, [&globals, status] {
-    deploy::Status(globals.context, *status, std::cout);
+  auto json = std::make_shared<bool>(false);
+  status_cmd->add_flag("--json", *json, "machine-readable output");
+  commands.emplace_back(status_cmd, [&globals, status, json] {
+    deploy::StatusReport report =
+        deploy::Status(globals.context, deploy::RealEnv(globals.context), *status);
+    std::cout << (*json ? FormatStatusJson(report) : FormatStatusTable(report, *status));
     return kExitOk;
   });
 
@@ -47,7 +53,7 @@ void AddDeployCommands(CLI::App& app, Globals& globals, Commands& commands) {
   destroy_cmd->add_flag("--delete-student-data", destroy->delete_student_data,
                         "also delete the overlays (the students' work)");
   commands.emplace_back(destroy_cmd, [&globals, destroy] {
-    deploy::Destroy(globals.context, *destroy, std::cout);
+    deploy::Destroy(globals.context, deploy::RealEnv(globals.context), *destroy, std::cout);
     return kExitOk;
   });
 }

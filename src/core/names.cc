@@ -29,14 +29,22 @@ uint64_t Fnv1a64(const std::string& text) {
 }
 }  // namespace
 
+std::string LabObjectPrefix(const std::string& lab) {
+  return kObjectPrefix + lab + "-";
+}
+
+std::string WorldObjectPrefix(const std::string& lab, const std::string& owner) {
+  return LabObjectPrefix(lab) + owner + "-";
+}
+
 std::string DomainName(const std::string& lab, const std::string& owner,
                        const std::string& vm) {
-  return "w-" + lab + "-" + owner + "-" + vm;
+  return WorldObjectPrefix(lab, owner) + vm;
 }
 
 std::string NetworkName(const std::string& lab, const std::string& owner,
                         const std::string& net) {
-  return "w-" + lab + "-" + owner + "-" + net;
+  return WorldObjectPrefix(lab, owner) + net;
 }
 
 std::string BridgeName(const std::string& lab, const std::string& owner,

@@ -24,6 +24,15 @@ inline constexpr const char* kUserNameRule =
 // The snapshot every VM is reverted to.
 inline constexpr const char* kCleanSnapshot = "clean";
 
+// Every libvirt object Worlds makes (domain, network) is named with this
+// prefix: "w-".
+inline constexpr const char* kObjectPrefix = "w-";
+// The prefix of every object of `lab`'s Worlds: "w-<lab>-".
+std::string LabObjectPrefix(const std::string& lab);
+// The prefix of every object of `owner`'s World of `lab`: "w-<lab>-<owner>-".
+// Owners may contain '-': "w-lab-al-" also starts "al-x"'s objects.
+std::string WorldObjectPrefix(const std::string& lab, const std::string& owner);
+
 std::string DomainName(const std::string& lab, const std::string& owner,
                        const std::string& vm);  // w-<lab>-<owner>-<vm>
 std::string NetworkName(const std::string& lab, const std::string& owner,

@@ -43,6 +43,8 @@ class ThreadGroup {
     threads_.clear();
   }
 
+  size_t size() const { return threads_.size(); }
+
   // What the threads threw, in the order they threw it. Complete after Join.
   std::vector<std::exception_ptr> errors() {
     std::lock_guard<std::mutex> hold(mu_);

@@ -9,15 +9,12 @@
 #include <ostream>
 #include <string>
 
+#include "deploy/env.h"
 #include "deploy/operations.h"
 #include "store/store.h"
 #include "virt/hypervisor.h"
 
 namespace deploy {
-
-// Makes one hypervisor connection; called once per worker thread, since a
-// connection is used by one thread at a time.
-using HypervisorFactory = std::function<std::unique_ptr<virt::Hypervisor>()>;
 
 enum class AdminAction { kRevert, kStart, kStop };
 

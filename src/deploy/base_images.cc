@@ -17,11 +17,11 @@ int64_t MtimeNs(const struct stat& st) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
 }
 
-bool HasOverlaysOver(store::Store& store, const std::string& base) {
+bool HasOverlaysOver(store::Store& store, Disks& disks, const std::string& base) {
   for (const store::VmRecord& vm : store.Vms(std::nullopt, std::nullopt)) {
-    if (!std::filesystem::exists(vm.overlay)) continue;
-    image::ImageInfo info = image::Inspect(vm.overlay);
-    if (info.backing_file && *info.backing_file == base) return true;
+    if (!disks.Exists(vm.overlay)) continue;
+    std::optional<std::string> backing = disks.BackingFile(vm.overlay);
+    if (backing && *backing == base) return true;
   }
   return false;
 }
@@ -36,7 +36,7 @@ std::optional<std::string> RecordedChecksum(store::Store& store, const std::stri
   return known->checksum;
 }
 
-void CheckBaseImages(const core::Lab& lab, store::Store& store) {
+void CheckBaseImages(const core::Lab& lab, store::Store& store, Disks& disks) {
   for (const core::BaseImage& image : lab.images) {
     struct stat st;
     if (::stat(image.path.c_str(), &st) != 0) {
@@ -46,7 +46,7 @@ void CheckBaseImages(const core::Lab& lab, store::Store& store) {
     if (RecordedChecksum(store, image.path)) continue;
     std::optional<store::BaseImageRecord> known = store.FindBaseImage(image.path);
     std::string checksum = image::Checksum(image.path);
-    if (known && known->checksum != checksum && HasOverlaysOver(store, image.path)) {
+    if (known && known->checksum != checksum && HasOverlaysOver(store, disks, image.path)) {
       throw core::Error(
           "base image '" + image.name + "' changed since overlays were made over it",
           image.path,

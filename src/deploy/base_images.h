@@ -6,15 +6,16 @@
 #include <string>
 
 #include "core/lab.h"
+#include "deploy/env.h"
 #include "store/store.h"
 
 namespace deploy {
 
 // Registers each of `lab`'s images (checksum computed only when the file's
 // size or mtime differs from the record). Throws core::Error when a base
-// changed and overlays over it are recorded in `store`. Makes each base
-// read-only (mode 0444): nothing may write to it.
-void CheckBaseImages(const core::Lab& lab, store::Store& store);
+// changed and overlays over it (read through `disks`) are recorded in
+// `store`. Makes each base read-only (mode 0444): nothing may write to it.
+void CheckBaseImages(const core::Lab& lab, store::Store& store, Disks& disks);
 
 // The recorded sha256 of the base at `path` while the file still has the
 // recorded size and mtime (CheckBaseImages keeps them current), else nullopt.

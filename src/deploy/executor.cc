@@ -11,26 +11,22 @@
 #include <mutex>
 #include <set>
 #include <sstream>
-#include <thread>
-
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <boost/process.hpp>
 
 #include "core/error.h"
 #include "core/failpoint.h"
+#include "core/thread_group.h"
 #include "deploy/progress.h"
 
 namespace deploy {
 
-namespace bp = boost::process;
-
 std::vector<std::vector<WorldPlan>> SplitWorlds(const Plan& plan, int jobs) {
   std::vector<const WorldPlan*> todo;
   for (const WorldPlan& world : plan.worlds) {
-    if (world.CountAction(VmAction::kNothing) < static_cast<int>(world.vms.size())) {
-      todo.push_back(&world);
+    for (const VmPlan& vm : world.vms) {
+      if (NeedsWork(vm.action)) {
+        todo.push_back(&world);
+        break;
+      }
     }
   }
   // Largest first onto the least loaded batch: near-even appliance sizes.
@@ -75,7 +71,7 @@ store::VmPhase PhaseOf(const std::string& phase) {
 
 }  // namespace
 
-Summary Execute(const Plan& plan, const ExecOptions& options,
+Summary Execute(const Plan& plan, const ExecOptions& options, const Env& env,
                 store::Store& store, std::ostream& out) {
   Summary summary;
   summary.worlds = static_cast<int>(plan.worlds.size());
@@ -122,42 +118,49 @@ Summary Execute(const Plan& plan, const ExecOptions& options,
 
   std::vector<std::vector<WorldPlan>> batches = SplitWorlds(plan, options.jobs);
   summary.workers = static_cast<int>(batches.size());
+  // Refused VMs count as failed ones, so they belong to the total.
   int total = summary.vms - summary.up_to_date;
   Progress progress(out, total, options.tty);
+  for (const auto& [domain, vm] : by_domain) {
+    if (vm->action != VmAction::kRefused) continue;
+    summary.failures.push_back(domain + " (plan): " + vm->change);
+    progress.Failed(domain, "plan", vm->change);
+  }
 
   Inbox inbox;
-  inbox.open_workers = static_cast<int>(batches.size());
-  std::vector<std::unique_ptr<bp::child>> children;
-  std::vector<std::unique_ptr<bp::ipstream>> outputs;
-  std::vector<std::thread> readers;
+  std::vector<std::unique_ptr<WorkerProcess>> workers(batches.size());
   std::vector<std::set<std::string>> pending(batches.size());
+  // A worker that cannot start fails its batch, never the run: its VMs are
+  // reported below and the workers already started are drained as usual.
+  std::vector<std::string> not_started(batches.size());
   std::filesystem::create_directories(options.log_dir);
+  // Declared after everything its threads use, so that it is destroyed
+  // (and joins them) first, whatever leaves this function.
+  core::ThreadGroup readers;
 
   for (size_t i = 0; i < batches.size(); ++i) {
     for (const WorldPlan& world : batches[i]) {
       for (const VmPlan& vm : world.vms) {
-        if (vm.action != VmAction::kNothing) pending[i].insert(vm.domain);
+        if (NeedsWork(vm.action)) pending[i].insert(vm.domain);
       }
     }
     Batch batch{options.config, batches[i]};
     std::string log = options.log_dir + "/worker-" + std::to_string(i) + ".log";
-    auto input = std::make_unique<bp::opstream>();
-    outputs.push_back(std::make_unique<bp::ipstream>());
     try {
-      children.push_back(std::make_unique<bp::child>(
-          options.worker_exe, "__worker", std::to_string(::getpid()), bp::std_in < *input,
-          bp::std_out > *outputs.back(), bp::std_err > log));
+      workers[i] = env.launch_worker(batch, log);
     } catch (const std::exception& e) {
-      throw core::Error(std::string("cannot start a worker: ") + e.what(),
-                        options.worker_exe);
+      const auto* error = dynamic_cast<const core::Error*>(&e);
+      not_started[i] = error ? error->Describe() : std::string("cannot start a worker: ") + e.what();
+      continue;
     }
-    *input << EncodeBatch(batch);
-    input->flush();
-    input->pipe().close();
-    bp::ipstream* stream = outputs.back().get();
-    readers.emplace_back([stream, i, &inbox] {
+    {
+      std::lock_guard<std::mutex> lock(inbox.mu);
+      ++inbox.open_workers;
+    }
+    WorkerProcess* worker = workers[i].get();
+    readers.Spawn([worker, i, &inbox] {
       std::string line;
-      while (std::getline(*stream, line)) {
+      while (worker->ReadLine(&line)) {
         try {
           inbox.Push(static_cast<int>(i), DecodeMessage(line));
         } catch (const core::Error& e) {
@@ -222,20 +225,16 @@ Summary Execute(const Plan& plan, const ExecOptions& options,
       fatal[worker] = message.message;
     }
   }
-  for (std::thread& reader : readers) reader.join();
-  for (size_t i = 0; i < children.size(); ++i) {
-    children[i]->wait();
-    // A worker killed (OOM killer, SIGKILL) must not read as "exited with
-    // status 9": say it was a signal.
-    int status = children[i]->native_exit_code();
-    std::string how = WIFSIGNALED(status)
-                          ? "was killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
-                                ::strsignal(WTERMSIG(status)) + ")"
-                          : "exited with status " + std::to_string(WEXITSTATUS(status));
-    std::string reason = !fatal[i].empty()
-                             ? fatal[i]
-                             : "worker " + std::to_string(i) + " " + how + " (see " +
-                                   options.log_dir + "/worker-" + std::to_string(i) + ".log)";
+  readers.Join();
+  for (size_t i = 0; i < batches.size(); ++i) {
+    std::string reason = not_started[i];
+    if (workers[i]) {
+      std::string how = workers[i]->Wait();
+      reason = !fatal[i].empty() ? fatal[i]
+                                 : "worker " + std::to_string(i) + " " + how + " (see " +
+                                       options.log_dir + "/worker-" + std::to_string(i) +
+                                       ".log)";
+    }
     for (const std::string& domain : pending[i]) {
       summary.failures.push_back(domain + " (worker): " + reason);
       progress.Failed(domain, "worker", reason);

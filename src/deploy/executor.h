@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "deploy/env.h"
 #include "deploy/plan.h"
 #include "deploy/protocol.h"
 #include "store/store.h"
@@ -15,7 +16,6 @@ namespace deploy {
 
 struct ExecOptions {
   int jobs = 1;             // worker processes at most
-  std::string worker_exe;   // the `worlds` binary (runs `worlds __worker`)
   std::string log_dir;      // workers' stderr goes to files here
   WorkerConfig config;
   bool tty = false;         // live progress line instead of plain lines
@@ -42,10 +42,13 @@ struct Summary {
 // Worlds, balanced by the number of VMs to build. Pure; for tests.
 std::vector<std::vector<WorldPlan>> SplitWorlds(const Plan& plan, int jobs);
 
-// Executes `plan`. VMs' phases are written to `store` as they arrive (its
-// Worlds and lab rows must exist). Never throws for a VM's or a worker's
-// failure: those are in Summary::failures.
-Summary Execute(const Plan& plan, const ExecOptions& options,
+// Executes `plan` with workers from env.launch_worker. VMs' phases are
+// written to `store` as they arrive (its Worlds and lab rows must exist).
+// Never throws for a VM's or a worker's failure (one that cannot start,
+// dies, or reports nonsense), nor for a VM the plan refused: those are in
+// Summary::failures. Throws the first store error, after every worker has
+// ended.
+Summary Execute(const Plan& plan, const ExecOptions& options, const Env& env,
                 store::Store& store, std::ostream& out);
 
 // "Deployed ...": the closing lines of a deploy.

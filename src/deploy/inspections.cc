@@ -11,6 +11,15 @@ std::map<std::string, guest::OsInfo> InspectLabImages(const core::Lab& lab, stor
                                                       bool record,
                                                       const guest::GuestfsOptions& options,
                                                       std::ostream& progress) {
+  ImageInspector inspect = [&options](const std::vector<guest::ImageRef>& images) {
+    return guest::InspectImages(images, options);
+  };
+  return InspectLabImages(lab, store, record, inspect, progress);
+}
+
+std::map<std::string, guest::OsInfo> InspectLabImages(const core::Lab& lab, store::Store* store,
+                                                      bool record, const ImageInspector& inspect,
+                                                      std::ostream& progress) {
   std::map<std::string, guest::OsInfo> found;
   std::vector<const core::BaseImage*> missing;
   std::vector<std::optional<std::string>> checksums;
@@ -36,7 +45,11 @@ std::map<std::string, guest::OsInfo> InspectLabImages(const core::Lab& lab, stor
   }
   progress << "Inspecting base image(s) " << names << " with libguestfs (once per image)...\n"
            << std::flush;
-  std::vector<guest::OsInfo> results = guest::InspectImages(refs, options);
+  std::vector<guest::OsInfo> results = inspect(refs);
+  if (results.size() != refs.size()) {
+    throw core::Error("inspection returned " + std::to_string(results.size()) +
+                      " result(s) for " + std::to_string(refs.size()) + " image(s)", names);
+  }
   for (size_t i = 0; i < missing.size(); ++i) {
     found[missing[i]->name] = results[i];
     if (record && store && checksums[i]) {

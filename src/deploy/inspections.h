@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/lab.h"
+#include "deploy/env.h"
 #include "guest/customizer.h"
 #include "guest/os_info.h"
 #include "store/store.h"
@@ -19,8 +20,13 @@ namespace deploy {
 // With `record` the new results are kept in the store (their bases must be
 // registered: CheckBaseImages); without it the store is only read (lab
 // validate, dry runs). `store` may be null: everything is inspected.
-// Says on `progress` when it launches. Throws core::Error when the
-// appliance cannot launch.
+// The others go to `inspect` (Env::inspect_images), all in one call.
+// Says on `progress` when it inspects. Throws core::Error when `inspect`
+// does (the appliance cannot launch).
+std::map<std::string, guest::OsInfo> InspectLabImages(const core::Lab& lab, store::Store* store,
+                                                      bool record, const ImageInspector& inspect,
+                                                      std::ostream& progress);
+// The same with libguestfs and `options`.
 std::map<std::string, guest::OsInfo> InspectLabImages(const core::Lab& lab, store::Store* store,
                                                       bool record,
                                                       const guest::GuestfsOptions& options,

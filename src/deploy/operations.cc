@@ -21,7 +21,6 @@
 #include "deploy/inspections.h"
 #include "deploy/lock.h"
 #include "deploy/plan.h"
-#include "image/overlay.h"
 #include "store/store.h"
 
 namespace deploy {
@@ -62,12 +61,10 @@ void Record(store::Store& store, const Context& context, const std::string& acti
   store.AddEvent(event);
 }
 
-uint64_t DiskUsed(const Plan& plan) {
+uint64_t DiskUsed(const Plan& plan, Disks& disks) {
   uint64_t bytes = 0;
   for (const WorldPlan& world : plan.worlds) {
-    for (const VmPlan& vm : world.vms) {
-      if (std::filesystem::exists(vm.overlay)) bytes += image::AllocatedBytes(vm.overlay);
-    }
+    for (const VmPlan& vm : world.vms) bytes += disks.AllocatedBytes(vm.overlay);
   }
   return bytes;
 }
@@ -75,17 +72,21 @@ uint64_t DiskUsed(const Plan& plan) {
 // The lab's dropped VMs: removes those the plan marked (domain, overlay,
 // console log, store row) and names the ones kept for their student data.
 void RemoveDroppedVms(const Context& context, const Plan& plan,
-                      virt::Hypervisor& hypervisor, store::Store& store,
+                      virt::Hypervisor& hypervisor, Disks& disks, store::Store& store,
                       std::ostream& out) {
   for (const WorldPlan& world : plan.worlds) {
     for (const DroppedVm& vm : world.dropped) {
       if (!vm.remove) {
         out << "  KEPT " << vm.domain << ": no longer in the lab, but its overlay "
-            << vm.overlay << " holds student data (--delete-student-data removes it)\n";
+            << vm.overlay
+            << (vm.unreadable.empty() ? " holds student data"
+                                      : " cannot be read (" + vm.unreadable +
+                                            ") and may hold student data")
+            << " (--delete-student-data removes it)\n";
         continue;
       }
       if (vm.domain_exists) hypervisor.RemoveDomain(vm.domain);
-      std::filesystem::remove(vm.overlay);
+      disks.Remove(vm.overlay);
       std::filesystem::remove(core::ConsoleLogPath(context.state_dir, plan.lab,
                                                    world.world.owner, vm.vm));
       store.RemoveVm(plan.lab, world.world.owner, vm.vm);
@@ -141,7 +142,7 @@ void WriteReport(const std::string& path, const Plan& plan, const Summary& summa
 
 }  // namespace
 
-bool Deploy(const Context& context, const DeployRequest& request,
+bool Deploy(const Context& context, const Env& env, const DeployRequest& request,
             std::ostream& out) {
   Clock::time_point start = Clock::now();
   core::Lab lab = LoadLab(context, request.lab_file);
@@ -155,7 +156,6 @@ bool Deploy(const Context& context, const DeployRequest& request,
   double validate_seconds = Since(start);
   Clock::time_point plan_start = Clock::now();
   PlanOptions plan_options{context.state_dir, context.accel, request.delete_student_data, {}};
-  const guest::GuestfsOptions guestfs{context.guestfs_backend, context.guestfs_settings, false};
 
   if (request.dry_run) {
     // A dry run creates nothing, not even an empty state database: it reads
@@ -164,19 +164,19 @@ bool Deploy(const Context& context, const DeployRequest& request,
     if (std::filesystem::exists(core::StateDbPath(context.state_dir))) {
       known = store::Store::Open(core::StateDbPath(context.state_dir));
     }
-    plan_options.images = InspectLabImages(lab, known.get(), /*record=*/false, guestfs, out);
+    plan_options.images =
+        InspectLabImages(lab, known.get(), /*record=*/false, env.inspect_images, out);
     CheckCustomizable(lab, plan_options.images);
     for (const std::string& warning : ImageWarnings(lab, plan_options.images)) {
       out << warning << "\n";
     }
     Plan plan = DesiredPlan(lab, worlds, plan_options);
     try {
-      std::unique_ptr<virt::Hypervisor> hypervisor =
-          virt::NewLibvirtHypervisor(context.connect);
-      ReconcileWithActual(plan, *hypervisor);
+      std::unique_ptr<virt::Hypervisor> hypervisor = env.hypervisor();
+      ReconcileWithActual(plan, *hypervisor, *env.disks);
       std::vector<store::VmRecord> recorded;
       if (known) recorded = known->Vms(lab.name, std::nullopt);
-      FindDroppedVms(plan, recorded, plan_options, *hypervisor);
+      FindDroppedVms(plan, recorded, plan_options, *hypervisor, *env.disks);
     } catch (const core::Error& e) {
       out << "note: libvirt not reachable, planning from scratch: " << e.Describe()
           << "\n";
@@ -189,19 +189,20 @@ bool Deploy(const Context& context, const DeployRequest& request,
   WorldLocks world_locks = LockWorlds(context.state_dir, lab.name, worlds, "worlds deploy");
   std::unique_ptr<store::Store> store =
       store::Store::Open(core::StateDbPath(context.state_dir));
-  std::unique_ptr<virt::Hypervisor> hypervisor =
-      virt::NewLibvirtHypervisor(context.connect);
-  CheckBaseImages(lab, *store);
+  std::unique_ptr<virt::Hypervisor> hypervisor = env.hypervisor();
+  CheckBaseImages(lab, *store, *env.disks);
   Clock::time_point inspect_start = Clock::now();
-  plan_options.images = InspectLabImages(lab, store.get(), /*record=*/true, guestfs, out);
+  plan_options.images =
+      InspectLabImages(lab, store.get(), /*record=*/true, env.inspect_images, out);
   double inspect_seconds = Since(inspect_start);
   CheckCustomizable(lab, plan_options.images);
   for (const std::string& warning : ImageWarnings(lab, plan_options.images)) {
     out << warning << "\n";
   }
   Plan plan = DesiredPlan(lab, worlds, plan_options);
-  ReconcileWithActual(plan, *hypervisor);
-  FindDroppedVms(plan, store->Vms(lab.name, std::nullopt), plan_options, *hypervisor);
+  ReconcileWithActual(plan, *hypervisor, *env.disks);
+  FindDroppedVms(plan, store->Vms(lab.name, std::nullopt), plan_options, *hypervisor,
+                 *env.disks);
   double plan_seconds = Since(plan_start);
 
   std::string args = request.lab_file + " --roster " + request.roster_file +
@@ -221,7 +222,6 @@ bool Deploy(const Context& context, const DeployRequest& request,
 
   ExecOptions exec;
   exec.jobs = context.jobs;
-  exec.worker_exe = context.worker_exe;
   exec.log_dir = context.state_dir + "/logs/deploy-" + std::to_string(deployment);
   exec.config = {context.connect, context.guestfs_backend, context.guestfs_settings};
   exec.tty = context.tty;
@@ -230,13 +230,17 @@ bool Deploy(const Context& context, const DeployRequest& request,
         << plan.CountAction(VmAction::kBuild) << " VM(s) to build, "
         << plan.CountAction(VmAction::kAdopt) << " to re-define over kept overlays, "
         << plan.CountAction(VmAction::kNothing) << " up to date; "
+        << (plan.CountAction(VmAction::kRefused) > 0
+                ? std::to_string(plan.CountAction(VmAction::kRefused)) +
+                      " left alone (overlay cannot be read); "
+                : std::string())
         << context.jobs << " job(s), accel " << context.accel << "\n"
         << std::flush;
   }
   Summary summary;
-  summary = Execute(plan, exec, *store, out);
-  RemoveDroppedVms(context, plan, *hypervisor, *store, out);
-  uint64_t disk_bytes = DiskUsed(plan);
+  summary = Execute(plan, exec, env, *store, out);
+  RemoveDroppedVms(context, plan, *hypervisor, *env.disks, *store, out);
+  uint64_t disk_bytes = DiskUsed(plan, *env.disks);
   std::string text = DescribeSummary(summary, disk_bytes);
   out << text << std::flush;
   if (!request.report_file.empty()) {
@@ -265,7 +269,7 @@ std::optional<std::string> OwnerOf(const std::string& name, const std::string& l
                                    const std::set<std::string>& owners) {
   std::optional<std::string> best;
   for (const std::string& owner : owners) {
-    std::string prefix = "w-" + lab + "-" + owner + "-";
+    std::string prefix = core::WorldObjectPrefix(lab, owner);
     if (name.compare(0, prefix.size(), prefix) == 0 &&
         (!best || owner.size() > best->size())) {
       best = owner;
@@ -292,15 +296,14 @@ std::string LabNameOf(const Context& context, const std::string& lab_or_file,
 
 }  // namespace
 
-void Destroy(const Context& context, const DestroyRequest& request,
+void Destroy(const Context& context, const Env& env, const DestroyRequest& request,
              std::ostream& out) {
   std::optional<core::Lab> lab;
   std::string lab_name = LabNameOf(context, request.lab_file, &lab);
   StateLock lock(context.state_dir, "worlds destroy");
   std::unique_ptr<store::Store> store =
       store::Store::Open(core::StateDbPath(context.state_dir));
-  std::unique_ptr<virt::Hypervisor> hypervisor =
-      virt::NewLibvirtHypervisor(context.connect);
+  std::unique_ptr<virt::Hypervisor> hypervisor = env.hypervisor();
   // Written before anything is removed: a store that cannot be written (a
   // full state dir) stops the destroy here, not after libvirt's objects are
   // gone and the store still lists them.
@@ -322,10 +325,10 @@ void Destroy(const Context& context, const DestroyRequest& request,
   // What libvirt has, attributed to owners: covers VMs and networks that the
   // store never recorded (a deploy killed before its first write).
   std::map<std::string, std::set<std::string>> domains, networks;
-  for (const std::string& name : hypervisor->ListDomains("w-" + lab_name + "-")) {
+  for (const std::string& name : hypervisor->ListDomains(core::LabObjectPrefix(lab_name))) {
     if (auto owner = OwnerOf(name, lab_name, all_owners)) domains[*owner].insert(name);
   }
-  for (const std::string& name : hypervisor->ListNetworks("w-" + lab_name + "-")) {
+  for (const std::string& name : hypervisor->ListNetworks(core::LabObjectPrefix(lab_name))) {
     if (auto owner = OwnerOf(name, lab_name, all_owners)) networks[*owner].insert(name);
   }
   int removed_domains = 0, removed_networks = 0, kept = 0, deleted = 0;
@@ -366,7 +369,7 @@ void Destroy(const Context& context, const DestroyRequest& request,
         std::filesystem::remove_all(dir);
       }
     } else {
-      for (const std::string& overlay : overlays) kept += std::filesystem::exists(overlay);
+      for (const std::string& overlay : overlays) kept += env.disks->Exists(overlay);
     }
     store->RemoveWorld(lab_name, owner);
   }

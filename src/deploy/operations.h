@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config/roster_parser.h"
+#include "deploy/env.h"
 #include "virt/hypervisor.h"
 
 namespace deploy {
@@ -41,9 +42,12 @@ struct DeployRequest {
   std::string report_file;  // when set: a JSON report of the run (benchmarks)
 };
 
+// The operations reach libvirt, libguestfs, workers and disks only through
+// `env` (RealEnv(context) for the real ones).
+
 // Returns true when every VM is deployed. Throws core::Error on invalid
 // input (with every diagnostic in the message) or an unusable host.
-bool Deploy(const Context& context, const DeployRequest& request,
+bool Deploy(const Context& context, const Env& env, const DeployRequest& request,
             std::ostream& out);
 
 struct DestroyRequest {
@@ -51,15 +55,13 @@ struct DestroyRequest {
   std::optional<std::string> owner;
   bool delete_student_data = false;
 };
-void Destroy(const Context& context, const DestroyRequest& request,
+void Destroy(const Context& context, const Env& env, const DestroyRequest& request,
              std::ostream& out);
 
+// `worlds status`: deploy/status.h.
 struct StatusRequest {
   std::optional<std::string> lab;
   std::optional<std::string> owner;
-  bool json = false;
 };
-void Status(const Context& context, const StatusRequest& request,
-            std::ostream& out);
 
 }  // namespace deploy

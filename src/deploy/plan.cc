@@ -7,7 +7,7 @@
 #include "config/lab_parser.h"
 #include "core/error.h"
 #include "core/names.h"
-#include "image/overlay.h"
+#include "deploy/vm_state.h"
 
 namespace deploy {
 
@@ -16,8 +16,13 @@ const char* ToString(VmAction action) {
     case VmAction::kNothing: return "up to date";
     case VmAction::kAdopt: return "re-define over its kept overlay";
     case VmAction::kBuild: return "build";
+    case VmAction::kRefused: return "left alone, its overlay cannot be read";
   }
   return "?";
+}
+
+bool NeedsWork(VmAction action) {
+  return action == VmAction::kAdopt || action == VmAction::kBuild;
 }
 
 int WorldPlan::CountAction(VmAction action) const {
@@ -160,13 +165,6 @@ Plan DesiredPlan(const core::Lab& lab, const std::vector<core::World>& worlds,
 
 namespace {
 
-bool HasCleanInside(const std::string& overlay) {
-  for (const std::string& snap : image::Inspect(overlay).snapshots) {
-    if (snap == core::kCleanSnapshot) return true;
-  }
-  return false;
-}
-
 std::string DescribeResize(const virt::DomainSize& have, const virt::DomainSize& want) {
   std::string out;
   if (have.memory_mib != want.memory_mib) {
@@ -182,43 +180,54 @@ std::string DescribeResize(const virt::DomainSize& have, const virt::DomainSize&
 
 }  // namespace
 
-void ReconcileWithActual(Plan& plan, virt::Hypervisor& hypervisor) {
+void ReconcileWithActual(Plan& plan, virt::Hypervisor& hypervisor, Disks& disks) {
   // One listing instead of a lookup per VM keeps a re-run fast.
-  std::vector<std::string> listed = hypervisor.ListDomains("w-" + plan.lab + "-");
+  std::vector<std::string> listed =
+      hypervisor.ListDomains(core::LabObjectPrefix(plan.lab));
   std::set<std::string> domains(listed.begin(), listed.end());
   for (WorldPlan& world : plan.worlds) {
     for (VmPlan& vm : world.vms) {
-      bool overlay = std::filesystem::exists(vm.overlay);
-      bool domain = domains.count(vm.domain) > 0;
-      if (domain && overlay &&
-          hypervisor.HasSnapshot(vm.domain, core::kCleanSnapshot)) {
-        vm.action = VmAction::kNothing;
-        virt::DomainSize want{vm.spec.memory_mib, vm.spec.vcpus};
-        virt::DomainSize have = hypervisor.Size(vm.domain);
-        if (have == want) continue;
-        // The lab changed: a new definition over the same overlay keeps the
-        // student's disk and `clean`; a running VM keeps its old size.
-        vm.change = DescribeResize(have, want);
-        if (hypervisor.State(vm.domain) != virt::DomainState::kShutOff) {
-          vm.change += " waits: the VM is running; re-run deploy once it is shut off";
-          continue;
+      VmFacts facts =
+          ClassifyVm(vm.domain, vm.overlay, hypervisor, disks, domains.count(vm.domain) > 0);
+      switch (facts.condition) {
+        case VmCondition::kReady: {
+          vm.action = VmAction::kNothing;
+          virt::DomainSize want{vm.spec.memory_mib, vm.spec.vcpus};
+          virt::DomainSize have = hypervisor.Size(vm.domain);
+          if (have == want) break;
+          // The lab changed: a new definition over the same overlay keeps
+          // the student's disk and `clean`; a running VM keeps its old size.
+          vm.change = DescribeResize(have, want);
+          if (hypervisor.State(vm.domain) != virt::DomainState::kShutOff) {
+            vm.change += " waits: the VM is running; re-run deploy once it is shut off";
+            break;
+          }
+          vm.action = VmAction::kAdopt;
+          vm.remove_stale_domain = true;
+          break;
         }
-        vm.action = VmAction::kAdopt;
-        vm.remove_stale_domain = true;
-        continue;
+        case VmCondition::kKeptOverlay:
+          vm.action = VmAction::kAdopt;
+          vm.remove_stale_domain = facts.domain;
+          break;
+        case VmCondition::kIncomplete:
+        case VmCondition::kMissing:
+          vm.action = VmAction::kBuild;
+          vm.remove_stale_domain = facts.domain;
+          break;
+        case VmCondition::kUnreadable:
+          // Maybe the student's disk: neither rebuilt over nor removed.
+          vm.action = VmAction::kRefused;
+          vm.remove_stale_domain = false;
+          vm.change = FixFor(facts, vm.overlay);
+          break;
       }
-      vm.remove_stale_domain = domain;
-      vm.action = VmAction::kBuild;
-      // `clean` inside the overlay makes it the student's, whatever libvirt
-      // lost (a destroy that kept it, or a define interrupted before the
-      // snapshot was registered again): define over it, never rebuild it.
-      if (overlay && HasCleanInside(vm.overlay)) vm.action = VmAction::kAdopt;
     }
   }
 }
 
 void FindDroppedVms(Plan& plan, const std::vector<store::VmRecord>& recorded,
-                    const PlanOptions& options, virt::Hypervisor& hypervisor) {
+                    const PlanOptions& options, virt::Hypervisor& hypervisor, Disks& disks) {
   for (WorldPlan& world : plan.worlds) {
     std::set<std::string> wanted;
     for (const VmPlan& vm : world.vms) wanted.insert(vm.vm);
@@ -240,9 +249,13 @@ void FindDroppedVms(Plan& plan, const std::vector<store::VmRecord>& recorded,
       vm.vm = name;
       vm.domain = core::DomainName(plan.lab, world.world.owner, name);
       vm.overlay = core::OverlayPath(options.state_dir, plan.lab, world.world.owner, name);
-      vm.domain_exists = hypervisor.DomainExists(vm.domain);
-      vm.overlay_exists = std::filesystem::exists(vm.overlay);
-      vm.student_data = vm.overlay_exists && HasCleanInside(vm.overlay);
+      VmFacts facts = ClassifyVm(vm.domain, vm.overlay, hypervisor, disks);
+      vm.domain_exists = facts.domain;
+      vm.overlay_exists = facts.overlay;
+      vm.unreadable = facts.unreadable;
+      // A ready VM's overlay was not read: libvirt's `clean` says the same.
+      vm.student_data = facts.condition == VmCondition::kReady || facts.overlay_clean ||
+                        !facts.unreadable.empty();
       vm.remove = !vm.student_data || options.delete_student_data;
       world.dropped.push_back(std::move(vm));
     }
@@ -256,6 +269,9 @@ std::string DescribePlan(const Plan& plan) {
       << plan.CountAction(VmAction::kBuild) << " to build, "
       << plan.CountAction(VmAction::kAdopt) << " to re-define, "
       << plan.CountAction(VmAction::kNothing) << " up to date";
+  if (int n = plan.CountAction(VmAction::kRefused)) {
+    out << ", " << n << " left alone (overlay cannot be read)";
+  }
   if (int n = plan.CountDropped(true) + plan.CountDropped(false)) {
     out << ", " << n << " no longer in the lab (" << plan.CountDropped(true)
         << " to remove, " << plan.CountDropped(false) << " kept)";
@@ -283,7 +299,10 @@ std::string DescribePlan(const Plan& plan) {
     }
     for (const DroppedVm& vm : world.dropped) {
       out << "    " << vm.domain << ": no longer in the lab, ";
-      if (!vm.remove) {
+      if (!vm.remove && !vm.unreadable.empty()) {
+        out << "kept: its overlay cannot be read (" << vm.unreadable
+            << "), it may hold student data (--delete-student-data removes it)";
+      } else if (!vm.remove) {
         out << "kept: its overlay holds student data (--delete-student-data removes it)";
       } else if (vm.student_data) {
         out << "remove with its student data (--delete-student-data)";

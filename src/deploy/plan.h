@@ -13,6 +13,8 @@
 
 namespace deploy {
 
+class Disks;  // deploy/env.h
+
 // What one VM needs. Every VM that is not complete is redone from its
 // overlay on: an overlay with no `clean` snapshot was never booted, so it
 // holds no student data and may be recreated. An overlay that has `clean`
@@ -23,8 +25,12 @@ enum class VmAction {
               // domain over it (again) and re-register the snapshot; also how
               // a changed memory or vCPU count reaches a deployed VM
   kBuild,     // (re)create overlay, customize, define, snapshot
+  kRefused,   // its overlay cannot be read: nothing is done to the VM (not
+              // rebuilt over, not removed) and the deploy reports it failed
 };
 const char* ToString(VmAction action);
+// Whether a worker has something to do for a VM with `action`.
+bool NeedsWork(VmAction action);
 
 struct VmPlan {
   std::string vm;           // the lab's VM name
@@ -37,6 +43,7 @@ struct VmPlan {
   // from an older lab (kAdopt). Never a running one.
   bool remove_stale_domain = false;
   std::string change;  // why an existing VM is re-defined or left, in words
+                       // (for kRefused: why its overlay cannot be used)
   guest::GuestEdit edit;
   virt::DomainSpec spec;
 };
@@ -49,6 +56,8 @@ struct DroppedVm {
   bool domain_exists = false;
   bool overlay_exists = false;
   bool student_data = false;  // its overlay has `clean`: it was handed out
+  std::string unreadable;     // why its overlay cannot be read ("" if it can):
+                              // then taken as student data
   bool remove = false;        // no student data, or --delete-student-data
 };
 
@@ -85,16 +94,18 @@ struct PlanOptions {
 Plan DesiredPlan(const core::Lab& lab, const std::vector<core::World>& worlds,
                  const PlanOptions& options);
 
-// Looks at what exists (domains, snapshots, overlays, sizes) and sets each
-// VM's action so that executing the plan converges to the desired state.
-void ReconcileWithActual(Plan& plan, virt::Hypervisor& hypervisor);
+// Looks at what exists (domains, snapshots, overlays, sizes; ClassifyVm)
+// and sets each VM's action so that executing the plan converges to the
+// desired state. A VM whose overlay cannot be read is kRefused.
+void ReconcileWithActual(Plan& plan, virt::Hypervisor& hypervisor, Disks& disks);
 
 // Adds to each World the VMs it has (recorded for its owner in `recorded`,
 // or an overlay in its directory) that the lab no longer names, marking
 // for removal those without student data, or all with
 // options.delete_student_data.
+// An overlay that cannot be read counts as student data.
 void FindDroppedVms(Plan& plan, const std::vector<store::VmRecord>& recorded,
-                    const PlanOptions& options, virt::Hypervisor& hypervisor);
+                    const PlanOptions& options, virt::Hypervisor& hypervisor, Disks& disks);
 
 // Human-readable plan for --dry-run: one line per World and VM.
 std::string DescribePlan(const Plan& plan);

@@ -1,30 +1,16 @@
 #include "deploy/status.h"
 
 #include <filesystem>
-#include <iomanip>
 #include <set>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "core/names.h"
 #include "deploy/operations.h"
-#include "image/overlay.h"
+#include "deploy/vm_state.h"
 
 namespace deploy {
 
 namespace {
-
-bool HasCleanInside(const std::string& overlay) {
-  try {
-    for (const std::string& snap : image::Inspect(overlay).snapshots) {
-      if (snap == core::kCleanSnapshot) return true;
-    }
-  } catch (const core::Error&) {
-    // Not a readable image (half-written): certainly not the student's.
-  }
-  return false;
-}
 
 // Overlays in recorded Worlds' directories that have no row: a deploy
 // killed between making them and recording them.
@@ -57,22 +43,10 @@ std::vector<store::VmRecord> UnrecordedOverlays(store::Store& store,
   return out;
 }
 
-// "lan=10.20.0.1/24 dmz=..." from a recorded identity: the names the guest
-// gives its NICs; "" when none is recorded.
-std::string NicNames(const std::string& identity) {
-  nlohmann::json doc = nlohmann::json::parse(identity, nullptr, /*allow_exceptions=*/false);
-  std::string out;
-  if (!doc.is_object() || !doc.contains("nics") || !doc["nics"].is_array()) return out;
-  for (const nlohmann::json& nic : doc["nics"]) {
-    out += (out.empty() ? "" : " ") + nic.value("name", "?") + "=" + nic.value("address", "?");
-  }
-  return out;
-}
-
 }  // namespace
 
 std::vector<VmStatus> InspectVms(const std::vector<store::VmRecord>& recorded,
-                                 virt::Hypervisor* hypervisor,
+                                 virt::Hypervisor* hypervisor, Disks& disks,
                                  const std::optional<std::string>& domain_prefix) {
   std::vector<VmStatus> out;
   std::set<std::string> known;
@@ -81,24 +55,10 @@ std::vector<VmStatus> InspectVms(const std::vector<store::VmRecord>& recorded,
     VmStatus status{vm.lab, vm.owner, vm.vm, vm.domain, vm.overlay,
                     store::ToString(vm.phase), "unknown", "unknown", "", vm.identity};
     if (hypervisor) {
-      bool domain = hypervisor->DomainExists(vm.domain);
-      bool overlay = std::filesystem::exists(vm.overlay);
-      status.state = domain ? virt::ToString(hypervisor->State(vm.domain)) : "missing";
-      if (domain && overlay && hypervisor->HasSnapshot(vm.domain, core::kCleanSnapshot)) {
-        status.phase = "ready";
-      } else if (!domain && overlay && HasCleanInside(vm.overlay)) {
-        status.phase = "kept-overlay";
-        status.fix = "worlds deploy re-defines it over the kept overlay";
-      } else if (!domain && overlay) {
-        status.phase = "incomplete";
-        status.fix = "worlds deploy rebuilds it (never booted, no student data)";
-      } else if (!domain) {
-        status.phase = "missing";
-        status.fix = "worlds deploy builds it";
-      } else {
-        status.phase = "incomplete";
-        status.fix = "worlds deploy rebuilds it (never booted, no student data)";
-      }
+      VmFacts facts = ClassifyVm(vm.domain, vm.overlay, *hypervisor, disks);
+      status.state = facts.domain ? virt::ToString(hypervisor->State(vm.domain)) : "missing";
+      status.phase = PhaseName(facts.condition);
+      status.fix = FixFor(facts, vm.overlay);
     }
     out.push_back(std::move(status));
   }
@@ -117,65 +77,31 @@ std::vector<VmStatus> InspectVms(const std::vector<store::VmRecord>& recorded,
   return out;
 }
 
-void Status(const Context& context, const StatusRequest& request,
-            std::ostream& out) {
+StatusReport Status(const Context& context, const Env& env, const StatusRequest& request) {
   std::unique_ptr<store::Store> store =
       store::Store::Open(core::StateDbPath(context.state_dir));
+  StatusReport report;
   std::unique_ptr<virt::Hypervisor> hypervisor;
-  std::string no_libvirt;
   try {
-    hypervisor = virt::NewLibvirtHypervisor(context.connect);
+    hypervisor = env.hypervisor();
   } catch (const core::Error& e) {
-    no_libvirt = e.Describe();
+    report.no_libvirt = e.Describe();
   }
   // Stray domains are only attributable when the owner is not filtered.
   std::optional<std::string> prefix;
-  if (!request.owner) prefix = request.lab ? "w-" + *request.lab + "-" : "w-";
+  if (!request.owner) {
+    prefix = request.lab ? core::LabObjectPrefix(*request.lab) : core::kObjectPrefix;
+  }
   std::vector<store::VmRecord> rows = store->Vms(request.lab, request.owner);
   std::vector<store::VmRecord> unrecorded =
       UnrecordedOverlays(*store, context.state_dir, rows, request);
   size_t recorded_rows = rows.size();
   rows.insert(rows.end(), unrecorded.begin(), unrecorded.end());
-  std::vector<VmStatus> vms = InspectVms(rows, hypervisor.get(), prefix);
+  report.vms = InspectVms(rows, hypervisor.get(), *env.disks, prefix);
   for (size_t i = recorded_rows; i < recorded_rows + unrecorded.size(); ++i) {
-    vms[i].recorded = "unrecorded";
+    report.vms[i].recorded = "unrecorded";
   }
-  if (request.json) {
-    nlohmann::json rows = nlohmann::json::array();
-    for (const VmStatus& vm : vms) {
-      rows.push_back({{"lab", vm.lab},
-                      {"owner", vm.owner},
-                      {"vm", vm.vm},
-                      {"domain", vm.domain},
-                      {"overlay", vm.overlay},
-                      {"phase", vm.phase},
-                      {"recorded_phase", vm.recorded},
-                      {"state", vm.state},
-                      // machine-id and SSH host keys made for it at deploy time
-                      {"identity", vm.identity.empty()
-                                       ? nlohmann::json(nullptr)
-                                       : nlohmann::json::parse(vm.identity, nullptr, false)}});
-    }
-    out << rows.dump(2) << "\n";
-    return;
-  }
-  if (!no_libvirt.empty()) out << "note: " << no_libvirt << "\n";
-  if (vms.empty()) {
-    out << "No Worlds deployed" << (request.lab ? " for lab '" + *request.lab + "'" : "")
-        << (request.owner ? " for '" + *request.owner + "'" : "") << ".\n";
-    return;
-  }
-  out << std::left << std::setw(12) << "LAB" << std::setw(14) << "OWNER"
-      << std::setw(10) << "VM" << std::setw(14) << "PHASE" << std::setw(10)
-      << "STATE" << std::setw(32) << "DOMAIN" << "NICS\n";
-  std::set<std::string> fixes;
-  for (const VmStatus& vm : vms) {
-    out << std::left << std::setw(12) << vm.lab << std::setw(14) << vm.owner
-        << std::setw(10) << vm.vm << std::setw(14) << vm.phase << std::setw(10)
-        << vm.state << std::setw(32) << vm.domain << NicNames(vm.identity) << "\n";
-    if (!vm.fix.empty()) fixes.insert(vm.phase + ": " + vm.fix);
-  }
-  for (const std::string& fix : fixes) out << "  " << fix << "\n";
+  return report;
 }
 
 }  // namespace deploy

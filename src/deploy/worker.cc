@@ -12,13 +12,12 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <thread>
 
 #include "core/error.h"
 #include "core/failpoint.h"
 #include "core/names.h"
 #include "deploy/identity.h"
-#include "image/overlay.h"
+#include "core/thread_group.h"
 
 namespace deploy {
 
@@ -84,7 +83,7 @@ void RemoveStaleTemporaries(const std::string& overlay) {
   }
 }
 
-void MakeOverlays(const Batch& batch, virt::Hypervisor& hypervisor,
+void MakeOverlays(const Batch& batch, virt::Hypervisor& hypervisor, Disks& disks,
                   Reporter& report) {
   Clock::time_point start = Clock::now();
   int count = 0;
@@ -95,9 +94,9 @@ void MakeOverlays(const Batch& batch, virt::Hypervisor& hypervisor,
         if (vm.remove_stale_domain) hypervisor.RemoveDomain(vm.domain);
         // The plan only builds over an overlay that has no `clean`
         // snapshot: it was never booted and holds no student data.
-        std::filesystem::remove(vm.overlay);
+        disks.Remove(vm.overlay);
         RemoveStaleTemporaries(vm.overlay);
-        image::CreateOverlay(vm.base, vm.base_format, vm.overlay);
+        disks.CreateOverlay(vm.base, vm.base_format, vm.overlay);
         ++count;
         report.Phase(vm.domain, "overlay");
       } catch (const std::exception& e) {
@@ -172,7 +171,7 @@ void Define(const Batch& batch, virt::Hypervisor& hypervisor, Reporter& report) 
       network_error = e.what();
     }
     for (const VmPlan& vm : world.vms) {
-      if (vm.action == VmAction::kNothing || report.Failed(vm.domain)) continue;
+      if (!NeedsWork(vm.action) || report.Failed(vm.domain)) continue;
       if (!network_error.empty()) {
         report.Failure(vm.domain, "define", network_error);
         continue;
@@ -205,7 +204,7 @@ void Snapshot(const Batch& batch, virt::Hypervisor& hypervisor,
   int count = 0;
   for (const WorldPlan& world : batch.worlds) {
     for (const VmPlan& vm : world.vms) {
-      if (vm.action == VmAction::kNothing) continue;
+      if (!NeedsWork(vm.action)) continue;
       if (report.Failed(vm.domain)) {
         // Leave only complete VMs defined; a built overlay holds no student
         // data. An adopted VM keeps what it has: its overlay has `clean`,
@@ -238,22 +237,26 @@ void Snapshot(const Batch& batch, virt::Hypervisor& hypervisor,
 }  // namespace
 
 void RunBatch(const Batch& batch, virt::Hypervisor& hypervisor,
-              guest::Customizer& customizer, const Emit& emit) {
+              guest::Customizer& customizer, Disks& disks, const Emit& emit) {
   Reporter report(emit);
-  MakeOverlays(batch, hypervisor, report);
+  MakeOverlays(batch, hypervisor, disks, report);
   core::FailPoint("worker-after-overlays");
   // The appliance's boot dominates; define networks and domains meanwhile.
   // Each thread uses its own handle (libvirt here, libguestfs there).
   std::exception_ptr define_fault;
-  std::thread define_thread([&] {
-    try {
-      Define(batch, hypervisor, report);
-    } catch (...) {
-      define_fault = std::current_exception();
-    }
-  });
-  Customize(batch, customizer, report);
-  define_thread.join();
+  {
+    // Joined even when Customize throws: a joinable thread left behind
+    // would end the worker with std::terminate instead of a "fatal".
+    core::ThreadGroup define_thread;
+    define_thread.Spawn([&] {
+      try {
+        Define(batch, hypervisor, report);
+      } catch (...) {
+        define_fault = std::current_exception();
+      }
+    });
+    Customize(batch, customizer, report);
+  }
   if (define_fault) std::rethrow_exception(define_fault);
   core::FailPoint("worker-after-define");
   Snapshot(batch, hypervisor, report);
@@ -278,7 +281,8 @@ int WorkerMain(int parent) {
     options.backend_settings = batch.config.guestfs_settings;
     std::unique_ptr<guest::Customizer> customizer =
         guest::NewGuestfsCustomizer(options);
-    RunBatch(batch, *hypervisor, *customizer, emit);
+    std::unique_ptr<Disks> disks = NewQemuImgDisks();
+    RunBatch(batch, *hypervisor, *customizer, *disks, emit);
     struct rusage usage;
     if (::getrusage(RUSAGE_SELF, &usage) == 0) {
       emit({"usage", "", "", "", 0, static_cast<int>(usage.ru_maxrss)});  // KiB

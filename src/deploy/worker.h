@@ -5,6 +5,7 @@
 
 #include <functional>
 
+#include "deploy/env.h"
 #include "deploy/protocol.h"
 #include "guest/customizer.h"
 #include "virt/hypervisor.h"
@@ -13,16 +14,16 @@ namespace deploy {
 
 using Emit = std::function<void(const Message&)>;
 
-// Runs `batch`. A VM's failure is reported with an "error" Message and does
+// Runs `batch`, making overlays on `disks`. A VM's failure is reported with an "error" Message and does
 // not stop the others; a VM that fails after its domain was defined has the
 // domain removed again, so only complete VMs stay defined. `emit` may be
 // called from two threads, never at once. Throws only on a fault that stops
 // the whole batch (which the parent then reports for every VM left).
 void RunBatch(const Batch& batch, virt::Hypervisor& hypervisor,
-              guest::Customizer& customizer, const Emit& emit);
+              guest::Customizer& customizer, Disks& disks, const Emit& emit);
 
 // The `worlds __worker` entry point: reads a Batch on stdin, connects the
-// real adapters, runs it, writes Messages on stdout. Returns an exit code.
+// real adapters (libvirt, libguestfs, qemu-img), runs it, writes Messages on stdout. Returns an exit code.
 // `parent`: the pid that started this worker (it exits if that is gone).
 int WorkerMain(int parent);
 

@@ -153,6 +153,7 @@ void FakeHypervisor::CreateSnapshot(const std::string& domain,
   }
   (void)virt::RenderSnapshotXml(snap, "");
   snaps.push_back(snap);
+  if (snapshot_written) snapshot_written(dom.spec.disk_path, snap);
 }
 
 void FakeHypervisor::AdoptSnapshot(const std::string& domain,

@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -69,6 +70,10 @@ class FakeHypervisor : public virt::Hypervisor {
   // The world as the fake sees it; tests may read and arrange it directly.
   std::map<std::string, Network> networks;
   std::map<std::string, Domain> domains;
+  // Called after CreateSnapshot with the domain's disk and the snapshot:
+  // the real one writes an internal snapshot into that qcow2
+  // (FakeDisks::Attach keeps it there).
+  std::function<void(const std::string& disk_path, const std::string& snap)> snapshot_written;
 
   // Makes every later call whose record starts with `call_prefix` throw
   // core::Error(message) (after being recorded, before any effect).

@@ -9,8 +9,8 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "fakes/fake_disks.h"
 #include "image/overlay.h"
-#include "process/process.h"
 
 namespace deploy {
 namespace {
@@ -23,7 +23,7 @@ class BaseImagesTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     base_ = dir_ + "/base.qcow2";
-    process::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", base_, "16M"});
+    std::ofstream(base_) << "a base image";
     lab_.name = "lab";
     core::BaseImage image;
     image.name = "tiny";
@@ -46,37 +46,38 @@ class BaseImagesTest : public ::testing::Test {
   std::string dir_, base_;
   core::Lab lab_;
   std::unique_ptr<store::Store> store_;
+  fakes::FakeDisks disks_;
 };
 
 TEST_F(BaseImagesTest, RegistersChecksumAndMakesBaseReadOnly) {
-  CheckBaseImages(lab_, *store_);
+  CheckBaseImages(lab_, *store_, disks_);
   std::optional<store::BaseImageRecord> record = store_->FindBaseImage(base_);
   ASSERT_TRUE(record);
   EXPECT_EQ(record->checksum, image::Checksum(base_));
   struct stat st;
   ASSERT_EQ(stat(base_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0222, 0u) << "nobody may write a base";
-  CheckBaseImages(lab_, *store_);  // unchanged: fine again
+  CheckBaseImages(lab_, *store_, disks_);  // unchanged: fine again
 }
 
 TEST_F(BaseImagesTest, ChangedBaseWithoutOverlaysIsReRegistered) {
-  CheckBaseImages(lab_, *store_);
+  CheckBaseImages(lab_, *store_, disks_);
   std::string before = store_->FindBaseImage(base_)->checksum;
   ChangeBase();
-  CheckBaseImages(lab_, *store_);
+  CheckBaseImages(lab_, *store_, disks_);
   EXPECT_NE(store_->FindBaseImage(base_)->checksum, before);
 }
 
 TEST_F(BaseImagesTest, ChangedBaseUnderOverlaysIsRefused) {
-  CheckBaseImages(lab_, *store_);
+  CheckBaseImages(lab_, *store_, disks_);
   std::string overlay = dir_ + "/w/alice/vm.qcow2";
-  image::CreateOverlay(base_, "qcow2", overlay);
+  disks_.CreateOverlay(base_, "qcow2", overlay);
   store_->UpsertLab("lab", "lab.yaml", "");
   store_->UpsertWorld("lab", "alice", 1);
   store_->SetVm({"lab", "alice", "vm", "w-lab-alice-vm", overlay, store::VmPhase::kReady, ""});
   ChangeBase();
   try {
-    CheckBaseImages(lab_, *store_);
+    CheckBaseImages(lab_, *store_, disks_);
     FAIL() << "a changed base under overlays was accepted";
   } catch (const core::Error& e) {
     EXPECT_EQ(e.message(), "base image 'tiny' changed since overlays were made over it");

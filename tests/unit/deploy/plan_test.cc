@@ -10,7 +10,7 @@
 #include "core/names.h"
 #include "deploy/executor.h"
 #include "fakes/fake_hypervisor.h"
-#include "process/process.h"
+#include "fakes/fake_disks.h"
 
 namespace deploy {
 namespace {
@@ -85,12 +85,13 @@ TEST(PlanTest, DesiredPlanDerivesEveryNameAndExpandsPatterns) {
 TEST(PlanTest, ReconcileKeepsCompleteVmsAndRebuildsTheRest) {
   Plan plan = DesiredPlan(TwoVmLab(), Worlds(), {"/nonexistent-state", "qemu"});
   fakes::FakeHypervisor hv;
+  fakes::FakeDisks disks;
   // alice/router: complete in libvirt, but its overlay is missing: rebuilt.
   // bob/router: defined, no snapshot (interrupted): rebuilt, stale domain removed.
   hv.DefineDomain(plan.worlds[0].vms[0].spec);
   hv.CreateSnapshot(plan.worlds[0].vms[0].domain, "clean");
   hv.DefineDomain(plan.worlds[1].vms[0].spec);
-  ReconcileWithActual(plan, hv);
+  ReconcileWithActual(plan, hv, disks);
   EXPECT_EQ(plan.worlds[0].vms[0].action, VmAction::kBuild);
   EXPECT_TRUE(plan.worlds[0].vms[0].remove_stale_domain);
   EXPECT_EQ(plan.worlds[1].vms[0].action, VmAction::kBuild);
@@ -100,7 +101,7 @@ TEST(PlanTest, ReconcileKeepsCompleteVmsAndRebuildsTheRest) {
   EXPECT_FALSE(plan.NothingToDo());
 }
 
-// A scratch state dir with real qcow2 overlays (qemu-img), some with an
+// A scratch state dir with overlays (fake ones: FakeDisks), some with an
 // internal `clean` snapshot as a deploy leaves them.
 class LabChangeTest : public ::testing::Test {
  protected:
@@ -114,9 +115,7 @@ class LabChangeTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(state_); }
 
   void MakeOverlay(const std::string& path, bool clean) {
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-    process::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", path, "16M"});
-    if (clean) process::RunChecked({"qemu-img", "snapshot", "-c", "clean", path});
+    fakes::FakeDisks::Write(path, clean);
   }
   // Deployed as `lab` describes it: domain, overlay, `clean`.
   void Deployed(const VmPlan& vm) {
@@ -128,6 +127,7 @@ class LabChangeTest : public ::testing::Test {
   std::string state_;
   PlanOptions options_;
   fakes::FakeHypervisor hv_;
+  fakes::FakeDisks disks_;
 };
 
 TEST_F(LabChangeTest, MemoryChangeRedefinesShutOffVmsAndWaitsForRunningOnes) {
@@ -138,7 +138,7 @@ TEST_F(LabChangeTest, MemoryChangeRedefinesShutOffVmsAndWaitsForRunningOnes) {
   for (core::LabVm& vm : lab.vms) vm.memory_mib = 1024;
   lab.vms[0].vcpus = 1;
   Plan plan = DesiredPlan(lab, {{"netlab", "alice", 1}}, options_);
-  ReconcileWithActual(plan, hv_);
+  ReconcileWithActual(plan, hv_, disks_);
   const VmPlan& router = plan.worlds[0].vms[0];
   EXPECT_EQ(router.action, VmAction::kAdopt);
   EXPECT_TRUE(router.remove_stale_domain);
@@ -165,11 +165,58 @@ TEST_F(LabChangeTest, OverlayWithCleanInsideIsAdoptedNotRebuilt) {
   const VmPlan& client = plan.worlds[0].vms[1];
   MakeOverlay(client.overlay, false);  // interrupted before its first `clean`
   hv_.DefineDomain(client.spec);
-  ReconcileWithActual(plan, hv_);
+  ReconcileWithActual(plan, hv_, disks_);
   EXPECT_EQ(plan.worlds[0].vms[0].action, VmAction::kAdopt);
   EXPECT_TRUE(plan.worlds[0].vms[0].remove_stale_domain);
   EXPECT_EQ(plan.worlds[0].vms[1].action, VmAction::kBuild);
   EXPECT_TRUE(plan.worlds[0].vms[1].remove_stale_domain);
+}
+
+// An overlay that cannot be read may be the student's: the plan neither
+// rebuilds over it nor removes its domain, and says why.
+TEST_F(LabChangeTest, UnreadableOverlayIsRefusedNeverRebuilt) {
+  Plan plan = DesiredPlan(TwoVmLab(), {{"netlab", "alice", 1}}, options_);
+  const VmPlan& router = plan.worlds[0].vms[0];
+  MakeOverlay(router.overlay, true);
+  fakes::FakeDisks::Corrupt(router.overlay);
+  hv_.DefineDomain(router.spec);  // no snapshot in libvirt
+  ReconcileWithActual(plan, hv_, disks_);
+  EXPECT_EQ(plan.worlds[0].vms[0].action, VmAction::kRefused);
+  EXPECT_FALSE(plan.worlds[0].vms[0].remove_stale_domain);
+  EXPECT_EQ(plan.worlds[0].vms[0].change,
+            "its overlay " + router.overlay + " cannot be read (qemu-img: Could not open '" +
+                router.overlay +
+                "': not a qcow2 image); deploy leaves it alone: check it with qemu-img check, "
+                "or move it away to have deploy rebuild the VM (its student data is then "
+                "lost)");
+  EXPECT_EQ(plan.worlds[0].vms[1].action, VmAction::kBuild);
+  EXPECT_FALSE(plan.NothingToDo());
+  EXPECT_NE(DescribePlan(plan).find("    w-netlab-alice-router: left alone, its overlay cannot "
+                                    "be read (its overlay "),
+            std::string::npos)
+      << DescribePlan(plan);
+  auto batches = SplitWorlds(plan, 1);
+  ASSERT_EQ(batches.size(), 1u) << "the World's other VM is still built";
+}
+
+TEST_F(LabChangeTest, DroppedUnreadableOverlayIsKeptAsStudentData) {
+  core::Lab lab = TwoVmLab();
+  core::LabVm web = lab.vms[1];
+  web.name = "web";
+  lab.vms.push_back(web);
+  Plan old_plan = DesiredPlan(lab, {{"netlab", "alice", 1}}, options_);
+  MakeOverlay(old_plan.worlds[0].vms[2].overlay, false);
+  fakes::FakeDisks::Corrupt(old_plan.worlds[0].vms[2].overlay);
+  Plan plan = DesiredPlan(TwoVmLab(), {{"netlab", "alice", 1}}, options_);
+  FindDroppedVms(plan, {}, options_, hv_, disks_);
+  ASSERT_EQ(plan.worlds[0].dropped.size(), 1u);
+  const DroppedVm& dropped = plan.worlds[0].dropped[0];
+  EXPECT_TRUE(dropped.student_data);
+  EXPECT_FALSE(dropped.remove);
+  EXPECT_NE(DescribePlan(plan).find("    w-netlab-alice-web: no longer in the lab, kept: its "
+                                    "overlay cannot be read (qemu-img: Could not open"),
+            std::string::npos)
+      << DescribePlan(plan);
 }
 
 TEST_F(LabChangeTest, DroppedVmsWithStudentDataAreKeptUnlessTold) {
@@ -193,8 +240,8 @@ TEST_F(LabChangeTest, DroppedVmsWithStudentDataAreKeptUnlessTold) {
       {"netlab", "bob", "other", "w-netlab-bob-other", "", store::VmPhase::kReady, ""}};
 
   Plan plan = DesiredPlan(TwoVmLab(), {{"netlab", "alice", 1}}, options_);
-  ReconcileWithActual(plan, hv_);
-  FindDroppedVms(plan, recorded, options_, hv_);
+  ReconcileWithActual(plan, hv_, disks_);
+  FindDroppedVms(plan, recorded, options_, hv_, disks_);
   const std::vector<DroppedVm>& dropped = plan.worlds[0].dropped;
   ASSERT_EQ(dropped.size(), 3u);  // db, gone, web (sorted); not bob's
   EXPECT_EQ(dropped[0].vm, "db");
@@ -219,7 +266,7 @@ TEST_F(LabChangeTest, DroppedVmsWithStudentDataAreKeptUnlessTold) {
   PlanOptions told = options_;
   told.delete_student_data = true;
   Plan forced = DesiredPlan(TwoVmLab(), {{"netlab", "alice", 1}}, told);
-  FindDroppedVms(forced, recorded, told, hv_);
+  FindDroppedVms(forced, recorded, told, hv_, disks_);
   EXPECT_TRUE(forced.worlds[0].dropped[2].remove);
   EXPECT_NE(DescribePlan(forced).find("    w-netlab-alice-web: no longer in the lab, remove "
                                       "with its student data (--delete-student-data)\n"),

@@ -7,7 +7,7 @@
 
 #include "core/names.h"
 #include "fakes/fake_hypervisor.h"
-#include "process/process.h"
+#include "fakes/fake_disks.h"
 
 namespace deploy {
 namespace {
@@ -21,7 +21,7 @@ class StatusTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  // `overlay`: a real qcow2, with `clean` inside when `clean`.
+  // `overlay`: an overlay (FakeDisks), with `clean` inside when `clean`.
   store::VmRecord Row(const std::string& vm, store::VmPhase phase, bool overlay,
                       bool clean = true) {
     store::VmRecord row;
@@ -31,10 +31,7 @@ class StatusTest : public ::testing::Test {
     row.domain = core::DomainName("netlab", "alice", vm);
     row.overlay = (dir_ / (vm + ".qcow2")).string();
     row.phase = phase;
-    if (overlay) {
-      process::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", row.overlay, "16M"});
-      if (clean) process::RunChecked({"qemu-img", "snapshot", "-c", "clean", row.overlay});
-    }
+    if (overlay) fakes::FakeDisks::Write(row.overlay, clean);
     return row;
   }
 
@@ -47,18 +44,19 @@ class StatusTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   fakes::FakeHypervisor hv_;
+  fakes::FakeDisks disks_;
 };
 
 TEST_F(StatusTest, ReadyOnlyWithDomainOverlayAndClean) {
   std::vector<store::VmRecord> rows = {
       Row("router", store::VmPhase::kReady, true),    // complete
-      Row("client", store::VmPhase::kReady, true),    // recorded ready, no clean
+      Row("client", store::VmPhase::kReady, true, false),  // recorded ready, no clean
       Row("web", store::VmPhase::kDefined, true),     // complete, parent died first
   };
   Define(rows[0].domain, true);
   Define(rows[1].domain, false);
   Define(rows[2].domain, true);
-  std::vector<VmStatus> vms = InspectVms(rows, &hv_, std::nullopt);
+  std::vector<VmStatus> vms = InspectVms(rows, &hv_, disks_, std::nullopt);
   ASSERT_EQ(vms.size(), 3u);
   EXPECT_EQ(vms[0].phase, "ready");
   EXPECT_EQ(vms[0].fix, "");
@@ -74,7 +72,7 @@ TEST_F(StatusTest, MissingDomainIsKeptOverlayIncompleteOrMissing) {
   std::vector<store::VmRecord> rows = {Row("router", store::VmPhase::kReady, true),
                                        Row("client", store::VmPhase::kOverlay, false),
                                        Row("web", store::VmPhase::kOverlay, true, false)};
-  std::vector<VmStatus> vms = InspectVms(rows, &hv_, std::nullopt);
+  std::vector<VmStatus> vms = InspectVms(rows, &hv_, disks_, std::nullopt);
   EXPECT_EQ(vms[0].phase, "kept-overlay");
   EXPECT_EQ(vms[0].state, "missing");
   EXPECT_EQ(vms[1].phase, "missing");
@@ -84,21 +82,52 @@ TEST_F(StatusTest, MissingDomainIsKeptOverlayIncompleteOrMissing) {
   EXPECT_EQ(vms[2].fix, "worlds deploy rebuilds it (never booted, no student data)");
 }
 
+// Status and the plan classify alike (deploy::ClassifyVm): libvirt lost
+// `clean` but the overlay has it, so deploy re-defines, never rebuilds.
+TEST_F(StatusTest, DomainWithoutCleanOverStudentOverlayIsKeptOverlay) {
+  std::vector<store::VmRecord> rows = {Row("router", store::VmPhase::kReady, true)};
+  Define(rows[0].domain, false);
+  std::vector<VmStatus> vms = InspectVms(rows, &hv_, disks_, std::nullopt);
+  EXPECT_EQ(vms[0].phase, "kept-overlay");
+  EXPECT_EQ(vms[0].fix, "worlds deploy re-defines it over the kept overlay");
+}
+
+// One rule with the plan: an unreadable overlay is reported with its
+// reason, never taken as absent or as "incomplete".
+TEST_F(StatusTest, UnreadableOverlayIsReportedWithTheReason) {
+  std::vector<store::VmRecord> rows = {Row("router", store::VmPhase::kReady, true),
+                                       Row("client", store::VmPhase::kCustomized, true)};
+  fakes::FakeDisks::Corrupt(rows[0].overlay);
+  fakes::FakeDisks::Corrupt(rows[1].overlay);
+  Define(rows[1].domain, false);
+  std::vector<VmStatus> vms = InspectVms(rows, &hv_, disks_, std::nullopt);
+  for (const VmStatus& vm : vms) {
+    EXPECT_EQ(vm.phase, "unreadable");
+    EXPECT_EQ(vm.fix, "its overlay " + vm.overlay + " cannot be read (qemu-img: Could not open '" +
+                          vm.overlay +
+                          "': not a qcow2 image); deploy leaves it alone: check it with "
+                          "qemu-img check, or move it away to have deploy rebuild the VM (its "
+                          "student data is then lost)");
+  }
+  EXPECT_EQ(vms[0].state, "missing");
+  EXPECT_EQ(vms[1].state, "shut off");
+}
+
 TEST_F(StatusTest, StrayDomainsOfTheLabAreListed) {
   std::vector<store::VmRecord> rows = {Row("router", store::VmPhase::kReady, true)};
   Define(rows[0].domain, true);
   Define("w-netlab-bob-router", false);  // defined by a deploy killed before its write
   Define("w-other-bob-router", false);
-  std::vector<VmStatus> vms = InspectVms(rows, &hv_, std::string("w-netlab-"));
+  std::vector<VmStatus> vms = InspectVms(rows, &hv_, disks_, std::string("w-netlab-"));
   ASSERT_EQ(vms.size(), 2u);
   EXPECT_EQ(vms[1].domain, "w-netlab-bob-router");
   EXPECT_EQ(vms[1].phase, "unrecorded");
-  EXPECT_EQ(InspectVms(rows, &hv_, std::nullopt).size(), 1u);
+  EXPECT_EQ(InspectVms(rows, &hv_, disks_, std::nullopt).size(), 1u);
 }
 
 TEST_F(StatusTest, NoLibvirtMeansUnknownNotReady) {
   std::vector<store::VmRecord> rows = {Row("router", store::VmPhase::kReady, true)};
-  std::vector<VmStatus> vms = InspectVms(rows, nullptr, std::string("w-"));
+  std::vector<VmStatus> vms = InspectVms(rows, nullptr, disks_, std::string("w-"));
   ASSERT_EQ(vms.size(), 1u);
   EXPECT_EQ(vms[0].phase, "unknown");
   EXPECT_EQ(vms[0].state, "unknown");

@@ -13,13 +13,13 @@
 #include "deploy/protocol.h"
 #include "fakes/fake_customizer.h"
 #include "fakes/fake_hypervisor.h"
-#include "process/process.h"
+#include "fakes/fake_disks.h"
 
 namespace deploy {
 namespace {
 
-// A batch of two Worlds over a real (tiny, empty) qcow2 base: overlays are
-// made with the real qemu-img, the hypervisor and appliance are fakes.
+// A batch of two Worlds over a (fake) base: overlays are FakeDisks files,
+// the hypervisor and appliance are fakes.
 class WorkerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -28,7 +28,7 @@ class WorkerTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     base_ = (dir_ / "base.qcow2").string();
-    process::RunChecked({"qemu-img", "create", "-q", "-f", "qcow2", base_, "16M"});
+    std::ofstream(base_) << "base";
     for (const char* owner : {"alice", "bob"}) {
       WorldPlan world;
       world.world = {"lab", owner, 1};
@@ -55,7 +55,8 @@ class WorkerTest : public ::testing::Test {
 
   std::vector<Message> Run() {
     std::vector<Message> messages;
-    RunBatch(batch_, hv_, customizer_, [&](const Message& m) { messages.push_back(m); });
+    RunBatch(batch_, hv_, customizer_, disks_,
+             [&](const Message& m) { messages.push_back(m); });
     return messages;
   }
 
@@ -73,7 +74,19 @@ class WorkerTest : public ::testing::Test {
   Batch batch_;
   fakes::FakeHypervisor hv_;
   fakes::FakeCustomizer customizer_;
+  fakes::FakeDisks disks_;
 };
+
+// A fault that leaves the customize step (here: the pipe to the parent
+// breaks) while the define thread runs ends the batch with that exception,
+// which WorkerMain reports as "fatal"; before, the joinable define thread
+// was destroyed and the worker died of std::terminate.
+TEST_F(WorkerTest, FaultDuringCustomizeEndsTheBatchNotTheProcess) {
+  auto emit = [](const Message& m) {
+    if (m.kind == "timing" && m.phase == "identity") throw std::runtime_error("broken pipe");
+  };
+  EXPECT_THROW(RunBatch(batch_, hv_, customizer_, disks_, emit), std::runtime_error);
+}
 
 TEST_F(WorkerTest, BuildsEveryVmWithOneApplianceLaunch) {
   std::vector<Message> messages = Run();

@@ -1,0 +1,69 @@
+#include "cli/status_output.h"
+
+#include <iomanip>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace cli {
+
+namespace {
+
+// "lan=10.20.0.1/24 dmz=..." from a recorded identity: the names the guest
+// gives its NICs; "" when none is recorded.
+std::string NicNames(const std::string& identity) {
+  nlohmann::json doc = nlohmann::json::parse(identity, nullptr, /*allow_exceptions=*/false);
+  std::string out;
+  if (!doc.is_object() || !doc.contains("nics") || !doc["nics"].is_array()) return out;
+  for (const nlohmann::json& nic : doc["nics"]) {
+    out += (out.empty() ? "" : " ") + nic.value("name", "?") + "=" + nic.value("address", "?");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string FormatStatusJson(const deploy::StatusReport& report) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const deploy::VmStatus& vm : report.vms) {
+    rows.push_back({{"lab", vm.lab},
+                    {"owner", vm.owner},
+                    {"vm", vm.vm},
+                    {"domain", vm.domain},
+                    {"overlay", vm.overlay},
+                    {"phase", vm.phase},
+                    {"recorded_phase", vm.recorded},
+                    {"state", vm.state},
+                    // machine-id and SSH host keys made for it at deploy time
+                    {"identity", vm.identity.empty()
+                                     ? nlohmann::json(nullptr)
+                                     : nlohmann::json::parse(vm.identity, nullptr, false)}});
+  }
+  return rows.dump(2) + "\n";
+}
+
+std::string FormatStatusTable(const deploy::StatusReport& report,
+                              const deploy::StatusRequest& request) {
+  std::ostringstream out;
+  if (!report.no_libvirt.empty()) out << "note: " << report.no_libvirt << "\n";
+  if (report.vms.empty()) {
+    out << "No Worlds deployed" << (request.lab ? " for lab '" + *request.lab + "'" : "")
+        << (request.owner ? " for '" + *request.owner + "'" : "") << ".\n";
+    return out.str();
+  }
+  out << std::left << std::setw(12) << "LAB" << std::setw(14) << "OWNER"
+      << std::setw(10) << "VM" << std::setw(14) << "PHASE" << std::setw(10)
+      << "STATE" << std::setw(32) << "DOMAIN" << "NICS\n";
+  std::set<std::string> fixes;
+  for (const deploy::VmStatus& vm : report.vms) {
+    out << std::left << std::setw(12) << vm.lab << std::setw(14) << vm.owner
+        << std::setw(10) << vm.vm << std::setw(14) << vm.phase << std::setw(10)
+        << vm.state << std::setw(32) << vm.domain << NicNames(vm.identity) << "\n";
+    if (!vm.fix.empty()) fixes.insert(vm.phase + ": " + vm.fix);
+  }
+  for (const std::string& fix : fixes) out << "  " << fix << "\n";
+  return out.str();
+}
+
+}  // namespace cli

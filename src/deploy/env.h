@@ -1,0 +1,98 @@
+// The orchestration's world: everything deploy, destroy, status and the
+// executor reach outside their own memory (libvirt, libguestfs, worker
+// processes, overlay disks) comes in through an Env, as leveldb's Env does,
+// so that unit tests run whole flows with fakes and an in-process worker.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "deploy/protocol.h"
+#include "guest/customizer.h"
+#include "guest/inspector.h"
+#include "virt/hypervisor.h"
+
+namespace deploy {
+
+struct Context;
+
+// Makes one hypervisor connection; called once per thread that needs one,
+// since a connection is used by one thread at a time.
+using HypervisorFactory = std::function<std::unique_ptr<virt::Hypervisor>()>;
+
+// Makes one customizer (one appliance's worth of work at a time).
+using CustomizerFactory = std::function<std::unique_ptr<guest::Customizer>()>;
+
+// Inspects base images (read-only, all in one appliance); results in
+// `images` order. Throws core::Error when it cannot inspect.
+using ImageInspector =
+    std::function<std::vector<guest::OsInfo>(const std::vector<guest::ImageRef>& images)>;
+
+// The VMs' disks: qcow2 overlays over read-only bases. Thread-safe.
+class Disks {
+ public:
+  virtual ~Disks() = default;
+  virtual bool Exists(const std::string& path) = 0;
+  // Whether the image at `path` holds the internal snapshot `clean`.
+  // Throws core::Error (where = path) when it is missing or not readable as
+  // an image (half-written, corrupt): never guessed.
+  virtual bool HasClean(const std::string& path) = 0;
+  // The backing file recorded in the image at `path` (nullopt: none).
+  // Throws core::Error like HasClean.
+  virtual std::optional<std::string> BackingFile(const std::string& path) = 0;
+  // image::CreateOverlay: `overlay` backed by `base` (format `base_format`),
+  // parent directories made; throws core::Error when `overlay` exists or
+  // the base cannot be used.
+  virtual void CreateOverlay(const std::string& base, const std::string& base_format,
+                             const std::string& overlay) = 0;
+  // Removes the file at `path` if it exists; throws core::Error when it
+  // exists and cannot be removed.
+  virtual void Remove(const std::string& path) = 0;
+  // Bytes the file occupies on the host; 0 when it does not exist.
+  virtual uint64_t AllocatedBytes(const std::string& path) = 0;
+};
+
+// Disks over the host's filesystem and qemu-img (image/overlay.h).
+std::unique_ptr<Disks> NewQemuImgDisks();
+
+// A started worker: what it writes (protocol Messages, one per line), then
+// how it ended.
+class WorkerProcess {
+ public:
+  virtual ~WorkerProcess() = default;
+  // The worker's next line into `*line`; false once it has closed its
+  // output. Called from one thread.
+  virtual bool ReadLine(std::string* line) = 0;
+  // Waits until the worker has ended and says how: "exited with status N"
+  // or "was killed by signal N (Name)".
+  virtual std::string Wait() = 0;
+};
+
+// Starts a worker running `batch`, its diagnostics going to the file
+// `log_path`. Throws core::Error when it cannot start. May be called from
+// one thread at a time.
+using WorkerLauncher = std::function<std::unique_ptr<WorkerProcess>(
+    const Batch& batch, const std::string& log_path)>;
+
+// Workers as processes: `exe __worker <our pid>` (Boost.Process), the batch
+// on their stdin.
+WorkerLauncher ProcessWorkerLauncher(const std::string& exe);
+
+struct Env {
+  HypervisorFactory hypervisor;
+  CustomizerFactory customizer;  // used by workers (WorkerMain, in-process ones)
+  ImageInspector inspect_images;
+  WorkerLauncher launch_worker;
+  std::shared_ptr<Disks> disks;
+};
+
+// The real one for `context`: libvirt at context.connect, libguestfs with
+// its backend settings, `worlds __worker` processes of context.worker_exe,
+// qemu-img for the disks. Opens nothing until a factory is called.
+Env RealEnv(const Context& context);
+
+}  // namespace deploy
