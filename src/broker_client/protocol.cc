@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/names.h"
 
 namespace broker {
 namespace {
@@ -54,10 +55,12 @@ const char* ToString(Op op) {
 }
 
 bool IsDomainName(const std::string& name) {
-  if (name.size() < 3 || name.size() > kMaxDomainName || name.compare(0, 2, "w-") != 0) {
+  const std::string prefix = core::kObjectPrefix;
+  if (name.size() <= prefix.size() || name.size() > kMaxDomainName ||
+      name.compare(0, prefix.size(), prefix) != 0) {
     return false;
   }
-  for (size_t i = 2; i < name.size(); ++i) {
+  for (size_t i = prefix.size(); i < name.size(); ++i) {
     char c = name[i];
     bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     if (!ok) return false;

@@ -99,7 +99,7 @@ int RunBroker(const Globals& globals, const BrokerOptions& options) {
       store::Store::Open(core::StateDbPath(context.state_dir));
   std::unique_ptr<virt::Hypervisor> hypervisor = virt::NewLibvirtHypervisor(context.connect);
   // Networks libvirt autostarted at boot were never guarded by a deploy.
-  int guarded = hypervisor->GuardNetworks("w-");
+  int guarded = hypervisor->GuardNetworks(core::kObjectPrefix);
   broker::Server server(server_options, *hypervisor, *store);
   server.Listen();
 

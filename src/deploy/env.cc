@@ -1,23 +1,18 @@
 #include "deploy/env.h"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <filesystem>
-
-#include <boost/process.hpp>
 
 #include "core/error.h"
 #include "core/names.h"
 #include "deploy/operations.h"
 #include "image/overlay.h"
+#include "process/process.h"
 
 namespace deploy {
 
 namespace {
-
-namespace bp = boost::process;
 
 class QemuImgDisks : public Disks {
  public:
@@ -47,37 +42,31 @@ class QemuImgDisks : public Disks {
 
 class ChildWorker : public WorkerProcess {
  public:
-  ChildWorker(const std::string& exe, const Batch& batch, const std::string& log_path) {
-    bp::opstream input;
-    try {
-      child_ = bp::child(exe, "__worker", std::to_string(::getpid()), bp::std_in < input,
-                         bp::std_out > output_, bp::std_err > log_path);
-    } catch (const std::exception& e) {
-      throw core::Error(std::string("cannot start a worker: ") + e.what(), exe,
-                        "check that it is the worlds binary and executable");
-    }
-    input << EncodeBatch(batch);
-    input.flush();
-    input.pipe().close();
+  ChildWorker(const std::string& exe, const Batch& batch, const std::string& log_path)
+      : child_(Start(exe, log_path)) {
+    child_.Write(EncodeBatch(batch));
+    child_.CloseStdin();
   }
   bool ReadLine(std::string* line) override {
-    return static_cast<bool>(std::getline(output_, *line));
+    std::optional<std::string> next = child_.ReadLine();
+    if (!next) return false;
+    *line = std::move(*next);
+    return true;
   }
-  std::string Wait() override {
-    child_.wait();
-    // A worker killed (OOM killer, SIGKILL) must not read as "exited with
-    // status 9": say it was a signal.
-    int status = child_.native_exit_code();
-    if (WIFSIGNALED(status)) {
-      return "was killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
-             ::strsignal(WTERMSIG(status)) + ")";
-    }
-    return "exited with status " + std::to_string(WEXITSTATUS(status));
-  }
+  // "exited with status N", or "was killed by signal N (Name)" for a worker
+  // the OOM killer or a SIGKILL ended (never "exited with status 9").
+  std::string Wait() override { return child_.Wait().Describe(); }
 
  private:
-  bp::ipstream output_;  // before child_: the child writes into it
-  bp::child child_;
+  static process::Child Start(const std::string& exe, const std::string& log_path) {
+    try {
+      return process::Spawn({exe, "__worker", std::to_string(::getpid())}, {log_path});
+    } catch (const core::Error& e) {
+      throw core::Error("cannot start a worker: " + e.message(), exe,
+                        "check that it is the worlds binary and executable");
+    }
+  }
+  process::Child child_;
 };
 
 }  // namespace

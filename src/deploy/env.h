@@ -78,7 +78,7 @@ class WorkerProcess {
 using WorkerLauncher = std::function<std::unique_ptr<WorkerProcess>(
     const Batch& batch, const std::string& log_path)>;
 
-// Workers as processes: `exe __worker <our pid>` (Boost.Process), the batch
+// Workers as processes: `exe __worker <our pid>` (process::Spawn), the batch
 // on their stdin.
 WorkerLauncher ProcessWorkerLauncher(const std::string& exe);
 

@@ -1,4 +1,4 @@
-// Runs a Plan: splits its Worlds over worker processes (Boost.Process),
+// Runs a Plan: splits its Worlds over worker processes (process::Spawn, through the Env),
 // shows live progress, records each VM's phase in the store, and sums up.
 #pragma once
 
