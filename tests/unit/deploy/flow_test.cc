@@ -4,15 +4,19 @@
 #include <gtest/gtest.h>
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
+#include <vector>
 
 #include "core/names.h"
 #include "deploy/operations.h"
 #include "deploy/status.h"
+#include "deploy/vm_actions.h"
 #include "fakes/fake_env.h"
 #include "store/store.h"
 
@@ -266,6 +270,57 @@ TEST_F(FlowTest, UnreadableOverlayIsReportedNotRebuilt) {
   std::ifstream file(overlay);
   std::string content((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   EXPECT_EQ(content, "QFI\xfb half-written");
+}
+
+// Issue 11: a student's revert while a deploy changes their World is
+// refused, naming the deploy, and never interleaves with it; once the
+// deploy is over the same revert goes through.
+TEST_F(FlowTest, StudentRevertDuringADeployOfTheirWorldIsRefusedThenWorksAfter) {
+  fake_.workers.KillAfter(2, "ready");
+  std::string text;
+  EXPECT_FALSE(RunDeploy(&text));
+  fake_.workers.KillAfter(-1);
+
+  // A VM the first run finished, running (the student uses it).
+  std::optional<store::VmRecord> target;
+  for (const store::VmRecord& vm :
+       store::Store::Open(core::StateDbPath(context_.state_dir))->Vms("netlab", std::nullopt)) {
+    auto it = fake_.hypervisor.domains.find(vm.domain);
+    if (it != fake_.hypervisor.domains.end() && !it->second.snapshots.empty()) target = vm;
+  }
+  ASSERT_TRUE(target);
+  fake_.hypervisor.domains[target->domain].state = virt::DomainState::kRunning;
+
+  std::vector<store::Event> events;
+  VmActions actions(context_.state_dir, fake_.hypervisor,
+                    [&](const store::Event& event) { events.push_back(event); });
+  const Actor student{1000, target->owner, Spelling::kProtocol};
+  // The re-run's worker launch happens with the deploy's locks held: the
+  // student's revert is tried right there.
+  std::vector<VmOutcome> during;
+  WorkerLauncher launch = fake_.env.launch_worker;
+  fake_.env.launch_worker = [&](const Batch& batch, const std::string& log) {
+    during.push_back(actions.Run(VmOp::kRevert, *target, student));
+    return launch(batch, log);
+  };
+  EXPECT_TRUE(RunDeploy(&text)) << text;
+  ASSERT_EQ(during.size(), 1u);
+  EXPECT_EQ(during[0].result, "refused");
+  EXPECT_EQ(during[0].detail, "the World of '" + target->owner +
+                                  "' in lab 'netlab' is being changed by pid " +
+                                  std::to_string(::getpid()) +
+                                  ": worlds deploy; try again when it finishes");
+  EXPECT_EQ(fake_.hypervisor.domains[target->domain].state, virt::DomainState::kRunning)
+      << "not reverted";
+
+  VmOutcome after = actions.Run(VmOp::kRevert, *target, student);
+  EXPECT_EQ(after.result, "ok") << after.detail;
+  EXPECT_EQ(after.detail, "reverted to clean (was running)");
+  EXPECT_EQ(fake_.hypervisor.domains[target->domain].state, virt::DomainState::kShutOff);
+  ASSERT_EQ(events.size(), 2u) << "one events row per action";
+  EXPECT_EQ(events[0].action + " " + events[0].result, "revert refused");
+  EXPECT_EQ(events[1].action + " " + events[1].result, "revert ok");
+  EXPECT_EQ(events[1].actor, target->owner);
 }
 
 }  // namespace
