@@ -3,7 +3,6 @@
 // and in-process workers. No libvirt, no qemu-img, in milliseconds.
 #include <gtest/gtest.h>
 
-#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -15,6 +14,7 @@
 #include "deploy/status.h"
 #include "fakes/fake_env.h"
 #include "store/store.h"
+#include "support/temp_dir.h"
 
 namespace deploy {
 namespace {
@@ -63,9 +63,7 @@ constexpr const char* kRoster =
 class FlowTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "worlds-flow-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    dir_ = temp_.path();
     context_.state_dir = dir_ + "/state";
     context_.image_dir = dir_ + "/images";
     context_.jobs = 1;
@@ -84,7 +82,6 @@ class FlowTest : public ::testing::Test {
   void TearDown() override {
     fs::permissions(context_.image_dir + "/tiny.qcow2", fs::perms::owner_write,
                     fs::perm_options::add);
-    fs::remove_all(dir_);
   }
 
   bool RunDeploy(std::string* text) {
@@ -114,6 +111,7 @@ class FlowTest : public ::testing::Test {
     return core::OverlayPath(context_.state_dir, "netlab", owner, vm);
   }
 
+  support::TempDir temp_{"worlds-flow-"};
   std::string dir_, lab_file_;
   Context context_;
   DeployRequest request_;
