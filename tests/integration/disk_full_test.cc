@@ -17,6 +17,7 @@
 #include <boost/process.hpp>
 
 #include "integration/deploy_fixture.h"
+#include "support/roster.h"
 
 namespace {
 
@@ -35,7 +36,7 @@ class DiskFullTest : public DeployTest {
     if (!ready_) return;
     // One World of two VMs: the smallest deploy that still batches disks.
     roster_ = dir_ + "/one.csv";
-    std::ofstream(roster_) << "username,full_name,group\nalice,Alice Martin,lab-a\n";
+    support::WriteRoster(roster_, {support::kAlice});
     std::filesystem::create_directories(state_dir_);
     // 64 MiB: room for everything when the filler is gone; the filler
     // decides how full it is.
@@ -52,7 +53,7 @@ class DiskFullTest : public DeployTest {
     if (mounted_ && ::umount2(state_dir_.c_str(), MNT_DETACH) != 0) {
       ADD_FAILURE() << "umount " << state_dir_ << ": " << std::strerror(errno);
     }
-    std::filesystem::remove_all(dir_, ec);
+    temp_.reset();
   }
 
   uint64_t FreeBytes() {

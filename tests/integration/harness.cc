@@ -3,7 +3,6 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,14 +45,6 @@ std::string ReadFile(const std::string& path) {
   std::ostringstream buf;
   buf << in.rdbuf();
   return buf.str();
-}
-
-std::string MakeTempDir(const std::string& name) {
-  std::string dir = "/tmp/worlds-it-" + name + "-" + std::to_string(::getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  ::chmod(dir.c_str(), 0755);
-  return dir;
 }
 
 std::string AsUser(const std::string& user, const std::function<std::string()>& fn) {

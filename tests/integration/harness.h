@@ -33,10 +33,6 @@ std::string TestImageDir();
 // Reads a whole file ("" when missing).
 std::string ReadFile(const std::string& path);
 
-// A fresh directory /tmp/worlds-it-<name>-<pid>, mode 0755 (libvirt's QEMU
-// runs as another user and must reach the overlays).
-std::string MakeTempDir(const std::string& name);
-
 // Runs `fn` in a child process that has become `user` for good (its
 // groups, gid and uid; root cannot be regained) and returns what `fn`
 // returned, "error: <what>" when it threw, or "child failed: ..." when the
