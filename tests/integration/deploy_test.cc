@@ -6,7 +6,6 @@
 #include <chrono>
 #include <thread>
 
-#include <boost/process.hpp>
 
 #include "guest/customizer.h"
 #include "integration/deploy_fixture.h"

@@ -84,6 +84,34 @@ std::string AsUser(const std::string& user, const std::function<std::string()>& 
   return out;
 }
 
+bool Running(const process::Child& child) {
+  siginfo_t info = {};
+  // WNOWAIT: look, leave the child to be reaped by Child::Wait.
+  if (::waitid(P_PID, child.pid(), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return false;
+  return info.si_pid == 0;
+}
+
+OutputReader::OutputReader(process::Child& child)
+    : child_(child), thread_([this] {
+        try {
+          while (std::optional<std::string> line = child_.ReadLine()) text_ += *line + "\n";
+        } catch (const std::exception& e) {
+          error_ = e.what();
+        }
+      }) {}
+
+OutputReader::~OutputReader() {
+  if (!thread_.joinable()) return;
+  child_.Kill();
+  thread_.join();
+}
+
+std::string OutputReader::Finish() {
+  if (thread_.joinable()) thread_.join();
+  if (!error_.empty()) ADD_FAILURE() << "reading the child's output: " << error_;
+  return text_;
+}
+
 std::string SourcePath(const std::string& relative) {
   return std::string(WORLDS_SOURCE_DIR) + "/" + relative;
 }
