@@ -43,7 +43,7 @@ struct RunOptions {
   // When set and the child is still running after it, the child is killed
   // (SIGKILL) and the result says timed_out; its output so far is kept.
   std::optional<std::chrono::milliseconds> timeout;
-  EnvChanges env;
+  EnvChanges env = {};  // none: the child gets our environment as it is
 };
 
 struct Result : Status {
@@ -67,7 +67,7 @@ struct SpawnOptions {
   // The child's stderr goes to this file (created or truncated, mode 0644);
   // empty: the child shares our stderr.
   std::string stderr_file;
-  EnvChanges env;
+  EnvChanges env = {};  // none: the child gets our environment as it is
 };
 
 // A long-running child: its stdin is a pipe we write, its stdout a pipe we
