@@ -234,7 +234,7 @@ TEST_F(DiskFullTest, SpaceRunningOutDuringCustomizationFailsNotHangs) {
   // stderr in a file beside the state dir (which fills up), read after stdout.
   const std::string err_path = dir_ + "/deploy.err";
   process::Child child = process::Spawn(args, {err_path});
-  child.CloseStdin();  // nothing to read, as before
+  child.CloseStdin();  // the deploy reads no input
   // Filled once both overlays exist: the appliance is still booting then.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (std::chrono::steady_clock::now() < deadline &&

@@ -43,7 +43,7 @@ Outcome FaultTest::RunWorlds(const std::vector<std::string> &args,
   std::vector<std::string> argv = Global(args);
   argv.insert(argv.begin(), WORLDS_BINARY);
   process::Child child = process::Spawn(argv, options);
-  child.CloseStdin();  // as from /dev/null
+  child.CloseStdin();  // the command reads no input (was /dev/null)
   it::OutputReader out(child);
   Outcome outcome;
   outcome.pid = child.pid();

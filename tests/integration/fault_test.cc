@@ -31,7 +31,7 @@ TEST_F(KillWorkerTest, KilledWorkerFailsItsWorldOnlyAndReRunConverges) {
       Global({"deploy", lab_file_, "--roster", roster_, "--jobs", "2"});
   args.insert(args.begin(), WORLDS_BINARY);
   process::Child child = process::Spawn(args, {"/dev/null"});
-  child.CloseStdin();  // nothing to read, as before
+  child.CloseStdin();  // the deploy reads no input
   std::vector<pid_t> workers;
   // The deploy inspects the base first (an appliance launch), then starts
   // its workers. A worker's own forks (qemu-img, libguestfs's recovery
@@ -214,7 +214,7 @@ TEST_F(FaultLibvirtdTest, DeployEndsAndReRunConverges) {
       Global({"deploy", lab_file_, "--roster", roster_, "--jobs", "1"});
   argv.insert(argv.begin(), WORLDS_BINARY);
   process::Child child = process::Spawn(argv, {out_path + ".err"});
-  child.CloseStdin();  // nothing to read, as before
+  child.CloseStdin();  // the deploy reads no input
   it::OutputReader out(child);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (std::chrono::steady_clock::now() < deadline && Domains().empty() &&
