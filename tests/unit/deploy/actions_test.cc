@@ -21,7 +21,6 @@
 namespace deploy {
 namespace {
 
-
 class ActionsTest : public ::testing::Test {
  protected:
   void SetUp() override {

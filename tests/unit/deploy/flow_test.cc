@@ -3,7 +3,6 @@
 // and in-process workers. No libvirt, no qemu-img, in milliseconds.
 #include <gtest/gtest.h>
 
-
 #include <filesystem>
 #include <fstream>
 #include <map>
