@@ -5,7 +5,6 @@
 #include <chrono>
 #include <thread>
 
-
 #include "guest/customizer.h"
 #include "integration/deploy_fixture.h"
 

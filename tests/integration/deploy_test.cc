@@ -6,7 +6,6 @@
 #include <chrono>
 #include <thread>
 
-
 #include "guest/customizer.h"
 #include "integration/deploy_fixture.h"
 #include "support/temp_dir.h"

@@ -14,7 +14,6 @@
 #include <cstring>
 #include <thread>
 
-
 #include "integration/deploy_fixture.h"
 #include "support/roster.h"
 
