@@ -133,7 +133,36 @@ class SpawnSetup {
   posix_spawnattr_t attr_;
 };
 
-pid_t Launch(const std::string& exe, const std::vector<std::string>& argv, const Stdio& stdio) {
+// Our environment with `changes` applied, as "NAME=value" strings.
+std::vector<std::string> ChildEnvironment(const EnvChanges& changes, const std::string& program) {
+  for (const auto& [name, value] : changes) {
+    if (name.empty() || name.find('=') != std::string::npos) {
+      throw core::Error("cannot run '" + program + "': invalid environment variable name '" +
+                        name + "'");
+    }
+  }
+  std::vector<std::string> env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string text = *entry;
+    if (changes.count(text.substr(0, text.find('='))) == 0) env.push_back(std::move(text));
+  }
+  for (const auto& [name, value] : changes) {
+    if (value) env.push_back(name + "=" + *value);
+  }
+  return env;
+}
+
+pid_t Launch(const std::string& exe, const std::vector<std::string>& argv, const Stdio& stdio,
+             const EnvChanges& changes) {
+  // Built before the spawn: posix_spawn must not be given a half-made list.
+  std::vector<std::string> env_text;
+  std::vector<char*> envp;
+  if (!changes.empty()) {
+    env_text = ChildEnvironment(changes, argv[0]);
+    for (std::string& entry : env_text) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+  }
+
   SpawnSetup setup;
   if (stdio.in >= 0) {
     ::posix_spawn_file_actions_adddup2(setup.actions(), stdio.in, 0);
@@ -157,7 +186,8 @@ pid_t Launch(const std::string& exe, const std::vector<std::string>& argv, const
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, exe.c_str(), setup.actions(), setup.attr(), args.data(), environ);
+  int rc = ::posix_spawn(&pid, exe.c_str(), setup.actions(), setup.attr(), args.data(),
+                         changes.empty() ? environ : envp.data());
   if (rc != 0) {
     throw core::Error("cannot run '" + argv[0] + "': " + std::strerror(rc), exe);
   }
@@ -215,7 +245,7 @@ Result Run(const std::vector<std::string>& argv, const RunOptions& options) {
   Fd out_read, out_write, err_read, err_write;
   MakePipe(&out_read, &out_write, argv[0]);
   MakePipe(&err_read, &err_write, argv[0]);
-  pid_t pid = Launch(exe, argv, {-1, out_write.get(), err_write.get()});
+  pid_t pid = Launch(exe, argv, {-1, out_write.get(), err_write.get()}, options.env);
   out_write.Reset();
   err_write.Reset();
 
@@ -288,7 +318,7 @@ Child Spawn(const std::vector<std::string>& argv, const SpawnOptions& options) {
                         options.stderr_file);
     }
   }
-  pid_t pid = Launch(exe, argv, {in_read.get(), out_write.get(), err_file.get()});
+  pid_t pid = Launch(exe, argv, {in_read.get(), out_write.get(), err_file.get()}, options.env);
   Child child;
   child.program_ = argv[0];
   child.pid_ = pid;

@@ -5,7 +5,7 @@
 // to through pipes (a deploy worker).
 //
 // Programs are looked up in PATH when argv[0] has no '/'. The child gets our
-// environment, the default SIGPIPE disposition and an empty signal mask, and
+// environment (with the options' env changes), the default SIGPIPE disposition and an empty signal mask, and
 // no file descriptor of ours beyond 0, 1 and 2 (every pipe is O_CLOEXEC), so
 // Run and Spawn may be called from several threads at once.
 #pragma once
@@ -15,6 +15,7 @@
 #include <csignal>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,10 +33,17 @@ struct Status {
   std::string Describe() const;
 };
 
+// Changes to our environment for one child: a value sets the variable,
+// nullopt removes it; every other variable is passed on as it is. argv[0]
+// is still looked up in our PATH. A name that is empty or holds '=' is a
+// core::Error when the child is started.
+using EnvChanges = std::map<std::string, std::optional<std::string>>;
+
 struct RunOptions {
   // When set and the child is still running after it, the child is killed
   // (SIGKILL) and the result says timed_out; its output so far is kept.
   std::optional<std::chrono::milliseconds> timeout;
+  EnvChanges env = {};  // none: the child gets our environment as it is
 };
 
 struct Result : Status {
@@ -59,6 +67,7 @@ struct SpawnOptions {
   // The child's stderr goes to this file (created or truncated, mode 0644);
   // empty: the child shares our stderr.
   std::string stderr_file;
+  EnvChanges env = {};  // none: the child gets our environment as it is
 };
 
 // A long-running child: its stdin is a pipe we write, its stdout a pipe we

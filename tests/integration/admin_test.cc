@@ -12,6 +12,9 @@
 
 #include "deploy/lock.h"
 #include "integration/deploy_fixture.h"
+#include "support/accounts.h"
+#include "support/roster.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -105,9 +108,12 @@ class UsersSyncTest : public ::testing::Test {
                  "no existing account named " + user + " (the test creates and removes it)");
     }
     struct stat st;
+    // `users sync` makes them with a home; removed with it in TearDown.
+    for (const std::string& user : users_) accounts_.Adopt(user);
     shell_existed_ = ::lstat(kShell, &st) == 0;
     shell_listed_ = Listed();
-    dir_ = it::MakeTempDir("users");
+    temp_.emplace("worlds-it-users-", 0755, "/tmp");
+    dir_ = temp_->path();
     std::filesystem::create_directories(dir_ + "/keys");
     std::ofstream(dir_ + "/keys/" + users_[0] + ".pub") << "ssh-ed25519 AAAAC3Nz" << users_[0] << "\n";
     std::filesystem::create_directories(dir_ + "/keys/" + users_[1]);
@@ -118,9 +124,7 @@ class UsersSyncTest : public ::testing::Test {
 
   void TearDown() override {
     if (!ready_) return;
-    for (const std::string& user : users_) {
-      if (::getpwnam(user.c_str())) it::Exec({"userdel", "--remove", user});
-    }
+    accounts_.RemoveAll();
     // Leave the host's menu shell as we found it.
     if (!shell_existed_) std::filesystem::remove(kShell);
     if (!shell_listed_ && Listed()) {
@@ -131,7 +135,7 @@ class UsersSyncTest : public ::testing::Test {
       }
       std::ofstream("/etc/shells", std::ios::trunc) << kept;
     }
-    std::filesystem::remove_all(dir_);
+    temp_.reset();
   }
 
   static bool Listed() {
@@ -143,9 +147,9 @@ class UsersSyncTest : public ::testing::Test {
   }
 
   void WriteRoster(const std::vector<std::string>& users) {
-    std::ofstream roster(dir_ + "/roster.csv");
-    roster << "username,full_name,group\n";
-    for (const std::string& user : users) roster << user << ",\"Test, " << user << "\",itg\n";
+    std::vector<support::Student> students;
+    for (const std::string& user : users) students.push_back({user, "Test, " + user, "itg"});
+    support::WriteRoster(dir_ + "/roster.csv", students);
   }
 
   it::Run Sync(std::vector<std::string> extra = {}) {
@@ -157,6 +161,8 @@ class UsersSyncTest : public ::testing::Test {
   }
 
   static constexpr const char* kShell = "/usr/local/bin/worlds-menu";
+  support::StudentAccounts accounts_;
+  std::optional<support::TempDir> temp_;
   std::vector<std::string> users_;
   std::string dir_;
   bool shell_existed_ = false;

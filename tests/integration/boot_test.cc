@@ -5,8 +5,6 @@
 #include <chrono>
 #include <thread>
 
-#include <boost/process.hpp>
-
 #include "guest/customizer.h"
 #include "integration/deploy_fixture.h"
 

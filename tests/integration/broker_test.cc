@@ -20,16 +20,11 @@
 #include "deploy/lock.h"
 #include "integration/deploy_fixture.h"
 #include "store/store.h"
+#include "support/accounts.h"
 
 namespace {
 
 using broker::Op;
-
-std::optional<uid_t> UidOf(const std::string& user) {
-  struct passwd* pw = ::getpwnam(user.c_str());
-  if (!pw) return std::nullopt;
-  return pw->pw_uid;
-}
 
 class BrokerTest : public it::DeployTest {
  protected:
@@ -40,18 +35,13 @@ class BrokerTest : public it::DeployTest {
     if (IsSkipped() || HasFatalFailure()) return;
     // The sample roster's students as real accounts. Another test may have
     // made them already: use theirs, and remove only the ones made here.
-    for (const char* user : {"alice", "bob"}) {
-      if (UidOf(user)) continue;
-      it::Run add = it::Exec({"useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", user});
-      ASSERT_EQ(add.code, 0) << add.err;
-      created_.push_back(user);
-    }
+    for (const char* user : {"alice", "bob"}) accounts_.Ensure(user);
     socket_ = dir_ + "/run/s.sock";
   }
 
   void TearDown() override {
     StopBroker();
-    for (const std::string& user : created_) it::Exec({"userdel", user});
+    accounts_.RemoveAll();
     it::DeployTest::TearDown();
   }
 
@@ -96,7 +86,7 @@ class BrokerTest : public it::DeployTest {
 
   std::string Dom(const char* owner, const char* vm) { return core::DomainName(Lab(), owner, vm); }
 
-  std::vector<std::string> created_;
+  support::StudentAccounts accounts_;
   std::string socket_, log_;
   pid_t broker_ = -1;
 };
@@ -105,7 +95,7 @@ TEST_F(BrokerTest, StudentsActOnlyOnTheirOwnVmsAndReachTheirConsole) {
   it::Run deploy = Deploy();
   ASSERT_EQ(deploy.code, 0) << deploy.out << deploy.err;
   StartBroker();
-  uid_t alice = *UidOf("alice");
+  uid_t alice = *support::UidOf("alice");
 
   EXPECT_EQ(Ask("alice", Op::kWhoami), "ok alice " + std::to_string(alice));
   EXPECT_EQ(Ask("alice", Op::kList), "ok " + Dom("alice", "client") + "=shut off " +
@@ -187,7 +177,7 @@ TEST_F(BrokerTest, StudentsActOnlyOnTheirOwnVmsAndReachTheirConsole) {
                    " " + e.result);
   }
   std::string a = std::to_string(alice) + " alice ";
-  std::string b = std::to_string(*UidOf("bob")) + " bob ";
+  std::string b = std::to_string(*support::UidOf("bob")) + " bob ";
   std::string router = Dom("alice", "router");
   EXPECT_EQ(rows, (std::vector<std::string>{
                       a + "whoami  ok",

@@ -6,10 +6,9 @@
 #include <chrono>
 #include <thread>
 
-#include <boost/process.hpp>
-
 #include "guest/customizer.h"
 #include "integration/deploy_fixture.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -83,7 +82,8 @@ TEST_F(DeployTest, DeploysSampleRosterReRunsAsNoOpAndDestroyKeepsOverlays) {
 }
 
 TEST(InvalidLabTest, ReportsEveryErrorAndDeploysNothing) {
-  std::string dir = it::MakeTempDir("invalid");
+  support::TempDir temp("worlds-it-invalid-", 0755, "/tmp");
+  const std::string& dir = temp.path();
   std::string lab = dir + "/bad.yaml";
   std::ofstream(lab) << "lab: itbad\n"
                         "images:\n"
@@ -114,7 +114,6 @@ TEST(InvalidLabTest, ReportsEveryErrorAndDeploysNothing) {
   EXPECT_FALSE(std::filesystem::exists(dir + "/state/state.db"));
   it::Run list = it::Exec({"virsh", "-q", "-c", "qemu:///system", "list", "--all", "--name"});
   EXPECT_EQ(list.out.find("w-itbad-"), std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -14,9 +14,8 @@
 #include <cstring>
 #include <thread>
 
-#include <boost/process.hpp>
-
 #include "integration/deploy_fixture.h"
+#include "support/roster.h"
 
 namespace {
 
@@ -35,7 +34,7 @@ class DiskFullTest : public DeployTest {
     if (!ready_) return;
     // One World of two VMs: the smallest deploy that still batches disks.
     roster_ = dir_ + "/one.csv";
-    std::ofstream(roster_) << "username,full_name,group\nalice,Alice Martin,lab-a\n";
+    support::WriteRoster(roster_, {support::kAlice});
     std::filesystem::create_directories(state_dir_);
     // 64 MiB: room for everything when the filler is gone; the filler
     // decides how full it is.
@@ -52,7 +51,7 @@ class DiskFullTest : public DeployTest {
     if (mounted_ && ::umount2(state_dir_.c_str(), MNT_DETACH) != 0) {
       ADD_FAILURE() << "umount " << state_dir_ << ": " << std::strerror(errno);
     }
-    std::filesystem::remove_all(dir_, ec);
+    temp_.reset();
   }
 
   uint64_t FreeBytes() {
@@ -228,12 +227,13 @@ TEST_F(DiskFullTest, NearlyFullFailsClearlyThenConvergesWhenFreed) {
 TEST_F(DiskFullTest, SpaceRunningOutDuringCustomizationFailsNotHangs) {
   it::Run status = Worlds({"status"});
   ASSERT_EQ(status.code, 0) << status.err;
-  namespace bp = boost::process;
   std::vector<std::string> args =
       Global({"deploy", lab_file_, "--roster", roster_, "--jobs", "1"});
-  args.insert(args.begin(), {kDeployTimeout, WORLDS_BINARY});
-  bp::ipstream out;
-  bp::child child(bp::search_path("timeout"), args, (bp::std_out & bp::std_err) > out);
+  args.insert(args.begin(), {"timeout", kDeployTimeout, WORLDS_BINARY});
+  // stderr in a file beside the state dir (which fills up), read after stdout.
+  const std::string err_path = dir_ + "/deploy.err";
+  process::Child child = process::Spawn(args, {err_path});
+  child.CloseStdin();  // the deploy reads no input
   // Filled once both overlays exist: the appliance is still booting then.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (std::chrono::steady_clock::now() < deadline &&
@@ -242,13 +242,14 @@ TEST_F(DiskFullTest, SpaceRunningOutDuringCustomizationFailsNotHangs) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   FillLeaving(0);
-  std::string text, line;
-  while (std::getline(out, line)) text += line + "\n";
-  child.wait();
-  ASSERT_NE(child.exit_code(), 124) << "the deploy hung on a full disk:\n" << text;
+  std::string text;
+  while (std::optional<std::string> line = child.ReadLine()) text += *line + "\n";
+  const int exit_code = child.Wait().exit_code;
+  text += it::ReadFile(err_path);
+  ASSERT_NE(exit_code, 124) << "the deploy hung on a full disk:\n" << text;
   // 1: the VMs failed; 3: recording a phase failed too (the parent's store
   // is on the same full disk), reported as such, not a crash.
-  EXPECT_TRUE(child.exit_code() == 1 || child.exit_code() == 3) << text;
+  EXPECT_TRUE(exit_code == 1 || exit_code == 3) << text;
   EXPECT_EQ(text.find("terminate called"), std::string::npos) << text;
   // Either the check before the launch saw the filler, or the appliance's
   // writes failed (an I/O error in the guest) and the failure says why.
@@ -261,7 +262,7 @@ TEST_F(DiskFullTest, SpaceRunningOutDuringCustomizationFailsNotHangs) {
               std::string::npos)
         << text;
   }
-  if (child.exit_code() == 3) {
+  if (exit_code == 3) {
     EXPECT_NE(text.find("worlds: " + core::StateDbPath(state_dir_) + ": "), std::string::npos)
         << text;
     EXPECT_NE(text.find("database or disk is full (free disk space)"), std::string::npos)

@@ -5,7 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/process.hpp>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -16,7 +15,6 @@
 
 namespace it {
 
-namespace bp = boost::process;
 namespace fs = std::filesystem;
 
 std::string Outcome::Describe() const {
@@ -37,32 +35,33 @@ void FaultTest::SetUp() {
 
 Outcome FaultTest::RunWorlds(const std::vector<std::string> &args,
                              const std::string &failpoint, int timeout_s) {
-  bp::environment env = boost::this_process::environment();
-  env.erase("WORLDS_FAILPOINT");
-  if (!failpoint.empty())
-    env["WORLDS_FAILPOINT"] = failpoint;
-  std::string out_path = dir_ + "/run.out", err_path = dir_ + "/run.err";
-  bp::child child(WORLDS_BINARY, bp::args(Global(args)), env,
-                  bp::std_out > out_path, bp::std_err > err_path,
-                  bp::std_in < bp::null);
+  process::SpawnOptions options;
+  options.stderr_file = dir_ + "/run.err";
+  options.env = {{"WORLDS_FAILPOINT", failpoint.empty()
+                                          ? std::nullopt
+                                          : std::optional<std::string>(failpoint)}};
+  std::vector<std::string> argv = Global(args);
+  argv.insert(argv.begin(), WORLDS_BINARY);
+  process::Child child = process::Spawn(argv, options);
+  child.CloseStdin();  // the command reads no input (was /dev/null)
+  it::OutputReader out(child);
   Outcome outcome;
-  outcome.pid = child.id();
+  outcome.pid = child.pid();
   auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  while (child.running()) {
+  while (it::Running(child)) {
     if (std::chrono::steady_clock::now() > deadline) {
       outcome.timed_out = true;
-      ::kill(child.id(), SIGKILL);
+      child.Kill(SIGKILL);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  child.wait();
-  int status = child.native_exit_code();
-  outcome.signaled = WIFSIGNALED(status);
-  outcome.signal = outcome.signaled ? WTERMSIG(status) : 0;
-  outcome.code = outcome.signaled ? -1 : WEXITSTATUS(status);
-  outcome.out = ReadFile(out_path);
-  outcome.err = ReadFile(err_path);
+  outcome.out = out.Finish();
+  process::Status status = child.Wait();
+  outcome.signaled = status.signal != 0;
+  outcome.signal = status.signal;
+  outcome.code = outcome.signaled ? -1 : status.exit_code;
+  outcome.err = ReadFile(options.stderr_file);
   return outcome;
 }
 

@@ -12,8 +12,6 @@
 #include <regex>
 #include <thread>
 
-#include <boost/process.hpp>
-
 #include "integration/fault_fixture.h"
 
 namespace {
@@ -29,12 +27,11 @@ protected:
 // A worker killed from outside (the OOM killer): two workers, one World
 // each; only the killed worker's World fails.
 TEST_F(KillWorkerTest, KilledWorkerFailsItsWorldOnlyAndReRunConverges) {
-  namespace bp = boost::process;
   std::vector<std::string> args =
       Global({"deploy", lab_file_, "--roster", roster_, "--jobs", "2"});
-  bp::ipstream out;
-  bp::child child(WORLDS_BINARY, args, bp::std_out > out,
-                  bp::std_err > bp::null);
+  args.insert(args.begin(), WORLDS_BINARY);
+  process::Child child = process::Spawn(args, {"/dev/null"});
+  child.CloseStdin();  // the deploy reads no input
   std::vector<pid_t> workers;
   // The deploy inspects the base first (an appliance launch), then starts
   // its workers. A worker's own forks (qemu-img, libguestfs's recovery
@@ -43,8 +40,8 @@ TEST_F(KillWorkerTest, KilledWorkerFailsItsWorldOnlyAndReRunConverges) {
   while (std::chrono::steady_clock::now() < deadline && workers.size() < 2) {
     workers.clear();
     for (pid_t pid : it::ProcessesNamed("worlds")) {
-      if (it::ParentOf(pid) == child.id() &&
-          it::CommandLine(pid).find(" __worker " + std::to_string(child.id()) +
+      if (it::ParentOf(pid) == child.pid() &&
+          it::CommandLine(pid).find(" __worker " + std::to_string(child.pid()) +
                                     " ") != std::string::npos) {
         workers.push_back(pid);
       }
@@ -54,11 +51,11 @@ TEST_F(KillWorkerTest, KilledWorkerFailsItsWorldOnlyAndReRunConverges) {
   ASSERT_EQ(workers.size(), 2u);
   std::this_thread::sleep_for(std::chrono::seconds(3)); // inside its appliance
   ::kill(workers[0], SIGKILL);
-  std::string text, line;
-  while (std::getline(out, line))
-    text += line + "\n";
-  child.wait();
-  EXPECT_EQ(child.exit_code(), 1) << text;
+  std::string text;
+  while (std::optional<std::string> line = child.ReadLine())
+    text += *line + "\n";
+  process::Status status = child.Wait();
+  EXPECT_EQ(status.exit_code, 1) << text;
   EXPECT_TRUE(std::regex_search(
       text, std::regex("\\(worker\\): worker [01] was killed by "
                        "signal 9 \\(Killed\\) \\(see ")))
@@ -209,22 +206,23 @@ protected:
 // the deploy ends (no hang) and fails the VMs it could not finish, naming
 // libvirt's error; a re-run converges.
 TEST_F(FaultLibvirtdTest, DeployEndsAndReRunConverges) {
-  namespace bp = boost::process;
   IT_REQUIRE(!it::ProcessesNamed("libvirtd").empty(),
              "libvirtd running as a process");
   WaitUntilAlone();
   std::string out_path = dir_ + "/deploy.out";
-  bp::child child(
-      WORLDS_BINARY,
-      Global({"deploy", lab_file_, "--roster", roster_, "--jobs", "1"}),
-      bp::std_out > out_path, bp::std_err > out_path + ".err");
+  std::vector<std::string> argv =
+      Global({"deploy", lab_file_, "--roster", roster_, "--jobs", "1"});
+  argv.insert(argv.begin(), WORLDS_BINARY);
+  process::Child child = process::Spawn(argv, {out_path + ".err"});
+  child.CloseStdin();  // the deploy reads no input
+  it::OutputReader out(child);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (std::chrono::steady_clock::now() < deadline && Domains().empty() &&
-         child.running()) {
+         it::Running(child)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_FALSE(Domains().empty()) << "no domain defined in 120 s";
-  ASSERT_TRUE(child.running())
+  ASSERT_TRUE(it::Running(child))
       << "deploy ended before libvirtd could be restarted";
   for (pid_t pid : it::ProcessesNamed("libvirtd"))
     ::kill(pid, SIGTERM);
@@ -245,31 +243,31 @@ TEST_F(FaultLibvirtdTest, DeployEndsAndReRunConverges) {
   ASSERT_TRUE(LibvirtAnswers()) << "libvirtd did not come back";
 
   auto end = std::chrono::steady_clock::now() + std::chrono::seconds(240);
-  while (child.running() && std::chrono::steady_clock::now() < end) {
+  while (it::Running(child) && std::chrono::steady_clock::now() < end) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  bool hung = child.running();
+  bool hung = it::Running(child);
   if (hung)
-    ::kill(child.id(), SIGKILL);
-  child.wait();
-  int status = child.native_exit_code();
-  std::string text = it::ReadFile(out_path) + it::ReadFile(out_path + ".err");
-  std::string how = WIFSIGNALED(status)
-                        ? "killed by signal " + std::to_string(WTERMSIG(status))
-                        : "exit " + std::to_string(WEXITSTATUS(status));
+    child.Kill(SIGKILL);
+  std::string text = out.Finish();
+  process::Status status = child.Wait();
+  text += it::ReadFile(out_path + ".err");
+  std::string how = status.signal != 0
+                        ? "killed by signal " + std::to_string(status.signal)
+                        : "exit " + std::to_string(status.exit_code);
   std::cout << "[fault] libvirtd restart: deploy " << how << "\n" << text;
   ASSERT_FALSE(hung) << "deploy hung after libvirtd restarted:\n" << text;
-  ASSERT_TRUE(WIFEXITED(status)) << how << "\n" << text;
-  EXPECT_TRUE(WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 1)
+  ASSERT_TRUE(status.signal == 0) << how << "\n" << text;
+  EXPECT_TRUE(status.exit_code == 0 || status.exit_code == 1)
       << how << "\n"
       << text;
-  if (WEXITSTATUS(status) == 1) {
+  if (status.exit_code == 1) {
     // Each failed VM is named with libvirt's reason, not a dead worker.
     EXPECT_NE(text.find("  FAILED w-" + Lab() + "-"), std::string::npos)
         << text;
     EXPECT_EQ(text.find("(worker): worker"), std::string::npos) << text;
   }
-  ExpectNoLeftovers(child.id());
+  ExpectNoLeftovers(child.pid());
   ExpectStatusTruthful("after libvirtd restart");
   ExpectStoreIntact("after libvirtd restart");
 

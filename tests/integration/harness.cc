@@ -3,7 +3,6 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,14 +47,6 @@ std::string ReadFile(const std::string& path) {
   return buf.str();
 }
 
-std::string MakeTempDir(const std::string& name) {
-  std::string dir = "/tmp/worlds-it-" + name + "-" + std::to_string(::getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  ::chmod(dir.c_str(), 0755);
-  return dir;
-}
-
 std::string AsUser(const std::string& user, const std::function<std::string()>& fn) {
   struct passwd* pw = ::getpwnam(user.c_str());
   if (!pw) return "child failed: no such user " + user;
@@ -91,6 +82,34 @@ std::string AsUser(const std::string& user, const std::function<std::string()>& 
   ::close(pipe_fds[0]);
   ::waitpid(pid, nullptr, 0);
   return out;
+}
+
+bool Running(const process::Child& child) {
+  siginfo_t info = {};
+  // WNOWAIT: look, leave the child to be reaped by Child::Wait.
+  if (::waitid(P_PID, child.pid(), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return false;
+  return info.si_pid == 0;
+}
+
+OutputReader::OutputReader(process::Child& child)
+    : child_(child), thread_([this] {
+        try {
+          while (std::optional<std::string> line = child_.ReadLine()) text_ += *line + "\n";
+        } catch (const std::exception& e) {
+          error_ = e.what();
+        }
+      }) {}
+
+OutputReader::~OutputReader() {
+  if (!thread_.joinable()) return;
+  child_.Kill();
+  thread_.join();
+}
+
+std::string OutputReader::Finish() {
+  if (thread_.joinable()) thread_.join();
+  if (!error_.empty()) ADD_FAILURE() << "reading the child's output: " << error_;
+  return text_;
 }
 
 std::string SourcePath(const std::string& relative) {

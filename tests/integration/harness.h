@@ -8,7 +8,10 @@
 
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "process/process.h"
 
 namespace it {
 
@@ -33,10 +36,6 @@ std::string TestImageDir();
 // Reads a whole file ("" when missing).
 std::string ReadFile(const std::string& path);
 
-// A fresh directory /tmp/worlds-it-<name>-<pid>, mode 0755 (libvirt's QEMU
-// runs as another user and must reach the overlays).
-std::string MakeTempDir(const std::string& name);
-
 // Runs `fn` in a child process that has become `user` for good (its
 // groups, gid and uid; root cannot be regained) and returns what `fn`
 // returned, "error: <what>" when it threw, or "child failed: ..." when the
@@ -48,6 +47,32 @@ std::string AsUser(const std::string& user, const std::function<std::string()>& 
 // -1 when the socket never appeared (the child is then killed).
 pid_t SpawnBroker(const std::string& state_dir, const std::string& socket,
                   const std::string& log);
+
+// True while `child` has not ended. Does not reap it: Child::Wait still
+// says how it ended.
+bool Running(const process::Child& child);
+
+// Reads a spawned child's stdout on a thread of its own, so the child never
+// blocks on a full pipe while the test does other things. Destroying it
+// kills the child first (a test that returns early neither hangs nor
+// leaves the thread running); call Finish() to get the output.
+class OutputReader {
+ public:
+  explicit OutputReader(process::Child& child);
+  ~OutputReader();
+  OutputReader(const OutputReader&) = delete;
+  OutputReader& operator=(const OutputReader&) = delete;
+
+  // Waits for the end of the child's output (it exited or closed stdout)
+  // and returns it, each line ending in '\n'. Call once.
+  std::string Finish();
+
+ private:
+  process::Child& child_;
+  std::string text_;
+  std::string error_;  // a read error, reported by Finish
+  std::thread thread_;
+};
 
 // Source tree path of a file in the repository.
 std::string SourcePath(const std::string& relative);

@@ -330,7 +330,8 @@ TEST_F(RealGuestTest, RootOnLvmWithSeparateBootIsCustomized) {
 TEST(ImageValidationTest, ImageWithoutOsIsRefusedAtValidate) {
   setenv("LIBGUESTFS_BACKEND", "direct", 0);
   setenv("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg", 0);
-  std::string dir = it::MakeTempDir("noos");
+  support::TempDir temp("worlds-it-noos-", 0755, "/tmp");  // QEMU reads the disk
+  const std::string& dir = temp.path();
   ASSERT_EQ(it::Exec({"qemu-img", "create", "-q", "-f", "qcow2", dir + "/blank.qcow2", "64M"}).code,
             0);
   std::ofstream(dir + "/noos.yaml")
@@ -347,7 +348,6 @@ TEST(ImageValidationTest, ImageWithoutOsIsRefusedAtValidate) {
             std::string::npos)
       << validate.err;
   EXPECT_FALSE(std::filesystem::exists(dir + "/state")) << "validation changes nothing";
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

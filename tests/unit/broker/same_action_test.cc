@@ -15,39 +15,11 @@
 #include "deploy/actions.h"
 #include "deploy/lock.h"
 #include "deploy/vm_actions.h"
+#include "fakes/shared_fakes.h"
 #include "unit/broker/server_fixture.h"
 
 namespace broker {
 namespace {
-
-// The test's FakeHypervisor, lent to RunVmAction as its connection.
-class Borrowed : public virt::Hypervisor {
- public:
-  explicit Borrowed(virt::Hypervisor& hv) : hv_(hv) {}
-  bool NetworkExists(const std::string& n) override { return hv_.NetworkExists(n); }
-  void EnsureNetwork(const virt::NetworkSpec& s) override { hv_.EnsureNetwork(s); }
-  void RemoveNetwork(const std::string& n) override { hv_.RemoveNetwork(n); }
-  std::vector<std::string> ListNetworks(const std::string& p) override { return hv_.ListNetworks(p); }
-  int GuardNetworks(const std::string& p) override { return hv_.GuardNetworks(p); }
-  bool DomainExists(const std::string& n) override { return hv_.DomainExists(n); }
-  void DefineDomain(const virt::DomainSpec& s) override { hv_.DefineDomain(s); }
-  void RemoveDomain(const std::string& n) override { hv_.RemoveDomain(n); }
-  std::vector<std::string> ListDomains(const std::string& p) override { return hv_.ListDomains(p); }
-  virt::DomainState State(const std::string& n) override { return hv_.State(n); }
-  virt::DomainSize Size(const std::string& n) override { return hv_.Size(n); }
-  void Start(const std::string& n) override { hv_.Start(n); }
-  void Shutdown(const std::string& n) override { hv_.Shutdown(n); }
-  void PowerOff(const std::string& n) override { hv_.PowerOff(n); }
-  bool HasSnapshot(const std::string& d, const std::string& s) override { return hv_.HasSnapshot(d, s); }
-  void CreateSnapshot(const std::string& d, const std::string& s) override { hv_.CreateSnapshot(d, s); }
-  void AdoptSnapshot(const std::string& d, const std::string& s) override { hv_.AdoptSnapshot(d, s); }
-  void RevertToSnapshot(const std::string& d, const std::string& s) override { hv_.RevertToSnapshot(d, s); }
-  std::vector<std::string> ListSnapshots(const std::string& d) override { return hv_.ListSnapshots(d); }
-  std::unique_ptr<virt::ConsoleStream> OpenConsole(const std::string& d, bool f) override { return hv_.OpenConsole(d, f); }
-
- private:
-  virt::Hypervisor& hv_;
-};
 
 const char kRouter[] = "w-lab1-alice-router";
 
@@ -92,7 +64,7 @@ class SameActionTest : public ServerTest {
     {
       std::lock_guard<std::mutex> lock(store_mu_);
       totals = deploy::RunVmAction(
-          context, *store_, [this] { return std::make_unique<Borrowed>(hv_); }, action, request,
+          context, *store_, [this] { return std::make_unique<fakes::SharedHypervisor>(hv_, hv_mu_); }, action, request,
           out);
     }
     Seen seen = Observe();
@@ -100,6 +72,10 @@ class SameActionTest : public ServerTest {
     seen.answer = seen.ok ? seen.state : seen.detail;
     return seen;
   }
+
+  // The admin path's connections are handles onto hv_ (the broker's own
+  // fake), serialized among themselves by this lock.
+  std::mutex hv_mu_;
 
   Seen Observe() {
     Seen seen;

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <poll.h>
-#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -25,16 +24,14 @@
 #include "broker/server.h"
 #include "fakes/fake_hypervisor.h"
 #include "store/store.h"
+#include "support/temp_dir.h"
 
 namespace broker {
 
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "worlds-broker-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    dir_ = temp_.path();
     socket_ = dir_ + "/run/broker.sock";
     store_ = store::Store::Open(dir_ + "/state.db");
     store_->UpsertLab("lab1", "lab1.yaml", "");
@@ -47,10 +44,7 @@ class ServerTest : public ::testing::Test {
     Listen();
   }
 
-  void TearDown() override {
-    StopServer();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { StopServer(); }
 
   void AddVm(const std::string& owner, const std::string& name) {
     store_->UpsertWorld("lab1", owner, 0);
@@ -138,6 +132,7 @@ class ServerTest : public ::testing::Test {
     return store_->Events({});
   }
 
+  support::TempDir temp_{"worlds-broker-"};
   std::string dir_;
   std::string socket_;
   int max_clients_ = 256;

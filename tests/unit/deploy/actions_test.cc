@@ -1,10 +1,8 @@
 #include "deploy/actions.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -16,54 +14,17 @@
 #include "core/names.h"
 #include "deploy/lock.h"
 #include "fakes/fake_hypervisor.h"
+#include "fakes/shared_fakes.h"
+#include "support/error_text.h"
+#include "support/temp_dir.h"
 
 namespace deploy {
 namespace {
 
-namespace fs = std::filesystem;
-
-// One FakeHypervisor shared by every connection the action opens, with a
-// lock around each call, as libvirtd serializes calls on one domain.
-class SharedFake : public virt::Hypervisor {
- public:
-  SharedFake(fakes::FakeHypervisor& fake, std::mutex& mu) : fake_(fake), mu_(mu) {}
-  template <typename Fn>
-  auto Locked(Fn&& fn) {
-    std::lock_guard<std::mutex> hold(mu_);
-    return fn();
-  }
-  bool NetworkExists(const std::string& n) override { return Locked([&] { return fake_.NetworkExists(n); }); }
-  void EnsureNetwork(const virt::NetworkSpec& s) override { Locked([&] { fake_.EnsureNetwork(s); }); }
-  void RemoveNetwork(const std::string& n) override { Locked([&] { fake_.RemoveNetwork(n); }); }
-  std::vector<std::string> ListNetworks(const std::string& p) override { return Locked([&] { return fake_.ListNetworks(p); }); }
-  int GuardNetworks(const std::string& p) override { return Locked([&] { return fake_.GuardNetworks(p); }); }
-  bool DomainExists(const std::string& n) override { return Locked([&] { return fake_.DomainExists(n); }); }
-  void DefineDomain(const virt::DomainSpec& s) override { Locked([&] { fake_.DefineDomain(s); }); }
-  void RemoveDomain(const std::string& n) override { Locked([&] { fake_.RemoveDomain(n); }); }
-  std::vector<std::string> ListDomains(const std::string& p) override { return Locked([&] { return fake_.ListDomains(p); }); }
-  virt::DomainState State(const std::string& n) override { return Locked([&] { return fake_.State(n); }); }
-  virt::DomainSize Size(const std::string& n) override { return Locked([&] { return fake_.Size(n); }); }
-  void Start(const std::string& n) override { Locked([&] { fake_.Start(n); }); }
-  void Shutdown(const std::string& n) override { Locked([&] { fake_.Shutdown(n); }); }
-  void PowerOff(const std::string& n) override { Locked([&] { fake_.PowerOff(n); }); }
-  bool HasSnapshot(const std::string& d, const std::string& s) override { return Locked([&] { return fake_.HasSnapshot(d, s); }); }
-  void CreateSnapshot(const std::string& d, const std::string& s) override { Locked([&] { fake_.CreateSnapshot(d, s); }); }
-  void AdoptSnapshot(const std::string& d, const std::string& s) override { Locked([&] { fake_.AdoptSnapshot(d, s); }); }
-  void RevertToSnapshot(const std::string& d, const std::string& s) override { Locked([&] { fake_.RevertToSnapshot(d, s); }); }
-  std::vector<std::string> ListSnapshots(const std::string& d) override { return Locked([&] { return fake_.ListSnapshots(d); }); }
-  std::unique_ptr<virt::ConsoleStream> OpenConsole(const std::string& d, bool f) override { return fake_.OpenConsole(d, f); }
-
- private:
-  fakes::FakeHypervisor& fake_;
-  std::mutex& mu_;
-};
-
 class ActionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "worlds-actions-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    context_.state_dir = pattern;
+    context_.state_dir = dir_.path();
     context_.uid = 0;
     context_.actor = "root";
     context_.jobs = 4;
@@ -81,12 +42,9 @@ class ActionsTest : public ::testing::Test {
         }
       }
     }
-    connect_ = [this] { ++connections_; return std::make_unique<SharedFake>(fake_, mu_); };
+    connect_ = [this] { ++connections_; return std::make_unique<fakes::SharedHypervisor>(fake_, mu_); };
   }
-  void TearDown() override {
-    store_.reset();
-    fs::remove_all(context_.state_dir);
-  }
+  void TearDown() override { store_.reset(); }
 
   bool Run(AdminAction action, ActionRequest request) {
     out_.str("");
@@ -104,14 +62,10 @@ class ActionsTest : public ::testing::Test {
   }
 
   std::string Error(AdminAction action, ActionRequest request) {
-    try {
-      Run(action, request);
-    } catch (const core::Error& e) {
-      return e.Describe();
-    }
-    return "no error";
+    return support::ErrorText([&] { Run(action, request); });
   }
 
+  support::TempDir dir_{"worlds-actions-"};
   Context context_;
   std::unique_ptr<store::Store> store_;
   fakes::FakeHypervisor fake_;
@@ -292,17 +246,14 @@ TEST_F(ActionsTest, AStoreThatCannotBeWrittenIsReportedAfterTheThreadsNotACrash)
             SQLITE_OK)
       << sqlite3_errmsg(raw);
   sqlite3_close(raw);
-  try {
-    Run(AdminAction::kRevert, ActionRequest{"netlab", std::nullopt, std::nullopt, true});
-    ADD_FAILURE() << "the lost audit trail went unreported";
-  } catch (const core::Error& e) {
-    EXPECT_EQ(e.where(), core::StateDbPath(context_.state_dir));
-    EXPECT_EQ(e.message().rfind("cannot record events: ", 0), 0u) << e.message();
-    EXPECT_NE(e.message().find("database or disk is full; 6 of the 6 actions above are missing "
-                               "from the audit trail"),
-              std::string::npos)
-        << e.message();
-  }
+  core::Error e = support::ThrownError(
+      [&] { Run(AdminAction::kRevert, ActionRequest{"netlab", std::nullopt, std::nullopt, true}); });
+  EXPECT_EQ(e.where(), core::StateDbPath(context_.state_dir));
+  EXPECT_EQ(e.message().rfind("cannot record events: ", 0), 0u) << e.message();
+  EXPECT_NE(e.message().find("database or disk is full; 6 of the 6 actions above are missing "
+                             "from the audit trail"),
+            std::string::npos)
+      << e.message();
   EXPECT_EQ(Calls("Revert").size(), 6u);
   EXPECT_NE(out_.str().find("Reverted 6/6 VM(s) of lab 'netlab' to clean in "), std::string::npos)
       << out_.str();

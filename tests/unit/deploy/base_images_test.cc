@@ -11,6 +11,8 @@
 #include "core/error.h"
 #include "fakes/fake_disks.h"
 #include "image/overlay.h"
+#include "support/error_text.h"
+#include "support/temp_dir.h"
 
 namespace deploy {
 namespace {
@@ -18,10 +20,7 @@ namespace {
 class BaseImagesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("worlds-base-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = temp_.path();
     base_ = dir_ + "/base.qcow2";
     std::ofstream(base_) << "a base image";
     lab_.name = "lab";
@@ -34,7 +33,6 @@ class BaseImagesTest : public ::testing::Test {
   void TearDown() override {
     std::filesystem::permissions(base_, std::filesystem::perms::owner_write,
                                  std::filesystem::perm_options::add);
-    std::filesystem::remove_all(dir_);
   }
 
   void ChangeBase() {
@@ -43,6 +41,7 @@ class BaseImagesTest : public ::testing::Test {
     std::ofstream(base_, std::ios::app) << "changed";
   }
 
+  support::TempDir temp_{"worlds-base-test-"};
   std::string dir_, base_;
   core::Lab lab_;
   std::unique_ptr<store::Store> store_;
@@ -76,13 +75,9 @@ TEST_F(BaseImagesTest, ChangedBaseUnderOverlaysIsRefused) {
   store_->UpsertWorld("lab", "alice", 1);
   store_->SetVm({"lab", "alice", "vm", "w-lab-alice-vm", overlay, store::VmPhase::kReady, ""});
   ChangeBase();
-  try {
-    CheckBaseImages(lab_, *store_, disks_);
-    FAIL() << "a changed base under overlays was accepted";
-  } catch (const core::Error& e) {
-    EXPECT_EQ(e.message(), "base image 'tiny' changed since overlays were made over it");
-    EXPECT_EQ(e.where(), base_);
-  }
+  core::Error e = support::ThrownError([&] { CheckBaseImages(lab_, *store_, disks_); });
+  EXPECT_EQ(e.message(), "base image 'tiny' changed since overlays were made over it");
+  EXPECT_EQ(e.where(), base_);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "core/names.h"
 #include "fakes/fake_env.h"
+#include "support/temp_dir.h"
 
 namespace deploy {
 namespace {
@@ -37,19 +38,12 @@ Plan OneVmPerWorld(const std::string& state, const std::vector<std::string>& own
 class ExecutorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            ("worlds-executor-test-" + std::to_string(::getpid())))
-               .string();
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = temp_.path();
     store_ = store::Store::Open(dir_ + "/state.db");
     store_->UpsertLab("lab", "lab.yaml", "");
     for (const char* owner : {"alice", "bob", "carol"}) store_->UpsertWorld("lab", owner, 1);
   }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { store_.reset(); }
 
   ExecOptions Options(int jobs) {
     ExecOptions options;
@@ -58,6 +52,7 @@ class ExecutorTest : public ::testing::Test {
     return options;
   }
 
+  support::TempDir temp_{"worlds-executor-test-"};
   std::string dir_;
   std::unique_ptr<store::Store> store_;
   fakes::FakeEnv fake_;

@@ -3,7 +3,6 @@
 // and in-process workers. No libvirt, no qemu-img, in milliseconds.
 #include <gtest/gtest.h>
 
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -19,6 +18,7 @@
 #include "deploy/vm_actions.h"
 #include "fakes/fake_env.h"
 #include "store/store.h"
+#include "support/temp_dir.h"
 
 namespace deploy {
 namespace {
@@ -67,9 +67,7 @@ constexpr const char* kRoster =
 class FlowTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "worlds-flow-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
+    dir_ = temp_.path();
     context_.state_dir = dir_ + "/state";
     context_.image_dir = dir_ + "/images";
     context_.jobs = 1;
@@ -88,7 +86,6 @@ class FlowTest : public ::testing::Test {
   void TearDown() override {
     fs::permissions(context_.image_dir + "/tiny.qcow2", fs::perms::owner_write,
                     fs::perm_options::add);
-    fs::remove_all(dir_);
   }
 
   bool RunDeploy(std::string* text) {
@@ -118,6 +115,7 @@ class FlowTest : public ::testing::Test {
     return core::OverlayPath(context_.state_dir, "netlab", owner, vm);
   }
 
+  support::TempDir temp_{"worlds-flow-"};
   std::string dir_, lab_file_;
   Context context_;
   DeployRequest request_;

@@ -12,28 +12,25 @@
 
 #include "core/error.h"
 #include "core/names.h"
+#include "support/error_text.h"
+#include "support/temp_dir.h"
 
 namespace deploy {
 namespace {
 
 TEST(StateLockTest, SecondHolderIsRefusedWithWhoHoldsIt) {
-  std::string dir = std::filesystem::temp_directory_path() /
-                    ("worlds-lock-test-" + std::to_string(::getpid()));
+  support::TempDir temp("worlds-lock-test-");
+  const std::string& dir = temp.path();
   {
     StateLock first(dir, "worlds deploy");
-    try {
-      StateLock second(dir, "worlds deploy");
-      FAIL() << "a second lock was granted";
-    } catch (const core::Error& e) {
-      EXPECT_EQ(e.message(),
-                "another worlds command is already changing this state dir (pid " +
-                    std::to_string(::getpid()) + ": worlds deploy)");
-      EXPECT_EQ(e.where(), dir);
-      EXPECT_EQ(e.fix(), "wait for it to finish, then run worlds deploy again");
-    }
+    core::Error e = support::ThrownError([&] { StateLock second(dir, "worlds deploy"); });
+    EXPECT_EQ(e.message(),
+              "another worlds command is already changing this state dir (pid " +
+                  std::to_string(::getpid()) + ": worlds deploy)");
+    EXPECT_EQ(e.where(), dir);
+    EXPECT_EQ(e.fix(), "wait for it to finish, then run worlds deploy again");
   }
   StateLock again(dir, "worlds destroy");  // released with its holder
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
@@ -45,10 +42,8 @@ namespace {
 class WorldLockTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("worlds-world-lock-test-" + std::to_string(::getpid()));
+    dir_ = temp_.path();
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::string SharedRefusal(const std::string& owner) {
     try {
@@ -59,6 +54,7 @@ class WorldLockTest : public ::testing::Test {
     return "granted";
   }
 
+  support::TempDir temp_{"worlds-world-lock-test-"};
   std::string dir_;
 };
 

@@ -9,8 +9,9 @@
 
 #include "core/names.h"
 #include "deploy/executor.h"
-#include "fakes/fake_hypervisor.h"
 #include "fakes/fake_disks.h"
+#include "fakes/fake_hypervisor.h"
+#include "support/temp_dir.h"
 
 namespace deploy {
 namespace {
@@ -106,13 +107,9 @@ TEST(PlanTest, ReconcileKeepsCompleteVmsAndRebuildsTheRest) {
 class LabChangeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    state_ = (std::filesystem::temp_directory_path() /
-              ("worlds-plan-test-" + std::to_string(::getpid())))
-                 .string();
-    std::filesystem::remove_all(state_);
+    state_ = temp_.path();
     options_ = {state_, "qemu"};
   }
-  void TearDown() override { std::filesystem::remove_all(state_); }
 
   void MakeOverlay(const std::string& path, bool clean) {
     fakes::FakeDisks::Write(path, clean);
@@ -124,6 +121,7 @@ class LabChangeTest : public ::testing::Test {
     hv_.CreateSnapshot(vm.domain, "clean");
   }
 
+  support::TempDir temp_{"worlds-plan-test-"};
   std::string state_;
   PlanOptions options_;
   fakes::FakeHypervisor hv_;

@@ -6,8 +6,9 @@
 #include <fstream>
 
 #include "core/names.h"
-#include "fakes/fake_hypervisor.h"
 #include "fakes/fake_disks.h"
+#include "fakes/fake_hypervisor.h"
+#include "support/temp_dir.h"
 
 namespace deploy {
 namespace {
@@ -15,11 +16,8 @@ namespace {
 class StatusTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("worlds-status-test-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
+    dir_ = temp_.path();
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // `overlay`: an overlay (FakeDisks), with `clean` inside when `clean`.
   store::VmRecord Row(const std::string& vm, store::VmPhase phase, bool overlay,
@@ -42,6 +40,7 @@ class StatusTest : public ::testing::Test {
     hv_.domains[domain] = d;
   }
 
+  support::TempDir temp_{"worlds-status-test-"};
   std::filesystem::path dir_;
   fakes::FakeHypervisor hv_;
   fakes::FakeDisks disks_;

@@ -12,8 +12,9 @@
 #include "core/names.h"
 #include "deploy/protocol.h"
 #include "fakes/fake_customizer.h"
-#include "fakes/fake_hypervisor.h"
 #include "fakes/fake_disks.h"
+#include "fakes/fake_hypervisor.h"
+#include "support/temp_dir.h"
 
 namespace deploy {
 namespace {
@@ -23,10 +24,7 @@ namespace {
 class WorkerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("worlds-worker-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = temp_.path();
     base_ = (dir_ / "base.qcow2").string();
     std::ofstream(base_) << "base";
     for (const char* owner : {"alice", "bob"}) {
@@ -51,8 +49,6 @@ class WorkerTest : public ::testing::Test {
       batch_.worlds.push_back(world);
     }
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::vector<Message> Run() {
     std::vector<Message> messages;
     RunBatch(batch_, hv_, customizer_, disks_,
@@ -69,6 +65,7 @@ class WorkerTest : public ::testing::Test {
     return last;
   }
 
+  support::TempDir temp_{"worlds-worker-test-"};
   std::filesystem::path dir_;
   std::string base_;
   Batch batch_;

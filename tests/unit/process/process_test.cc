@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "support/error_text.h"
+#include "support/temp_dir.h"
 
 namespace process {
 namespace {
@@ -187,18 +189,7 @@ TEST(RunTest, TheChildGetsDefaultSigpipeAndNoBlockedSignals) {
   EXPECT_EQ(SignalMask(result.out, "SigBlk"), 0u) << result.out;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/worlds-process-test-XXXXXX";
-    path_ = ::mkdtemp(pattern);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using support::TempDir;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -222,6 +213,64 @@ TEST(SpawnTest, TalksThroughStdinAndStdoutWithStderrInAFile) {
   EXPECT_TRUE(status.ok());
   EXPECT_EQ(child.Wait().exit_code, 0);  // idempotent
   EXPECT_EQ(ReadFile(log), "bye\n");
+}
+
+// The environment's lines that name one of `names`, in `env`'s output.
+std::vector<std::string> EnvLines(const std::string& env, const std::vector<std::string>& names) {
+  std::vector<std::string> lines;
+  std::istringstream in(env);
+  for (std::string line; std::getline(in, line);) {
+    for (const std::string& name : names) {
+      if (line.rfind(name + "=", 0) == 0) lines.push_back(line);
+    }
+  }
+  return lines;
+}
+
+TEST(RunTest, EnvSetsReplacesAndRemovesVariablesForTheChildOnly) {
+  ::setenv("WORLDS_TEST_KEPT", "kept", 1);
+  ::setenv("WORLDS_TEST_REPLACED", "old", 1);
+  ::setenv("WORLDS_TEST_REMOVED", "removed", 1);
+  RunOptions options;
+  options.env = {{"WORLDS_TEST_SET", std::string("a b=c $HOME")},
+                 {"WORLDS_TEST_REPLACED", std::string("new")},
+                 {"WORLDS_TEST_REMOVED", std::nullopt},
+                 {"WORLDS_TEST_NEVER_SET", std::nullopt}};
+  Result result = process::Run({"env"}, options);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(EnvLines(result.out, {"WORLDS_TEST_KEPT", "WORLDS_TEST_REPLACED", "WORLDS_TEST_REMOVED",
+                                  "WORLDS_TEST_NEVER_SET", "WORLDS_TEST_SET"}),
+            (std::vector<std::string>{"WORLDS_TEST_KEPT=kept", "WORLDS_TEST_REPLACED=new",
+                                      "WORLDS_TEST_SET=a b=c $HOME"}));
+  EXPECT_STREQ(::getenv("WORLDS_TEST_REPLACED"), "old");  // ours is untouched
+  EXPECT_STREQ(::getenv("WORLDS_TEST_REMOVED"), "removed");
+  // Without changes the child gets ours as it is.
+  Result plain = process::Run({"env"});
+  EXPECT_EQ(EnvLines(plain.out, {"WORLDS_TEST_REPLACED", "WORLDS_TEST_REMOVED"}),
+            (std::vector<std::string>{"WORLDS_TEST_REPLACED=old", "WORLDS_TEST_REMOVED=removed"}));
+  for (const char* name : {"WORLDS_TEST_KEPT", "WORLDS_TEST_REPLACED", "WORLDS_TEST_REMOVED"}) {
+    ::unsetenv(name);
+  }
+}
+
+TEST(RunTest, AnInvalidEnvNameIsAnError) {
+  RunOptions options;
+  options.env = {{"A=B", std::string("x")}};
+  EXPECT_EQ(support::ErrorText([&] { (void)process::Run({"true"}, options); }),
+            "cannot run 'true': invalid environment variable name 'A=B'");
+  options.env = {{"", std::string("x")}};
+  EXPECT_EQ(support::ErrorText([&] { (void)process::Run({"true"}, options); }),
+            "cannot run 'true': invalid environment variable name ''");
+}
+
+TEST(SpawnTest, EnvIsSetForTheChild) {
+  SpawnOptions options;
+  options.env = {{"WORLDS_TEST_SPAWNED", std::string("yes")}};
+  Child child = Spawn({"printenv", "WORLDS_TEST_SPAWNED"}, options);
+  EXPECT_EQ(child.ReadLine(), std::optional<std::string>("yes"));
+  EXPECT_EQ(child.ReadLine(), std::nullopt);
+  EXPECT_TRUE(child.Wait().ok());
+  EXPECT_EQ(::getenv("WORLDS_TEST_SPAWNED"), nullptr);
 }
 
 TEST(SpawnTest, ALastLineWithoutNewlineIsReturned) {
