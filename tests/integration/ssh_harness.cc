@@ -199,9 +199,13 @@ Terminal::Terminal(const std::string& server, const std::string& name,
                    const std::vector<std::string>& argv, const std::string& config_dir)
     : server_(server), name_(name) {
   // remain-on-exit must hold before the program can end, so it comes from
-  // the server's config file rather than a later set-option.
+  // the server's config file rather than a later set-option. exit-empty off
+  // keeps the server up between tests: otherwise the kill-session of one
+  // test makes it exit while the next test's new-session may already be
+  // talking to it, and that new-session fails (seen in CI).
   std::string conf = config_dir + "/tmux.conf";
-  std::ofstream(conf) << "set-option -g remain-on-exit on\n"
+  std::ofstream(conf) << "set-option -s exit-empty off\n"
+                      << "set-option -g remain-on-exit on\n"
                       << "set-option -g history-limit 5000\n"
                       << "set-option -g default-terminal screen\n"
                       << "set-option -g status off\n";
@@ -209,7 +213,9 @@ Terminal::Terminal(const std::string& server, const std::string& name,
                                    "-s", name_, "-x", "80", "-y", "24"};
   // Several words after the options: tmux executes them directly, no shell.
   args.insert(args.end(), argv.begin(), argv.end());
-  started_ = Exec(args).code == 0;
+  Run run = Exec(args);
+  started_ = run.code == 0;
+  if (!started_) start_error_ = "tmux new-session exit " + std::to_string(run.code) + ": " + run.err;
 }
 
 Terminal::~Terminal() {

@@ -79,6 +79,8 @@ class Terminal {
   Terminal& operator=(const Terminal&) = delete;
 
   bool started() const { return started_; }
+  // Why it did not start (tmux's exit status and stderr); empty when it did.
+  const std::string& start_error() const { return start_error_; }
 
   // tmux key names (Enter, Up, Down, C-c, C-z, 'C-\', C-]) or literal words.
   void SendKeys(const std::vector<std::string>& keys);
@@ -114,6 +116,7 @@ class Terminal {
   std::string server_;
   std::string name_;
   bool started_ = false;
+  std::string start_error_;
 };
 
 }  // namespace it

@@ -214,7 +214,7 @@ class SshWorld : public it::DeployTest {
     auto terminal = std::make_unique<it::Terminal>(
         tmux_, user + std::to_string(++sessions_), server_->SshArgv(user, keys_[user], {"-tt"}),
         dir_);
-    EXPECT_TRUE(terminal->started());
+    EXPECT_TRUE(terminal->started()) << terminal->start_error();
     return terminal;
   }
 
@@ -323,7 +323,7 @@ class SshWorld : public it::DeployTest {
       if (arg == "LogLevel=ERROR") arg = "LogLevel=INFO";
     }
     auto forward = std::make_unique<it::Terminal>(tmux_, "forward", argv, dir_);
-    ASSERT_TRUE(forward->started());
+    ASSERT_TRUE(forward->started()) << forward->start_error();
     std::string banner;
     for (int i = 0; i < 50 && banner.empty(); ++i) {
       Sleep(200);
