@@ -15,7 +15,11 @@
 
 namespace accounts {
 
-inline constexpr const char* kMenuShell = "/usr/local/bin/worlds-menu";
+// The installed students' shell (CMake sets it from the install prefix).
+#ifndef WORLDS_MENU_SHELL
+#define WORLDS_MENU_SHELL "/usr/local/bin/worlds-menu"
+#endif
+inline constexpr const char* kMenuShell = WORLDS_MENU_SHELL;
 inline constexpr const char* kAdminGroup = "worlds-admin";
 inline constexpr const char* kNoPassword = "*";  // no password login, keys still work
 
