@@ -17,6 +17,7 @@ set(WORLDS_MENU_SHELL ${CMAKE_INSTALL_FULL_BINDIR}/worlds-menu)
 set(WORLDS_PROGRAM ${CMAKE_INSTALL_FULL_BINDIR}/worlds)
 set(WORLDS_CONFIG_FILE ${CMAKE_INSTALL_FULL_SYSCONFDIR}/worlds/worlds.conf)
 target_compile_definitions(worlds_accounts PUBLIC WORLDS_MENU_SHELL="${WORLDS_MENU_SHELL}")
+target_compile_definitions(worlds_settings PUBLIC WORLDS_CONFIG_FILE="${WORLDS_CONFIG_FILE}")
 
 # Files that name installed paths are configured into the build tree.
 set(WORLDS_DATA_OUT ${CMAKE_BINARY_DIR}/data)

@@ -6,7 +6,6 @@
 #include <climits>
 #include <cstdlib>
 #include <iostream>
-#include <thread>
 
 #include "cli/command.h"
 #include "cli/doctor.h"
@@ -30,14 +29,28 @@ std::string UserName(uid_t uid) {
   return pw ? pw->pw_name : std::to_string(uid);
 }
 
-int DefaultJobs() {
-  unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<int>(n);
-}
+// The global options as the command line gave them (empty: not given).
+struct GlobalFlags {
+  std::string config, state_dir, image_dir, connect, accel;
+};
 
-const char* EnvOr(const char* name, const char* fallback) {
-  const char* value = std::getenv(name);
-  return value && *value ? value : fallback;
+// Settings from defaults, the config file and the environment, then the
+// flags the command line gave (a subcommand's --jobs included), into the
+// context the commands run with.
+void ApplySettings(const GlobalFlags& flags, Globals& globals) {
+  settings::Settings& s = globals.settings;
+  s = settings::Settings::Load(flags.config, settings::ProcessEnvironment());
+  if (!flags.state_dir.empty()) s.SetFlag("state-dir", flags.state_dir);
+  if (!flags.image_dir.empty()) s.SetFlag("image-dir", flags.image_dir);
+  if (!flags.connect.empty()) s.SetFlag("connect", flags.connect);
+  if (!flags.accel.empty()) s.SetFlag("accel", flags.accel);
+  deploy::Context& context = globals.context;
+  if (context.jobs > 0) s.SetFlag("jobs", std::to_string(context.jobs));
+  context.state_dir = s["state-dir"];
+  context.image_dir = s["image-dir"];
+  context.connect = s["connect"];
+  context.jobs = std::stoi(s["jobs"]);
+  globals.accel = s["accel"];
 }
 
 // Fills in what depends on the parsed options and on who runs us.
@@ -75,19 +88,22 @@ int Main(int argc, char** argv) {
                        "Print the version and exit");
 
   Globals globals;
-  deploy::Context& context = globals.context;
-  context.state_dir = EnvOr("WORLDS_STATE_DIR", "/var/lib/worlds");
-  context.connect = EnvOr("WORLDS_CONNECT", "qemu:///system");
-  context.jobs = DefaultJobs();
-  app.add_option("--state-dir", context.state_dir,
-                 "state.db, images/ and overlays (env WORLDS_STATE_DIR)")
-      ->capture_default_str();
-  app.add_option("--image-dir", context.image_dir,
-                 "where lab images are found (default: <state-dir>/images)");
-  app.add_option("--connect", context.connect, "libvirt URI (env WORLDS_CONNECT)")
-      ->capture_default_str();
-  app.add_option("--accel", globals.accel,
-                 "kvm or qemu (TCG); default: what `worlds doctor` found working")
+  globals.context.jobs = 0;  // 0: no --jobs given; the settings decide
+  GlobalFlags flags;
+  app.add_option("--config", flags.config,
+                 std::string("settings file (env ") + settings::kConfigEnv + "; default " +
+                     settings::kDefaultConfigFile + ")");
+  app.add_option("--state-dir", flags.state_dir,
+                 "state.db, images/ and overlays (env WORLDS_STATE_DIR; default "
+                 "/var/lib/worlds)");
+  app.add_option("--image-dir", flags.image_dir,
+                 "where lab images are found (env WORLDS_IMAGE_DIR; default: "
+                 "<state-dir>/images)");
+  app.add_option("--connect", flags.connect,
+                 "libvirt URI (env WORLDS_CONNECT; default qemu:///system)");
+  app.add_option("--accel", flags.accel,
+                 "kvm or qemu (TCG) (env WORLDS_ACCEL); default: what `worlds doctor` found "
+                 "working")
       ->check(CLI::IsMember({"kvm", "qemu"}));
 
   Commands commands;
@@ -99,15 +115,17 @@ int Main(int argc, char** argv) {
   AddAdminCommands(app, globals, commands);
   AddBrokerCommand(app, globals, commands);
   AddMenuCommand(app, globals, commands);
+  AddConfigCommand(app, globals, commands);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitBadInput;
   }
-  Resolve(globals);
 
   try {
+    ApplySettings(flags, globals);
+    Resolve(globals);
     for (auto& [command, run] : commands) {
       if (command->parsed()) return run();
     }

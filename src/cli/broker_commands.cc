@@ -26,9 +26,9 @@ namespace cli {
 namespace {
 
 struct BrokerOptions {
-  std::string socket = broker::kDefaultSocket;
+  std::string socket;       // empty: the broker-socket setting
   std::string socket_mode = "0666";
-  std::string admin_group = "worlds-admin";
+  std::string admin_group;  // empty: the admin-group setting
   std::string pid_file = "/run/worlds/broker.pid";
   bool foreground = false;
   bool allow_non_root = false;
@@ -82,7 +82,9 @@ void WritePidFile(const std::string& path) {
   if (!out.flush()) throw core::Error("cannot write the pid file", path);
 }
 
-int RunBroker(const Globals& globals, const BrokerOptions& options) {
+int RunBroker(const Globals& globals, BrokerOptions options) {
+  if (options.socket.empty()) options.socket = globals.settings["broker-socket"];
+  if (options.admin_group.empty()) options.admin_group = globals.settings["admin-group"];
   if (::geteuid() != 0 && !options.allow_non_root) {
     throw core::Error("`worlds broker` must run as root (it holds the libvirt connection "
                       "and reads who calls from the socket)",
@@ -131,8 +133,9 @@ void AddBrokerCommand(CLI::App& app, Globals& globals, Commands& commands) {
   CLI::App* cmd = app.add_subcommand(
       "broker", "Run the privileged daemon students' menus talk to (as root)");
   auto options = std::make_shared<BrokerOptions>();
-  cmd->add_option("--socket", options->socket, "Unix socket to listen on")
-      ->capture_default_str();
+  cmd->add_option("--socket", options->socket,
+                  "Unix socket to listen on (default: broker-socket in worlds.conf, "
+                  "/run/worlds/broker.sock)");
   cmd->add_option("--socket-mode", options->socket_mode,
                   "octal mode of the socket (who may connect; identity comes from the "
                   "socket, not from this)")
@@ -148,8 +151,8 @@ void AddBrokerCommand(CLI::App& app, Globals& globals, Commands& commands) {
           },
           "OCTAL"));
   cmd->add_option("--admin-group", options->admin_group,
-                  "Unix group whose members may act on every VM")
-      ->capture_default_str();
+                  "Unix group whose members may act on every VM (default: admin-group in "
+                  "worlds.conf, worlds-admin)");
   cmd->add_option("--pid-file", options->pid_file, "where to write the daemon's pid")
       ->capture_default_str();
   cmd->add_flag("--foreground", options->foreground,

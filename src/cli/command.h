@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "deploy/operations.h"
+#include "settings/settings.h"
 
 namespace cli {
 
@@ -18,7 +19,10 @@ namespace cli {
 // after parsing: defaults filled in, the caller's identity known.
 struct Globals {
   deploy::Context context;
-  std::string accel;  // as given; context.accel is the resolved one
+  std::string accel;  // as set; context.accel is the resolved one
+  // Every setting and where it came from (flag, environment, config file,
+  // default); commands read admin-group and broker-socket here.
+  settings::Settings settings;
 };
 
 // A runner returns the process exit code (cli/exit_status.h) and may throw
@@ -36,5 +40,6 @@ void AddUsersCommands(CLI::App& app, Globals& globals, Commands& commands);
 void AddAdminCommands(CLI::App& app, Globals& globals, Commands& commands);
 void AddBrokerCommand(CLI::App& app, Globals& globals, Commands& commands);
 void AddMenuCommand(CLI::App& app, Globals& globals, Commands& commands);
+void AddConfigCommand(CLI::App& app, Globals& globals, Commands& commands);
 
 }  // namespace cli

@@ -43,8 +43,9 @@ std::string SelfPath(const std::string& fallback) {
   return n > 0 ? std::string(buf, n) : fallback;
 }
 
-int RunMenuCommand(const MenuOptions& options) {
-  std::string socket = menu::BrokerSocket(options.socket);
+int RunMenuCommand(const Globals& globals, const MenuOptions& options) {
+  std::string socket = options.socket.empty() ? globals.settings["broker-socket"]
+                                              : options.socket;
   std::unique_ptr<menu::Backend> backend = menu::NewBrokerBackend(socket);
   if (options.pdmenu) {
     broker::Reply list;
@@ -79,12 +80,13 @@ int RunMenuCommand(const MenuOptions& options) {
 
 }  // namespace
 
-void AddMenuCommand(CLI::App& app, Globals& /*globals*/, Commands& commands) {
+void AddMenuCommand(CLI::App& app, Globals& globals, Commands& commands) {
   CLI::App* cmd = app.add_subcommand(
       "menu", "The students' menu of their VMs (their login shell), or one action on a VM");
   auto options = std::make_shared<MenuOptions>();
   cmd->add_option("--socket", options->socket,
-                  "the broker's socket (default: env WORLDS_BROKER_SOCKET, else " +
+                  "the broker's socket (default: broker-socket in worlds.conf, env "
+                  "WORLDS_BROKER_SOCKET, else " +
                       std::string(broker::kDefaultSocket) + ")");
   CLI::Option* pdmenu =
       cmd->add_flag("--pdmenu", options->pdmenu, "print a Pdmenu rc file of your VMs and exit");
@@ -103,7 +105,7 @@ void AddMenuCommand(CLI::App& app, Globals& /*globals*/, Commands& commands) {
       if (a != b) a->excludes(b);
     }
   }
-  commands.emplace_back(cmd, [options] { return RunMenuCommand(*options); });
+  commands.emplace_back(cmd, [&globals, options] { return RunMenuCommand(globals, *options); });
 }
 
 }  // namespace cli

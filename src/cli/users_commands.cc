@@ -23,9 +23,10 @@ void AddUsersCommands(CLI::App& app, Globals& globals, Commands& commands) {
                        "public keys: DIR/USER.pub or DIR/USER/authorized_keys");
   sync_cmd->add_option("--shell", request->shell, "login shell of the students")
       ->capture_default_str();
-  sync_cmd->add_option("--admin-group", request->admin_group,
-                       "Unix group whose members may act on any VM")
-      ->capture_default_str();
+  auto admin_group = sync_cmd->add_option(
+      "--admin-group", request->admin_group,
+      "Unix group whose members may act on any VM (default: admin-group in worlds.conf, "
+      "worlds-admin)");
   sync_cmd->add_option("--admins", request->admins,
                        "admin accounts, comma-separated (need not be in the roster)")
       ->delimiter(',');
@@ -33,8 +34,9 @@ void AddUsersCommands(CLI::App& app, Globals& globals, Commands& commands) {
                        "crypt(3) hash to allow password login (default: keys only, '*')");
   sync_cmd->add_flag("--remove-missing", request->remove_missing,
                      "delete accounts Worlds created that are no longer in the roster");
-  commands.emplace_back(sync_cmd, [&globals, request, hash] {
+  commands.emplace_back(sync_cmd, [&globals, request, hash, admin_group] {
     if (!hash->empty()) request->password_hash = *hash;
+    if (admin_group->count() == 0) request->admin_group = globals.settings["admin-group"];
     // The default menu shell is this binary under the name the menu answers to.
     if (request->shell == accounts::kMenuShell) {
       request->menu_target = globals.context.worker_exe;
