@@ -11,6 +11,7 @@
 #include "cli/doctor.h"
 #include "cli/exit_status.h"
 #include "core/error.h"
+#include "core/version.h"
 #include "deploy/worker.h"
 #include "menu/shell.h"
 
@@ -71,7 +72,7 @@ void Resolve(Globals& globals) {
 
 }  // namespace
 
-const char* Version() { return WORLDS_VERSION; }
+const char* Version() { return core::Version(); }
 
 int Main(int argc, char** argv) {
   // Hidden: `worlds __worker PARENT_PID`, started by deploy's executor.

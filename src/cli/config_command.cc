@@ -1,6 +1,7 @@
 // `worlds config`: every setting in effect and where it came from (a flag,
 // the environment, the config file or the default), so an admin sees at
 // once why the broker or a deploy used the value it did.
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -9,6 +10,8 @@
 #include "cli/command.h"
 #include "cli/exit_status.h"
 #include "cli/table.h"
+#include "core/names.h"
+#include "store/store.h"
 
 namespace cli {
 namespace {
@@ -35,6 +38,22 @@ std::string From(const std::string& name, const settings::Value& value) {
   return "default";
 }
 
+// "schema 4, migrated to 4 by worlds 0.2.0 at T", or why there is none.
+// Opens state.db only when it exists: printing settings creates nothing.
+std::string StateDbLine(const Globals& globals) {
+  std::string path = core::StateDbPath(globals.context.state_dir);
+  if (!std::filesystem::exists(path)) return path + " (none yet: the first deploy makes it)";
+  std::unique_ptr<store::Store> store = store::Store::Open(path);
+  std::string line = path + " (schema " + std::to_string(store->SchemaVersion());
+  std::vector<store::Store::SchemaChange> history = store->SchemaHistory();
+  if (!history.empty()) {
+    const store::Store::SchemaChange& last = history.back();
+    line += ", migrated to " + std::to_string(last.version) + " by worlds " +
+            last.worlds_version + " at " + last.applied_at;
+  }
+  return line + ")";
+}
+
 int RunConfig(const Globals& globals, bool json) {
   const settings::Settings& s = globals.settings;
   std::string file_state = s.config_read() ? "read" : "not found: defaults apply";
@@ -48,6 +67,7 @@ int RunConfig(const Globals& globals, bool json) {
                                    {"source", settings::SourceName(value.source)},
                                    {"from", From(key.name, value)}};
     }
+    out["state_db"] = StateDbLine(globals);
     std::cout << out.dump(2) << "\n";
     return kExitOk;
   }
@@ -60,6 +80,7 @@ int RunConfig(const Globals& globals, bool json) {
     table.AddRow({key.name, Effective(globals, key.name, value), From(key.name, value)});
   }
   table.Print(std::cout);
+  std::cout << "state.db: " << StateDbLine(globals) << "\n";
   return kExitOk;
 }
 

@@ -4,6 +4,7 @@
 
 #include "core/embedded.h"
 #include "core/error.h"
+#include "core/version.h"
 #include "store/statement.h"
 
 namespace store {
@@ -15,7 +16,10 @@ constexpr const char* kMigrations[] = {
     "db/001_initial.sql",
     "db/002_accounts.sql",
     "db/003_inspections.sql",
+    "db/004_schema_history.sql",
 };
+// From this schema version on, each applied migration is a schema_history row.
+constexpr int kFirstRecordedVersion = 4;
 constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
 
 }  // namespace
@@ -51,6 +55,12 @@ void ApplyMigrations(sqlite3* db) {
       // Another process may have migrated while we waited for the lock.
       if (UserVersion(db) < version) {
         Exec(db, std::string(*sql));
+        if (version >= kFirstRecordedVersion) {
+          Statement record(db,
+                           "INSERT INTO schema_history (version, name, worlds_version) "
+                           "VALUES (?1, ?2, ?3)");
+          record.Bind(1, version).Bind(2, name).Bind(3, core::Version()).Run();
+        }
         // user_version cannot be a bound parameter; `version` is our own int.
         Exec(db, "PRAGMA user_version = " + std::to_string(version));
       }

@@ -105,6 +105,18 @@ Store::~Store() = default;
 
 int Store::SchemaVersion() const { return UserVersion(db_.get()); }
 
+std::vector<Store::SchemaChange> Store::SchemaHistory() const {
+  Statement query(db_.get(),
+                  "SELECT version, name, worlds_version, applied_at FROM schema_history "
+                  "ORDER BY version");
+  std::vector<SchemaChange> changes;
+  while (query.Step()) {
+    changes.push_back({static_cast<int>(query.Int(0)), query.Text(1), query.Text(2),
+                       query.Text(3)});
+  }
+  return changes;
+}
+
 void Store::Begin() { Exec(db_.get(), "BEGIN IMMEDIATE"); }
 void Store::Commit() {
   core::FailPoint("store-commit");

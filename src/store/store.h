@@ -93,6 +93,15 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   int SchemaVersion() const;
+  // The migrations applied since schema_history exists (migration 4), in
+  // order: which, when, and by which worlds version.
+  struct SchemaChange {
+    int version = 0;
+    std::string name;
+    std::string worlds_version;
+    std::string applied_at;
+  };
+  std::vector<SchemaChange> SchemaHistory() const;
 
   void UpsertLab(const std::string& name, const std::string& source_file,
                  const std::string& description);

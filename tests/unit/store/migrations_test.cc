@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/version.h"
 #include "store/store.h"
 #include "support/error_text.h"
 #include "support/temp_dir.h"
@@ -30,7 +31,7 @@ std::string RawQuery(const std::string& path, const std::string& sql) {
 
 TEST(MigrationsTest, NewMemoryDatabaseGetsTheLatestSchema) {
   auto store = Store::Open(":memory:");
-  EXPECT_EQ(store->SchemaVersion(), 3);
+  EXPECT_EQ(store->SchemaVersion(), 4);
 }
 
 TEST(MigrationsTest, NewFileDatabaseRecordsUserVersionAndUsesWal) {
@@ -38,9 +39,9 @@ TEST(MigrationsTest, NewFileDatabaseRecordsUserVersionAndUsesWal) {
   std::string path = dir.File("state.db");
   {
     auto store = Store::Open(path);
-    EXPECT_EQ(store->SchemaVersion(), 3);
+    EXPECT_EQ(store->SchemaVersion(), 4);
   }
-  EXPECT_EQ(RawQuery(path, "PRAGMA user_version"), "3");
+  EXPECT_EQ(RawQuery(path, "PRAGMA user_version"), "4");
   EXPECT_EQ(RawQuery(path, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events_at'"),
             "1");
@@ -56,9 +57,35 @@ TEST(MigrationsTest, ReopeningDoesNotReapplyMigrations) {
   // Re-running 001 would fail with "table labs already exists" and a fresh
   // schema would have lost the row.
   auto store = Store::Open(path);
-  EXPECT_EQ(store->SchemaVersion(), 3);
+  EXPECT_EQ(store->SchemaVersion(), 4);
   store->UpsertWorld("netlab", "alice", 1);
   EXPECT_EQ(store->Worlds("netlab", std::nullopt).size(), 1u);
+}
+
+// A database of worlds 0.1.0 (schema 3) opened by this version: its rows
+// stay, migration 4 runs once and is recorded with this worlds' version.
+TEST(MigrationsTest, AnOlderDatabaseIsMigratedAndTheMigrationRecorded) {
+  support::TempDir dir("worlds-store-");
+  std::string path = dir.File("state.db");
+  {
+    auto store = Store::Open(path);
+    store->UpsertLab("netlab", "labs/netlab.yaml", "from 0.1.0");
+  }
+  RawQuery(path, "DROP TABLE schema_history");
+  RawQuery(path, "PRAGMA user_version = 3");
+
+  auto store = Store::Open(path);
+  EXPECT_EQ(store->SchemaVersion(), 4);
+  EXPECT_EQ(RawQuery(path, "SELECT description FROM labs WHERE name = 'netlab'"),
+            "from 0.1.0");
+  std::vector<Store::SchemaChange> history = store->SchemaHistory();
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].version, 4);
+  EXPECT_EQ(history[0].name, "db/004_schema_history.sql");
+  EXPECT_EQ(history[0].worlds_version, core::Version());
+  EXPECT_FALSE(history[0].applied_at.empty());
+  store.reset();
+  EXPECT_EQ(Store::Open(path)->SchemaHistory().size(), 1u);  // not re-applied
 }
 
 TEST(MigrationsTest, DatabaseNewerThanTheBinaryIsRefused) {
@@ -69,7 +96,7 @@ TEST(MigrationsTest, DatabaseNewerThanTheBinaryIsRefused) {
   {
     const core::Error e = support::ThrownError([&] { Store::Open(path); });
     EXPECT_EQ(e.message(),
-              "the state database has schema version 99 but this worlds knows only up to 3");
+              "the state database has schema version 99 but this worlds knows only up to 4");
     EXPECT_EQ(e.where(), path);
     EXPECT_EQ(e.fix(), "upgrade worlds to the version that wrote this database");
   }
