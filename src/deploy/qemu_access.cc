@@ -3,6 +3,10 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
+
+#include <cstdint>
+#include <cstring>
 
 #include <algorithm>
 #include <filesystem>
@@ -55,11 +59,77 @@ std::optional<Identity> LookUpIdentity(const std::string& name) {
 
 namespace {
 
-bool Searchable(const struct stat& st, const Identity& who) {
-  if (st.st_uid == who.uid) return st.st_mode & S_IXUSR;
-  if (std::find(who.gids.begin(), who.gids.end(), st.st_gid) != who.gids.end()) {
-    return st.st_mode & S_IXGRP;
+// One entry of a POSIX access ACL as Linux stores it in the
+// system.posix_acl_access attribute (<linux/posix_acl_xattr.h>): after a
+// 4-byte version (2), entries of tag, permissions and id, little-endian.
+struct AclEntry {
+  uint16_t tag;
+  uint16_t perm;
+  uint32_t id;
+};
+constexpr uint16_t kAclUserObj = 0x01, kAclUser = 0x02, kAclGroupObj = 0x04, kAclGroup = 0x08,
+                   kAclMask = 0x10, kAclOther = 0x20;
+constexpr uint16_t kAclExecute = 0x01;
+
+// The directory's access ACL; empty when it has none (mode bits only).
+std::vector<AclEntry> ReadAcl(const std::string& dir) {
+  char buf[4096];
+  ssize_t n = ::getxattr(dir.c_str(), "system.posix_acl_access", buf, sizeof buf);
+  std::vector<AclEntry> entries;
+  if (n < 4) return entries;
+  uint32_t version;
+  std::memcpy(&version, buf, 4);
+  if (version != 2) return entries;
+  for (ssize_t at = 4; at + 8 <= n; at += 8) {
+    AclEntry entry;
+    std::memcpy(&entry.tag, buf + at, 2);
+    std::memcpy(&entry.perm, buf + at + 2, 2);
+    std::memcpy(&entry.id, buf + at + 4, 4);
+    entries.push_back(entry);
   }
+  return entries;
+}
+
+bool InGroups(const Identity& who, gid_t gid) {
+  return std::find(who.gids.begin(), who.gids.end(), gid) != who.gids.end();
+}
+
+// The kernel's order (acl(5), "Access check algorithm"): owner, named user
+// (masked), the groups (masked; any that grants), other.
+bool SearchableByAcl(const struct stat& st, const std::vector<AclEntry>& acl,
+                     const Identity& who) {
+  uint16_t mask = 0x7;
+  for (const AclEntry& e : acl) {
+    if (e.tag == kAclMask) mask = e.perm;
+  }
+  if (st.st_uid == who.uid) {
+    for (const AclEntry& e : acl) {
+      if (e.tag == kAclUserObj) return e.perm & kAclExecute;
+    }
+  }
+  for (const AclEntry& e : acl) {
+    if (e.tag == kAclUser && e.id == who.uid) return e.perm & mask & kAclExecute;
+  }
+  bool group_matched = false;
+  for (const AclEntry& e : acl) {
+    bool matches = (e.tag == kAclGroupObj && InGroups(who, st.st_gid)) ||
+                   (e.tag == kAclGroup && InGroups(who, e.id));
+    if (!matches) continue;
+    group_matched = true;
+    if (e.perm & mask & kAclExecute) return true;
+  }
+  if (group_matched) return false;
+  for (const AclEntry& e : acl) {
+    if (e.tag == kAclOther) return e.perm & kAclExecute;
+  }
+  return false;
+}
+
+bool Searchable(const std::string& dir, const struct stat& st, const Identity& who) {
+  std::vector<AclEntry> acl = ReadAcl(dir);
+  if (!acl.empty()) return SearchableByAcl(st, acl, who);
+  if (st.st_uid == who.uid) return st.st_mode & S_IXUSR;
+  if (InGroups(who, st.st_gid)) return st.st_mode & S_IXGRP;
   return st.st_mode & S_IXOTH;
 }
 
@@ -74,7 +144,7 @@ std::optional<std::string> FirstUnsearchableDir(const std::string& path, const I
     struct stat st;
     if (::stat(dir.c_str(), &st) != 0) return std::nullopt;  // made by deploy, later
     if (!S_ISDIR(st.st_mode)) return std::nullopt;           // not ours to judge here
-    if (!Searchable(st, who)) return dir.string();
+    if (!Searchable(dir.string(), st, who)) return dir.string();
   }
   return std::nullopt;
 }

@@ -35,8 +35,9 @@ std::optional<Identity> LookUpIdentity(const std::string& name);
 
 // The first directory on the way from / to `path` (which need not exist:
 // only its existing leading part is checked; deploy makes the rest) that
-// `who` cannot search, going by the mode bits (owner, then group, then
-// other, as the kernel does). nullopt when `who` can reach `path`.
+// `who` cannot search, as the kernel decides: by the directory's POSIX
+// access ACL when it has one, else by the mode bits (owner, then group,
+// then other). nullopt when `who` can reach `path`.
 std::optional<std::string> FirstUnsearchableDir(const std::string& path, const Identity& who);
 
 // The check deploy and doctor run: throws core::Error naming the first

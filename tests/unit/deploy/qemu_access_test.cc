@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -76,6 +81,48 @@ TEST_F(QemuAccessTest, DirsNotMadeYetAreNotJudged) {
   Chmod(root_ + "/state", 0700);
   EXPECT_EQ(FirstUnsearchableDir(root_ + "/state/new/worlds", Other()), root_ + "/state");
   Chmod(root_ + "/state", 0755);
+}
+
+// A POSIX access ACL written as the kernel stores it (what `setfacl -m
+// u:UID:x` does): version 2, then {tag, perm, id} entries.
+bool SetAcl(const std::string& dir, const std::vector<std::array<uint32_t, 3>>& entries) {
+  std::string value(4, '\0');
+  uint32_t version = 2;
+  std::memcpy(value.data(), &version, 4);
+  for (const auto& [tag, perm, id] : entries) {
+    char entry[8];
+    uint16_t t = tag, p = perm;
+    std::memcpy(entry, &t, 2);
+    std::memcpy(entry + 2, &p, 2);
+    std::memcpy(entry + 4, &id, 4);
+    value.append(entry, 8);
+  }
+  return ::setxattr(dir.c_str(), "system.posix_acl_access", value.data(), value.size(), 0) == 0;
+}
+
+TEST_F(QemuAccessTest, APosixAclDecidesWhenThereIsOne) {
+  const std::string state = root_ + "/state";
+  const uint32_t other_uid = Other().uid;
+  // rwx------ plus user:<other>:--x, mask --x: like `setfacl -m u:other:x`.
+  if (!SetAcl(state, {{0x01, 7, 0}, {0x02, 1, other_uid}, {0x04, 0, 0}, {0x10, 1, 0},
+                      {0x20, 0, 0}})) {
+    GTEST_SKIP() << "this filesystem takes no POSIX ACL: " << std::strerror(errno);
+  }
+  EXPECT_EQ(FirstUnsearchableDir(state + "/worlds", Other()), std::nullopt);
+  EXPECT_EQ(FirstUnsearchableDir(state + "/worlds", GroupMember()), std::nullopt)
+      << "same uid as Other: the named user entry applies";
+  Identity stranger{"stranger", other_uid + 1, {54321}};
+  EXPECT_EQ(FirstUnsearchableDir(state + "/worlds", stranger), state);
+  // The mask takes the named entry's x away.
+  ASSERT_TRUE(SetAcl(state, {{0x01, 7, 0}, {0x02, 1, other_uid}, {0x04, 0, 0}, {0x10, 0, 0},
+                             {0x20, 0, 0}}));
+  EXPECT_EQ(FirstUnsearchableDir(state + "/worlds", Other()), state);
+  // A named group grants its members.
+  ASSERT_TRUE(SetAcl(state, {{0x01, 7, 0}, {0x04, 0, 0}, {0x08, 1, 54321}, {0x10, 1, 0},
+                             {0x20, 0, 0}}));
+  EXPECT_EQ(FirstUnsearchableDir(state + "/worlds", stranger), std::nullopt);
+  ::removexattr(state.c_str(), "system.posix_acl_access");
+  Chmod(state, 0755);
 }
 
 TEST(QemuUserTest, FromQemuConfWithDebiansDefault) {
