@@ -97,33 +97,7 @@ SshServer::SshServer(const std::string& dir, const std::string& drop_in)
   Exec({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host_key});
   port_ = 22220 + ::getpid() % 1000;
   while (!Free(port_)) ++port_;
-  if (!drop_in.empty()) {
-    WriteDebianConfigWith(drop_in, host_key);
-    return;
-  }
-  std::ofstream(config_) << "HostKey " << host_key << "\n"
-                         << "PidFile " << dir_ << "/sshd.pid\n"
-                         << "ListenAddress 127.0.0.1\n"
-                         << "Port " << port_ << "\n"
-                         << "PasswordAuthentication no\n"
-                         << "KbdInteractiveAuthentication no\n"
-                         << "PubkeyAuthentication yes\n"
-                         << "UsePAM no\n"
-                         // The test's home and key dirs live under /tmp.
-                         << "StrictModes no\n"
-                         << "AuthorizedKeysFile .ssh/authorized_keys\n"
-                         << "AllowTcpForwarding no\n"
-                         << "AllowStreamLocalForwarding no\n"
-                         << "X11Forwarding no\n"
-                         << "PermitTunnel no\n"
-                         << "AllowAgentForwarding no\n"
-                         << "PermitRootLogin no\n"
-                         << "PermitUserEnvironment no\n"
-                         << "PrintMotd no\n"
-                         << "PrintLastLog no\n"
-                         // No sftp Subsystem line: sftp must go through the
-                         // login shell, which refuses it.
-                         << "LogLevel VERBOSE\n";
+  WriteDebianConfigWith(drop_in, host_key);
 }
 
 // sshd keeps the first value it reads for most keywords, so the test's own

@@ -1,8 +1,7 @@
 // A real OpenSSH server and a real terminal for end-to-end tests of what a
 // student sees over SSH: SshServer runs /usr/sbin/sshd in the foreground on
-// 127.0.0.1, either with a config of its own (public keys only, no
-// forwarding, no sftp subsystem) or with Debian's default sshd_config plus
-// Worlds' drop-in (what a lab host runs), and Terminal drives `ssh -tt` inside a private tmux server
+// 127.0.0.1 with Debian's default sshd_config plus Worlds' drop-in (what a
+// lab host runs), and Terminal drives `ssh -tt` inside a private tmux server
 // (its own -L socket, so a developer's tmux is never touched) and reads the
 // screen back. Every program is started from an argv vector.
 #pragma once
@@ -39,12 +38,12 @@ std::string WorldsDropIn(const std::string& menu_shell);
 class SshServer {
  public:
   // Prepares `dir` (created, mode 0755): host key, sshd_config, and a port
-  // that is free now. Does not start sshd yet. With `drop_in` empty the
-  // config is the harness's own; otherwise it is DebianDefaultSshdConfig()
-  // with only what a test must change (Port, ListenAddress, HostKey,
-  // PidFile, and its Include pointing at DIR/sshd_config.d/*.conf), and
-  // `drop_in` (the text) as DIR/sshd_config.d/worlds.conf.
-  explicit SshServer(const std::string& dir, const std::string& drop_in = "");
+  // that is free now. Does not start sshd yet. The config is
+  // DebianDefaultSshdConfig() with only what a test must change (Port,
+  // ListenAddress, HostKey, PidFile, and its Include pointing at
+  // DIR/sshd_config.d/*.conf), and `drop_in` (the text, e.g. WorldsDropIn)
+  // as DIR/sshd_config.d/worlds.conf.
+  SshServer(const std::string& dir, const std::string& drop_in);
   // Stops sshd (SIGTERM, then SIGKILL) if it is running.
   ~SshServer();
   SshServer(const SshServer&) = delete;
