@@ -282,7 +282,7 @@ int RunDoctor(const DoctorOptions& options, std::ostream& out) {
   } catch (const std::exception& e) {
     report.Fail("state dir", e.what(), "pass --state-dir to a writable directory");
   }
-  out << (report.failed() ? "Deploy cannot work on this host: fix the FAIL lines above.\n"
+  out << (report.failed() ? "This host is not ready for Worlds: fix the FAIL lines above.\n"
                           : "This host can deploy Worlds.\n");
   return report.failed() ? kExitEnvironment : kExitOk;
 }
