@@ -1,5 +1,7 @@
 #include "accounts/sync.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <set>
@@ -10,6 +12,19 @@
 #include "core/names.h"
 
 namespace accounts {
+
+std::string MenuLinkTarget(const std::string& shell, const std::string& self_exe) {
+  std::error_code ec;
+  if (std::filesystem::symlink_status(shell, ec).type() == std::filesystem::file_type::regular) {
+    return "";
+  }
+  std::filesystem::path beside = std::filesystem::path(self_exe).parent_path() / "worlds-menu";
+  if (beside != std::filesystem::path(shell) && ::access(beside.c_str(), X_OK) == 0 &&
+      std::filesystem::is_regular_file(beside, ec)) {
+    return beside.string();
+  }
+  return self_exe;
+}
 
 std::string SyncCounts::ToString() const {
   return "created " + std::to_string(created) + ", updated " + std::to_string(updated) +
@@ -35,6 +50,10 @@ std::vector<std::string> CheckOptions(const SyncRequest& request) {
       errors.push_back("--admins: '" + admin + "' is not a valid user name (" +
                        core::kUserNameRule + ")");
     }
+  }
+  if (!core::IsValidUserName(request.student_group)) {
+    errors.push_back("student group: '" + request.student_group +
+                     "' is not a valid group name (" + core::kUserNameRule + ")");
   }
   if (!core::IsValidUserName(request.admin_group)) {
     errors.push_back("--admin-group: '" + request.admin_group +
@@ -79,6 +98,12 @@ class Syncer {
     Say("created group " + request_.admin_group, request_.admin_group);
   }
 
+  void EnsureStudentGroup(bool any_student) {
+    if (!any_student || system_.FindGroup(request_.student_group)) return;
+    system_.Run({"groupadd", "--system", request_.student_group});
+    Say("created group " + request_.student_group, request_.student_group);
+  }
+
   // One account; `student` is null for an admin who is not in the roster.
   void SyncOne(const std::string& name, const core::Student* student, bool admin) {
     try {
@@ -88,7 +113,10 @@ class Syncer {
       std::vector<std::string> changes;
       if (!info) {
         std::vector<std::string> argv = {"useradd", "--create-home", "--shell", request_.shell};
-        if (student) argv.insert(argv.end(), {"--comment", student->full_name});
+        if (student) {
+          argv.insert(argv.end(),
+                      {"--groups", request_.student_group, "--comment", student->full_name});
+        }
         argv.push_back(name);
         system_.Run(argv);
         info = system_.FindUser(name);
@@ -107,14 +135,8 @@ class Syncer {
         system_.Run({"usermod", "-p", password, name});
         if (!created) changes.push_back("password field");
       }
-      if (admin) {
-        std::optional<GroupInfo> group = system_.FindGroup(request_.admin_group);
-        const auto& members = group ? group->members : std::vector<std::string>{};
-        if (std::find(members.begin(), members.end(), name) == members.end()) {
-          system_.Run({"gpasswd", "-a", name, request_.admin_group});
-          if (!created) changes.push_back("added to " + request_.admin_group);
-        }
-      }
+      if (student && !created) JoinGroup(name, request_.student_group, &changes);
+      if (admin) JoinGroup(name, request_.admin_group, created ? nullptr : &changes);
       if (created) {
         ++counts_.created;
         Say("created " + name + (admin ? " (admin)" : ""), name);
@@ -157,6 +179,16 @@ class Syncer {
   const SyncCounts& counts() const { return counts_; }
 
  private:
+  // Adds `name` to `group` unless a member; notes it in `changes` if given.
+  void JoinGroup(const std::string& name, const std::string& group,
+                 std::vector<std::string>* changes) {
+    std::optional<GroupInfo> info = system_.FindGroup(group);
+    const auto& members = info ? info->members : std::vector<std::string>{};
+    if (std::find(members.begin(), members.end(), name) != members.end()) return;
+    system_.Run({"gpasswd", "-a", name, group});
+    if (changes) changes->push_back("added to " + group);
+  }
+
   void InstallKeys(const UserInfo& info) {
     if (request_.keys_dir.empty()) return;
     std::optional<std::string> file = FindKeyFile(request_.keys_dir, info.name);
@@ -216,6 +248,7 @@ SyncCounts SyncUsers(SystemAccounts& system, store::Store& store, const SyncRequ
 
   Syncer syncer(system, store, request, actor, out);
   syncer.EnsureShell();
+  syncer.EnsureStudentGroup(!roster.students.empty());
   syncer.EnsureAdminGroup();
   std::set<std::string> wanted;
   for (const core::Student& student : roster.students) {

@@ -21,6 +21,9 @@ namespace accounts {
 #endif
 inline constexpr const char* kMenuShell = WORLDS_MENU_SHELL;
 inline constexpr const char* kAdminGroup = "worlds-admin";
+// Every roster student is a member: the sshd drop-in (data/ssh/worlds.conf.in)
+// matches it to take forwarding away and force the menu.
+inline constexpr const char* kStudentGroup = "worlds-students";
 inline constexpr const char* kNoPassword = "*";  // no password login, keys still work
 
 struct SyncRequest {
@@ -30,6 +33,7 @@ struct SyncRequest {
   std::string menu_target;          // when set, `shell` is made a symlink to it
   std::string shells_file = "/etc/shells";
   std::string admin_group = kAdminGroup;
+  std::string student_group = kStudentGroup;  // roster students, not admins
   std::vector<std::string> admins;  // need not be in the roster
   std::optional<std::string> password_hash;  // crypt hash; default kNoPassword
   bool remove_missing = false;
@@ -52,11 +56,19 @@ struct Actor {
   std::string name;
 };
 
+// What the default menu shell `shell` is made a link to: nothing ("") when
+// it is a regular file (the package installed it); otherwise the worlds-menu
+// program beside `self_exe` (the running `worlds`) when there is one, else
+// `self_exe` itself (it runs the menu when called by the name worlds-menu).
+std::string MenuLinkTarget(const std::string& shell, const std::string& self_exe);
+
 // Validates everything first: an invalid roster or option throws
 // core::Error with every diagnostic and "N error(s) in ...; nothing was
-// changed", and nothing is changed. Then, per account, creates or updates
-// it, sets its password field, installs its keys and records it (users
-// table; accounts table when created here). A failing account is reported
+// changed", and nothing is changed. Then creates the student group (and
+// the admin group when there are admins) when missing, and per account
+// creates or updates it, puts a roster student in the student group, sets
+// its password field, installs its keys and records it (users table;
+// accounts table when created here). A failing account is reported
 // on `out` ("FAILED user: ...") and as an error event, and the others go on.
 // Writes one line per change and the counts as the last line.
 SyncCounts SyncUsers(SystemAccounts& system, store::Store& store,

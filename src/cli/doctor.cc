@@ -9,9 +9,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "accounts/sshd_check.h"
+#include "accounts/sync.h"
+#include "accounts/system_accounts.h"
 #include "cli/command.h"
 #include "cli/exit_status.h"
 #include "core/error.h"
+#include "core/names.h"
+#include "deploy/qemu_access.h"
 #include "guest/customizer.h"
 #include "process/process.h"
 #include "virt/hypervisor.h"
@@ -100,6 +105,57 @@ BootResult BootKernel(const std::string& kernel, const std::string& accel,
   return result;
 }
 
+constexpr const char* kSshd = "/usr/sbin/sshd";
+
+// What sshd lets a student do: its effective settings for a member of the
+// student group (sshd -T -C), judged by accounts::OpenForwardings.
+void CheckSshd(Report& report) {
+  if (::access(kSshd, X_OK) != 0) {
+    report.Fail("sshd", std::string(kSshd) + " is not installed: students cannot log in",
+                "apt install openssh-server", false);
+    return;
+  }
+  if (::geteuid() != 0) {
+    report.Fail("sshd", "reading sshd's effective settings (sshd -T) needs root",
+                "run `worlds doctor` as root", false);
+    return;
+  }
+  std::optional<accounts::GroupInfo> group =
+      accounts::NewSystemAccounts()->FindGroup(accounts::kStudentGroup);
+  if (!group || group->members.empty()) {
+    report.Fail("sshd",
+                std::string("no account in group ") + accounts::kStudentGroup +
+                    " yet, so what sshd lets a student do cannot be checked",
+                "run `worlds users sync`, then `worlds doctor` again", false);
+    return;
+  }
+  const std::string& student = group->members.front();
+  process::Result sshd;
+  try {
+    sshd = process::Run({kSshd, "-T", "-C", "user=" + student + ",host=localhost,addr=127.0.0.1"});
+  } catch (const core::Error& e) {
+    report.Fail("sshd", e.message(), e.fix());
+    return;
+  }
+  if (sshd.exit_code != 0) {
+    report.Fail("sshd", "sshd -T failed (exit " + std::to_string(sshd.exit_code) + "): " +
+                            FirstLine(sshd.err),
+                "fix the sshd configuration (sshd -t names the problem)");
+    return;
+  }
+  std::vector<accounts::SshdFinding> open =
+      accounts::OpenForwardings(sshd.out, accounts::kMenuShell);
+  if (open.empty()) {
+    report.Ok("sshd", "a student (" + student + ") gets the menu (" + accounts::kMenuShell +
+                          ") and no forwarding or tunnel");
+    return;
+  }
+  for (size_t i = 0; i < open.size(); ++i) {
+    report.Fail("sshd", "for student " + student + ", " + open[i].ToString(),
+                i + 1 == open.size() ? accounts::SshdHardeningFix() : "");
+  }
+}
+
 std::string Seconds(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f s", s);
@@ -145,6 +201,19 @@ int RunDoctor(const DoctorOptions& options, std::ostream& out) {
   } catch (const std::exception& e) {
     report.Fail("image dir", e.what(), "pass --state-dir or --image-dir to a writable directory");
   }
+
+  try {
+    std::string worlds_dir = core::WorldsDir(options.state_dir);
+    deploy::CheckQemuCanReach(options.connect, {worlds_dir, options.image_dir});
+    report.Ok("qemu access", deploy::QemuRunsAsItsOwnUser(options.connect)
+                                 ? "QEMU's user can reach " + worlds_dir + " and " +
+                                       options.image_dir
+                                 : options.connect + " runs QEMU as the caller");
+  } catch (const core::Error& e) {
+    report.Fail("qemu access", e.message(), e.fix());
+  }
+
+  CheckSshd(report);
 
   std::string kernel = CheckKernel(options.image_dir);
   std::string accel = "qemu";
@@ -213,7 +282,7 @@ int RunDoctor(const DoctorOptions& options, std::ostream& out) {
   } catch (const std::exception& e) {
     report.Fail("state dir", e.what(), "pass --state-dir to a writable directory");
   }
-  out << (report.failed() ? "Deploy cannot work on this host: fix the FAIL lines above.\n"
+  out << (report.failed() ? "This host is not ready for Worlds: fix the FAIL lines above.\n"
                           : "This host can deploy Worlds.\n");
   return report.failed() ? kExitEnvironment : kExitOk;
 }

@@ -37,9 +37,10 @@ void AddUsersCommands(CLI::App& app, Globals& globals, Commands& commands) {
   commands.emplace_back(sync_cmd, [&globals, request, hash, admin_group] {
     if (!hash->empty()) request->password_hash = *hash;
     if (admin_group->count() == 0) request->admin_group = globals.settings["admin-group"];
-    // The default menu shell is this binary under the name the menu answers to.
+    // The default menu shell: the installed program as it is; in a
+    // development build, a link to the worlds-menu built beside us.
     if (request->shell == accounts::kMenuShell) {
-      request->menu_target = globals.context.worker_exe;
+      request->menu_target = accounts::MenuLinkTarget(request->shell, globals.context.worker_exe);
     }
     std::filesystem::create_directories(globals.context.state_dir);
     std::unique_ptr<store::Store> store =

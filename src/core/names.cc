@@ -69,9 +69,11 @@ std::string MacAddress(const std::string& domain, int nic_index) {
   return buf;
 }
 
+std::string WorldsDir(const std::string& state_dir) { return state_dir + "/worlds"; }
+
 std::string OverlayDir(const std::string& state_dir, const std::string& lab,
                        const std::string& owner) {
-  return state_dir + "/worlds/" + lab + "/" + owner;
+  return WorldsDir(state_dir) + "/" + lab + "/" + owner;
 }
 
 std::string OverlayPath(const std::string& state_dir, const std::string& lab,

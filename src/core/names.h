@@ -44,6 +44,8 @@ std::string BridgeName(const std::string& lab, const std::string& owner,
 // A stable locally administered MAC address for a VM's nth NIC.
 std::string MacAddress(const std::string& domain, int nic_index);
 
+// <state-dir>/worlds: every World's overlays and console logs below it.
+std::string WorldsDir(const std::string& state_dir);
 std::string OverlayDir(const std::string& state_dir, const std::string& lab,
                        const std::string& owner);
 std::string OverlayPath(const std::string& state_dir, const std::string& lab,

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/names.h"
 #include "deploy/operations.h"
+#include "deploy/qemu_access.h"
 #include "image/overlay.h"
 #include "process/process.h"
 
@@ -92,6 +93,8 @@ Env RealEnv(const Context& context) {
   };
   env.launch_worker = ProcessWorkerLauncher(context.worker_exe);
   env.disks = NewQemuImgDisks();
+  std::vector<std::string> reached = {core::WorldsDir(context.state_dir), context.ImageDir()};
+  env.check_host = [connect, reached] { CheckQemuCanReach(connect, reached); };
   return env;
 }
 

@@ -88,11 +88,16 @@ struct Env {
   ImageInspector inspect_images;
   WorkerLauncher launch_worker;
   std::shared_ptr<Disks> disks;
+  // Whether the host can run what a deploy makes; throws core::Error naming
+  // what blocks it and the fix. Called before a deploy changes anything.
+  // Empty: no check (unit tests' fakes).
+  std::function<void()> check_host;
 };
 
 // The real one for `context`: libvirt at context.connect, libguestfs with
 // its backend settings, `worlds __worker` processes of context.worker_exe,
-// qemu-img for the disks. Opens nothing until a factory is called.
+// qemu-img for the disks, and a host check that QEMU can reach the state
+// and image dirs (deploy/qemu_access.h). Opens nothing until called.
 Env RealEnv(const Context& context);
 
 }  // namespace deploy

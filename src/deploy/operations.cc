@@ -185,6 +185,9 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
     return true;
   }
 
+  // Before the lock and the state database: a host that cannot run the
+  // result gets nothing made.
+  if (env.check_host) env.check_host();
   StateLock lock(context.state_dir, "worlds deploy");
   WorldLocks world_locks = LockWorlds(context.state_dir, lab.name, worlds, "worlds deploy");
   std::unique_ptr<store::Store> store =

@@ -2,9 +2,16 @@
 // argv[0] = "-worlds-menu" (a login) or "worlds-menu", with no arguments for
 // an interactive session and with ["-c", CMD] for `ssh host CMD`, scp and
 // sftp: those are refused, so the menu is the only thing an account can run.
+// Under the installed sshd drop-in (ForceCommand <menu shell>), every session
+// arrives as ["-c", "<menu shell>"], and what the client asked for, if
+// anything (a command, scp, the sftp subsystem's program), is in the
+// environment as SSH_ORIGINAL_COMMAND.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace menu {
 
@@ -16,6 +23,19 @@ inline constexpr const char* kCommandRefusedText =
 // is "worlds-menu".
 bool IsMenuShell(const char* argv0);
 
+// Whether a session may have the menu: no arguments (a plain login), or
+// exactly ["-c", P] where `names_menu_shell(P)` (sshd's ForceCommand running
+// the menu through the login shell) and no SSH_ORIGINAL_COMMAND
+// (`original_command` nullopt: the client asked for no command, subsystem or
+// scp). Everything else is refused. `args` are argv[1..].
+bool MayRunMenu(const std::vector<std::string>& args,
+                const std::optional<std::string>& original_command,
+                const std::function<bool(const std::string&)>& names_menu_shell);
+
+// Whether `path` is this running program: the same file as /proc/self/exe,
+// symlinks followed (a development build's link to the program counts).
+bool NamesThisShell(const std::string& path);
+
 // The broker socket: `flag` when not empty, else env WORLDS_BROKER_SOCKET
 // when set and not empty, else broker::kDefaultSocket.
 std::string BrokerSocket(const std::string& flag);
@@ -23,9 +43,10 @@ std::string BrokerSocket(const std::string& flag);
 // The caller's user name (getpwuid), or the uid in digits.
 std::string CurrentUser();
 
-// Entry point when IsMenuShell(argv[0]): any argument is refused with
-// kCommandRefusedText on stderr and exit code 1; otherwise runs the menu on
-// BrokerSocket("") and returns its exit code.
+// Entry point when IsMenuShell(argv[0]): unless MayRunMenu (with env
+// SSH_ORIGINAL_COMMAND and NamesThisShell), prints kCommandRefusedText on
+// stderr and returns 1; otherwise runs the menu on BrokerSocket("") and
+// returns its exit code.
 int ShellMain(int argc, char** argv);
 
 // Runs the interactive menu against the broker at `socket_path`.

@@ -28,6 +28,14 @@ TEST_F(DoctorTest, ChecksTheHostAndRecordsTheAccelerationThatWorks) {
                             "This host can deploy Worlds."}) {
     EXPECT_NE(doctor.out.find(check), std::string::npos) << check << "\n" << doctor.out;
   }
+  // The fixture's dirs are 0755 under /tmp: QEMU's user reaches them.
+  EXPECT_NE(doctor.out.find("ok    qemu access: QEMU's user can reach " + state_dir_ +
+                            "/worlds and " + image_dir_ + "\n"),
+            std::string::npos)
+      << doctor.out;
+  // sshd is checked (what it says depends on the host: installed or not,
+  // students or not, the drop-in or not).
+  EXPECT_NE(doctor.out.find("  sshd: "), std::string::npos) << doctor.out;
   std::string accel = it::ReadFile(state_dir_ + "/accel");
   bool kvm_ok = doctor.out.find("ok    kvm: a guest kernel booted under KVM") != std::string::npos;
   bool kvm_warned = doctor.out.find("warn  kvm: ") != std::string::npos;

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace it {
@@ -70,7 +71,22 @@ Account LookUpAccount(const std::string& name) {
   return account;
 }
 
-SshServer::SshServer(const std::string& dir) : dir_(dir), config_(dir + "/sshd_config") {
+std::string DebianDefaultSshdConfig() {
+  const char* pristine = "/usr/share/openssh/sshd_config";
+  return ReadFile(::access(pristine, R_OK) == 0 ? pristine : "/etc/ssh/sshd_config");
+}
+
+std::string WorldsDropIn(const std::string& menu_shell) {
+  std::string text = ReadFile(std::string(WORLDS_SOURCE_DIR) + "/data/ssh/worlds.conf.in");
+  const std::string placeholder = "@WORLDS_MENU_SHELL@";
+  for (size_t at; (at = text.find(placeholder)) != std::string::npos;) {
+    text.replace(at, placeholder.size(), menu_shell);
+  }
+  return text;
+}
+
+SshServer::SshServer(const std::string& dir, const std::string& drop_in)
+    : dir_(dir), config_(dir + "/sshd_config") {
   std::filesystem::create_directories(dir_ + "/keys");
   ::chmod(dir_.c_str(), 0755);
   // sshd's privilege-separation directory; Debian creates it at boot only.
@@ -81,29 +97,27 @@ SshServer::SshServer(const std::string& dir) : dir_(dir), config_(dir + "/sshd_c
   Exec({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host_key});
   port_ = 22220 + ::getpid() % 1000;
   while (!Free(port_)) ++port_;
-  std::ofstream(config_) << "HostKey " << host_key << "\n"
-                         << "PidFile " << dir_ << "/sshd.pid\n"
-                         << "ListenAddress 127.0.0.1\n"
-                         << "Port " << port_ << "\n"
-                         << "PasswordAuthentication no\n"
-                         << "KbdInteractiveAuthentication no\n"
-                         << "PubkeyAuthentication yes\n"
-                         << "UsePAM no\n"
-                         // The test's home and key dirs live under /tmp.
-                         << "StrictModes no\n"
-                         << "AuthorizedKeysFile .ssh/authorized_keys\n"
-                         << "AllowTcpForwarding no\n"
-                         << "AllowStreamLocalForwarding no\n"
-                         << "X11Forwarding no\n"
-                         << "PermitTunnel no\n"
-                         << "AllowAgentForwarding no\n"
-                         << "PermitRootLogin no\n"
-                         << "PermitUserEnvironment no\n"
-                         << "PrintMotd no\n"
-                         << "PrintLastLog no\n"
-                         // No sftp Subsystem line: sftp must go through the
-                         // login shell, which refuses it.
-                         << "LogLevel VERBOSE\n";
+  WriteDebianConfigWith(drop_in, host_key);
+}
+
+// sshd keeps the first value it reads for most keywords, so the test's own
+// lines go first; the Include is the only line of Debian's that is changed.
+void SshServer::WriteDebianConfigWith(const std::string& drop_in, const std::string& host_key) {
+  std::string drop_in_dir = dir_ + "/sshd_config.d";
+  std::filesystem::create_directories(drop_in_dir);
+  std::ofstream(drop_in_dir + "/worlds.conf") << drop_in;
+  std::istringstream debian(DebianDefaultSshdConfig());
+  std::ofstream config(config_);
+  config << "# The test's changes to Debian's default sshd_config:\n"
+         << "Port " << port_ << "\n"
+         << "ListenAddress 127.0.0.1\n"
+         << "HostKey " << host_key << "\n"
+         << "PidFile " << dir_ << "/sshd.pid\n"
+         << "# Debian's default sshd_config follows.\n";
+  for (std::string line; std::getline(debian, line);) {
+    if (line.rfind("Include ", 0) == 0) line = "Include " + drop_in_dir + "/*.conf";
+    config << line << "\n";
+  }
 }
 
 SshServer::~SshServer() { Stop(); }

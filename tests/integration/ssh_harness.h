@@ -1,7 +1,7 @@
 // A real OpenSSH server and a real terminal for end-to-end tests of what a
 // student sees over SSH: SshServer runs /usr/sbin/sshd in the foreground on
-// 127.0.0.1 with a config of its own (public keys only, no forwarding, no
-// sftp subsystem), and Terminal drives `ssh -tt` inside a private tmux server
+// 127.0.0.1 with Debian's default sshd_config plus Worlds' drop-in (what a
+// lab host runs), and Terminal drives `ssh -tt` inside a private tmux server
 // (its own -L socket, so a developer's tmux is never touched) and reads the
 // screen back. Every program is started from an argv vector.
 #pragma once
@@ -27,11 +27,23 @@ struct Account {
 };
 Account LookUpAccount(const std::string& name);
 
+// Debian's pristine default sshd_config (/usr/share/openssh/sshd_config,
+// else /etc/ssh/sshd_config).
+std::string DebianDefaultSshdConfig();
+
+// data/ssh/worlds.conf.in of the source tree with `menu_shell` as the
+// forced command (what CMake configures with the installed path).
+std::string WorldsDropIn(const std::string& menu_shell);
+
 class SshServer {
  public:
   // Prepares `dir` (created, mode 0755): host key, sshd_config, and a port
-  // that is free now. Does not start sshd yet.
-  explicit SshServer(const std::string& dir);
+  // that is free now. Does not start sshd yet. The config is
+  // DebianDefaultSshdConfig() with only what a test must change (Port,
+  // ListenAddress, HostKey, PidFile, and its Include pointing at
+  // DIR/sshd_config.d/*.conf), and `drop_in` (the text, e.g. WorldsDropIn)
+  // as DIR/sshd_config.d/worlds.conf.
+  SshServer(const std::string& dir, const std::string& drop_in);
   // Stops sshd (SIGTERM, then SIGKILL) if it is running.
   ~SshServer();
   SshServer(const SshServer&) = delete;
@@ -43,6 +55,7 @@ class SshServer {
   void Stop();
 
   int port() const { return port_; }
+  const std::string& config() const { return config_; }
   const std::string& dir() const { return dir_; }
   // What sshd printed so far (its -e log).
   std::string Log() const;
@@ -59,6 +72,8 @@ class SshServer {
                                    const std::vector<std::string>& command = {}) const;
 
  private:
+  void WriteDebianConfigWith(const std::string& drop_in, const std::string& host_key);
+
   std::string dir_;
   std::string config_;
   int port_ = 0;

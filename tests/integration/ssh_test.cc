@@ -1,7 +1,9 @@
 // The student's SSH experience, end to end and all real: a deploy of the
 // sample roster, Unix accounts made by `worlds users sync` with the menu as
-// their login shell, a real `worlds broker` on the default socket, a real
-// sshd, and `ssh -tt` in tmux pressing the keys a student would press.
+// their login shell (students in group worlds-students), a real `worlds
+// broker` on the default socket, a real sshd running Debian's default
+// sshd_config plus the Worlds drop-in (as a lab host does), and `ssh -tt`
+// in tmux pressing the keys a student would press.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -23,6 +25,7 @@
 #include <set>
 #include <thread>
 
+#include "accounts/sync.h"
 #include "broker_client/client.h"
 #include "integration/deploy_fixture.h"
 #include "integration/ssh_harness.h"
@@ -105,7 +108,9 @@ class SshWorld : public it::DeployTest {
         << "a broker already answers on " << broker::kDefaultSocket
         << "; stop it before running this test (the test will not kill it)";
     admin_group_existed_ = ::getgrnam(kAdminGroup) != nullptr;
-    server_ = std::make_unique<it::SshServer>(dir_ + "/sshd");
+    student_group_existed_ = ::getgrnam(accounts::kStudentGroup) != nullptr;
+    // The drop-in forces the built worlds-menu; the students' shell links to it.
+    server_ = std::make_unique<it::SshServer>(dir_ + "/sshd", it::WorldsDropIn(WORLDS_MENU_BINARY));
     keys_dir_ = dir_ + "/pubkeys";
     for (const std::string& name : kAccounts) keys_[name] = server_->MakeClientKey(name, keys_dir_);
     tmux_ = "worlds-it-" + std::to_string(::getpid());
@@ -132,6 +137,11 @@ class SshWorld : public it::DeployTest {
     StopBroker();
     accounts_.RemoveAll();
     if (!admin_group_existed_ && ::getgrnam(kAdminGroup)) it::Exec({"groupdel", kAdminGroup});
+    // Another test may have students in it by now: only an empty group goes.
+    const group* students = ::getgrnam(accounts::kStudentGroup);
+    if (!student_group_existed_ && students && !students->gr_mem[0]) {
+      it::Exec({"groupdel", accounts::kStudentGroup});
+    }
     RemoveShellLine();
     if (!attempts_.empty()) {
       std::cout << "Escape attempts and what they got:\n";
@@ -161,7 +171,7 @@ class SshWorld : public it::DeployTest {
   void SyncAccounts() {
     std::filesystem::create_directories(dir_ + "/bin");
     shell_ = dir_ + "/bin/worlds-menu";
-    std::filesystem::create_symlink(WORLDS_BINARY, shell_);
+    std::filesystem::create_symlink(WORLDS_MENU_BINARY, shell_);
     it::Run sync = it::Worlds(Global({"users", "sync", "--roster", roster_, "--keys-dir",
                                       keys_dir_, "--admins", kAdmin, "--shell", shell_}));
     for (const std::string& name : kAccounts) {
@@ -494,6 +504,7 @@ class SshWorld : public it::DeployTest {
   support::StudentAccounts accounts_;  // made by `users sync`
   bool prepared_ = false, up_ = false;
   bool admin_group_existed_ = true;
+  bool student_group_existed_ = true;
   pid_t broker_pid_ = -1;
   int sessions_ = 0;
   std::vector<std::pair<std::string, std::string>> attempts_;

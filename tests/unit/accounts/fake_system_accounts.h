@@ -53,12 +53,19 @@ class FakeSystemAccounts : public SystemAccounts {
     }
     const std::string& name = argv.back();
     if (argv[0] == "useradd") {
-      std::string shell, comment;
+      std::string shell, comment, groups;
       for (size_t i = 1; i + 1 < argv.size(); ++i) {
         if (argv[i] == "--shell") shell = argv[i + 1];
         if (argv[i] == "--comment") comment = argv[i + 1];
+        if (argv[i] == "--groups") groups = argv[i + 1];
+      }
+      // useradd fails on an unknown supplementary group, as the real one does.
+      if (!groups.empty() && !this->groups.count(groups)) {
+        throw core::Error("useradd failed (exit 6): useradd: group '" + groups +
+                          "' does not exist");
       }
       AddUser(name, comment, shell, "!");
+      if (!groups.empty()) this->groups.at(groups).members.push_back(name);
     } else if (argv[0] == "usermod") {
       UserInfo& info = users.at(name);
       for (size_t i = 1; i + 1 < argv.size(); ++i) {

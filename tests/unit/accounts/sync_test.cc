@@ -79,13 +79,19 @@ TEST_F(SyncTest, CreatesMissingAccountsWithExactArgvAndNoPassword) {
   const std::string shell = dir_ + "/worlds-menu";
   EXPECT_EQ(system_->runs,
             (std::vector<Argv>{
-                {"useradd", "--create-home", "--shell", shell, "--comment", "Alice Martin", "alice"},
+                {"groupadd", "--system", "worlds-students"},
+                {"useradd", "--create-home", "--shell", shell, "--groups", "worlds-students",
+                 "--comment", "Alice Martin", "alice"},
                 {"usermod", "-p", "*", "alice"},
-                {"useradd", "--create-home", "--shell", shell, "--comment", "Bob Chen", "bob"},
+                {"useradd", "--create-home", "--shell", shell, "--groups", "worlds-students",
+                 "--comment", "Bob Chen", "bob"},
                 {"usermod", "-p", "*", "bob"},
-                {"useradd", "--create-home", "--shell", shell, "--comment", "Smith, Carol", "carol"},
+                {"useradd", "--create-home", "--shell", shell, "--groups", "worlds-students",
+                 "--comment", "Smith, Carol", "carol"},
                 {"usermod", "-p", "*", "carol"},
             }));
+  EXPECT_EQ(system_->groups.at("worlds-students").members,
+            (std::vector<std::string>{"alice", "bob", "carol"}));
   EXPECT_EQ(system_->users.at("carol").password, "*");
   EXPECT_EQ(system_->users.at("carol").full_name, "Smith, Carol");
   EXPECT_EQ(LastLine(),
@@ -104,14 +110,17 @@ TEST_F(SyncTest, UpdatesChangedLeavesUnchangedAloneAndConverges) {
   system_->AddUser("alice", "Alice Martin", shell, "*");        // as wanted
   system_->AddUser("bob", "Bob Chen", "/bin/bash", "$6$xyz");   // wrong shell and password
   system_->AddUser("carol", "Carol Smith", shell, "*");         // renamed in the roster
+  system_->groups["worlds-students"] = GroupInfo{"worlds-students", 999, {"alice", "carol"}};
   Sync();
   EXPECT_EQ(system_->runs,
             (std::vector<Argv>{
                 {"usermod", "--shell", shell, "--comment", "Bob Chen", "bob"},
                 {"usermod", "-p", "*", "bob"},
+                {"gpasswd", "-a", "bob", "worlds-students"},
                 {"usermod", "--shell", shell, "--comment", "Smith, Carol", "carol"},
             }));
-  EXPECT_NE(out_.str().find("updated bob: shell " + shell + ", password field\n"),
+  EXPECT_NE(out_.str().find("updated bob: shell " + shell +
+                            ", password field, added to worlds-students\n"),
             std::string::npos)
       << out_.str();
   EXPECT_NE(out_.str().find("updated carol: full name\n"), std::string::npos) << out_.str();
@@ -129,7 +138,7 @@ TEST_F(SyncTest, UpdatesChangedLeavesUnchangedAloneAndConverges) {
 TEST_F(SyncTest, GivenPasswordHashIsSetInsteadOfTheStar) {
   request_.password_hash = "$6$salt$hash";
   Sync();
-  EXPECT_EQ(system_->runs[1], (Argv{"usermod", "-p", "$6$salt$hash", "alice"}));
+  EXPECT_EQ(system_->runs[2], (Argv{"usermod", "-p", "$6$salt$hash", "alice"}));
   EXPECT_EQ(system_->users.at("bob").password, "$6$salt$hash");
 }
 
@@ -165,6 +174,7 @@ TEST_F(SyncTest, InstallsKeysWithModesAndReplacesOnlyWhenDifferent) {
 TEST_F(SyncTest, PlantedSshSymlinkIsRefusedNotFollowed) {
   std::ofstream(dir_ + "/keys/alice.pub") << "ssh-ed25519 AAAA alice\n";
   system_->AddUser("alice", "Alice Martin", dir_ + "/worlds-menu", "*");
+  system_->groups["worlds-students"] = GroupInfo{"worlds-students", 999, {"alice"}};
   fs::create_directories(dir_ + "/elsewhere");
   fs::create_directory_symlink(dir_ + "/elsewhere", dir_ + "/home/alice/.ssh");
   Sync();
@@ -183,8 +193,12 @@ TEST_F(SyncTest, AdminsJoinTheGroupAndAreCreatedWithTheMenuShell) {
   request_.admins.push_back("root");
   Sync();
   const std::string shell = dir_ + "/worlds-menu";
-  EXPECT_EQ(system_->runs[0], (Argv{"groupadd", "--system", "worlds-admin"}));
+  EXPECT_EQ(system_->runs[0], (Argv{"groupadd", "--system", "worlds-students"}));
+  EXPECT_EQ(system_->runs[1], (Argv{"groupadd", "--system", "worlds-admin"}));
   EXPECT_EQ(system_->groups.at("worlds-admin").members, (std::vector<std::string>{"bob", "tina", "root"}));
+  // Admins are students only when they are in the roster (bob is).
+  EXPECT_EQ(system_->groups.at("worlds-students").members,
+            (std::vector<std::string>{"alice", "bob", "carol"}));
   EXPECT_EQ(system_->users.at("tina").shell, shell);
   EXPECT_EQ(system_->users.at("root").shell, "/bin/bash") << "an existing admin keeps their shell";
   EXPECT_EQ(system_->users.at("root").password, "$6$root");
@@ -222,6 +236,38 @@ TEST_F(SyncTest, RemoveMissingDeletesOnlyAccountsWorldsCreated) {
   EXPECT_EQ(events.back().action, "users-sync");
   EXPECT_EQ(events.back().detail, "removed bob");
   EXPECT_EQ(events.back().result, "ok");
+}
+
+TEST_F(SyncTest, AnExistingStudentJoinsTheStudentGroupOnce) {
+  system_->AddUser("alice", "Alice Martin", dir_ + "/worlds-menu", "*");
+  system_->groups["worlds-students"] = GroupInfo{"worlds-students", 999, {}};
+  Sync();
+  EXPECT_EQ(system_->runs[0], (Argv{"gpasswd", "-a", "alice", "worlds-students"}));
+  EXPECT_NE(out_.str().find("updated alice: added to worlds-students\n"), std::string::npos)
+      << out_.str();
+  system_->runs.clear();
+  Sync();
+  EXPECT_TRUE(system_->runs.empty());
+}
+
+TEST(MenuLinkTargetTest, InstalledShellIsKeptElseTheMenuProgramBesideUs) {
+  support::TempDir temp{"worlds-menu-link-"};
+  const std::string bin = temp.path() + "/build";
+  fs::create_directories(bin);
+  std::ofstream(bin + "/worlds") << "binary";
+  const std::string installed = temp.path() + "/usr-bin-worlds-menu";
+  std::ofstream(installed) << "installed";
+  EXPECT_EQ(MenuLinkTarget(installed, bin + "/worlds"), "") << "a package's copy is used as is";
+
+  const std::string shell = temp.path() + "/worlds-menu";
+  EXPECT_EQ(MenuLinkTarget(shell, bin + "/worlds"), bin + "/worlds")
+      << "no worlds-menu program beside us: the worlds binary answers to the name";
+  std::ofstream(bin + "/worlds-menu") << "menu";
+  ::chmod((bin + "/worlds-menu").c_str(), 0755);
+  EXPECT_EQ(MenuLinkTarget(shell, bin + "/worlds"), bin + "/worlds-menu");
+  fs::create_symlink(bin + "/worlds", shell);
+  EXPECT_EQ(MenuLinkTarget(shell, bin + "/worlds"), bin + "/worlds-menu")
+      << "an old development link is re-pointed";
 }
 
 TEST_F(SyncTest, RemoveMissingSparesANameReusedByAnotherAccount) {
@@ -275,6 +321,7 @@ TEST_F(SyncTest, EveryChangeIsAnEvent) {
   EXPECT_EQ(rows, (std::vector<std::string>{
                       shell + " ok linked the menu shell " + shell + " -> " + dir_ + "/worlds",
                       dir_ + "/shells ok added " + shell + " to " + dir_ + "/shells",
+                      "worlds-students ok created group worlds-students",
                       "worlds-admin ok created group worlds-admin",
                       "alice ok created alice",
                       "alice ok installed keys for alice from " + dir_ + "/keys/alice.pub",

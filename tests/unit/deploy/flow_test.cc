@@ -12,6 +12,7 @@
 #include <sstream>
 #include <vector>
 
+#include "core/error.h"
 #include "core/names.h"
 #include "deploy/operations.h"
 #include "deploy/status.h"
@@ -121,6 +122,18 @@ class FlowTest : public ::testing::Test {
   DeployRequest request_;
   fakes::FakeEnv fake_;
 };
+
+// A host check that fails (QEMU cannot reach the state dir) stops the
+// deploy before anything exists: no state dir, no state.db, no domain.
+TEST_F(FlowTest, FailedHostCheckCreatesNothing) {
+  fake_.env.check_host = [] {
+    throw core::Error("QEMU cannot enter /x", "/x", "chmod o+x /x");
+  };
+  std::string text;
+  EXPECT_THROW(RunDeploy(&text), core::Error);
+  EXPECT_FALSE(fs::exists(context_.state_dir));
+  EXPECT_TRUE(fake_.hypervisor.domains.empty());
+}
 
 // The acceptance test of issue 11: deploy, kill, re-run, converge.
 TEST_F(FlowTest, DeployKilledPartWayThenReRunConvergesAndDestroyKeepsOverlays) {
