@@ -80,7 +80,16 @@ int Main(int argc, char** argv) {
     return deploy::WorkerMain(std::atoi(argv[2]));
   }
   // A student's login shell (a link named worlds-menu): the menu, nothing else.
-  if (argc > 0 && menu::IsMenuShell(argv[0])) return menu::ShellMain(argc, argv);
+  if (argc > 0 && menu::IsMenuShell(argv[0])) {
+    std::string socket;
+    try {
+      socket = settings::Settings::Load("", settings::ProcessEnvironment())["broker-socket"];
+    } catch (const core::Error& e) {
+      std::cerr << "worlds-menu: " << e.Describe() << "\nTell the lab's admin." << std::endl;
+      return kExitEnvironment;
+    }
+    return menu::ShellMain(argc, argv, socket);
+  }
 
   CLI::App app{"Worlds: deploy virtual computer labs, one isolated World per student."};
   app.require_subcommand(1);

@@ -24,13 +24,6 @@ bool IsMenuShell(const char* argv0) {
   return std::strcmp(base, kShellName) == 0;
 }
 
-std::string BrokerSocket(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  const char* env = std::getenv("WORLDS_BROKER_SOCKET");
-  if (env && *env) return env;
-  return broker::kDefaultSocket;
-}
-
 std::string CurrentUser() {
   struct passwd* pw = ::getpwuid(::getuid());
   return pw ? pw->pw_name : std::to_string(::getuid());
@@ -52,7 +45,7 @@ bool NamesThisShell(const std::string& path) {
   return self.st_dev == other.st_dev && self.st_ino == other.st_ino;
 }
 
-int ShellMain(int argc, char** argv) {
+int ShellMain(int argc, char** argv, const std::string& socket_path) {
   std::vector<std::string> args(argv + 1, argv + argc);
   const char* original = std::getenv("SSH_ORIGINAL_COMMAND");
   if (!MayRunMenu(args, original ? std::optional<std::string>(original) : std::nullopt,
@@ -60,7 +53,7 @@ int ShellMain(int argc, char** argv) {
     std::cerr << kCommandRefusedText << std::endl;
     return 1;
   }
-  return RunInteractive(BrokerSocket(""));
+  return RunInteractive(socket_path);
 }
 
 int RunInteractive(const std::string& socket_path) {

@@ -36,18 +36,14 @@ bool MayRunMenu(const std::vector<std::string>& args,
 // symlinks followed (a development build's link to the program counts).
 bool NamesThisShell(const std::string& path);
 
-// The broker socket: `flag` when not empty, else env WORLDS_BROKER_SOCKET
-// when set and not empty, else broker::kDefaultSocket.
-std::string BrokerSocket(const std::string& flag);
-
 // The caller's user name (getpwuid), or the uid in digits.
 std::string CurrentUser();
 
 // Entry point when IsMenuShell(argv[0]): unless MayRunMenu (with env
 // SSH_ORIGINAL_COMMAND and NamesThisShell), prints kCommandRefusedText on
-// stderr and returns 1; otherwise runs the menu on BrokerSocket("") and
-// returns its exit code.
-int ShellMain(int argc, char** argv);
+// stderr and returns 1; otherwise runs the menu on the broker at
+// `socket_path` (the broker-socket setting) and returns its exit code.
+int ShellMain(int argc, char** argv, const std::string& socket_path);
 
 // Runs the interactive menu against the broker at `socket_path`.
 int RunInteractive(const std::string& socket_path);

@@ -36,7 +36,8 @@ TEST(ShellTest, RefusesAnyCommand) {
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
     testing::internal::CaptureStderr();
-    int code = ShellMain(static_cast<int>(args.size()), argv.data());
+    int code =
+        ShellMain(static_cast<int>(args.size()), argv.data(), "/nonexistent/broker.sock");
     std::string err = testing::internal::GetCapturedStderr();
     EXPECT_EQ(code, 1);
     EXPECT_EQ(err, "This account offers only the Worlds menu; log in without a command.\n");
@@ -89,23 +90,11 @@ TEST(ShellTest, RefusesTheForcedMenuWhenTheClientAskedForACommand) {
   argv.push_back(nullptr);
   ::setenv("SSH_ORIGINAL_COMMAND", "/usr/lib/openssh/sftp-server", 1);
   testing::internal::CaptureStderr();
-  int code = ShellMain(static_cast<int>(args.size()), argv.data());
+  int code = ShellMain(static_cast<int>(args.size()), argv.data(), "/nonexistent/broker.sock");
   std::string err = testing::internal::GetCapturedStderr();
   ::unsetenv("SSH_ORIGINAL_COMMAND");
   EXPECT_EQ(code, 1);
   EXPECT_EQ(err, "This account offers only the Worlds menu; log in without a command.\n");
-}
-
-TEST(ShellTest, SocketFromFlagThenEnvThenDefault) {
-  ::unsetenv("WORLDS_BROKER_SOCKET");
-  EXPECT_EQ(BrokerSocket(""), broker::kDefaultSocket);
-  EXPECT_EQ(BrokerSocket(""), std::string("/run/worlds/broker.sock"));
-  ::setenv("WORLDS_BROKER_SOCKET", "", 1);
-  EXPECT_EQ(BrokerSocket(""), "/run/worlds/broker.sock");
-  ::setenv("WORLDS_BROKER_SOCKET", "/tmp/b.sock", 1);
-  EXPECT_EQ(BrokerSocket(""), "/tmp/b.sock");
-  EXPECT_EQ(BrokerSocket("/x.sock"), "/x.sock");
-  ::unsetenv("WORLDS_BROKER_SOCKET");
 }
 
 }  // namespace
