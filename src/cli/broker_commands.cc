@@ -11,7 +11,9 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 
+#include "broker/activation.h"
 #include "broker/identity.h"
 #include "broker/server.h"
 #include "broker_client/client.h"
@@ -101,10 +103,19 @@ int RunBroker(const Globals& globals, const BrokerOptions& options) {
   // Networks libvirt autostarted at boot were never guarded by a deploy.
   int guarded = hypervisor->GuardNetworks(core::kObjectPrefix);
   broker::Server server(server_options, *hypervisor, *store);
-  server.Listen();
+  // Under systemd the socket unit made the socket (its path, owner and mode
+  // are the unit's); elsewhere the broker makes its own.
+  std::optional<int> inherited = broker::TakeSystemdSocket(options.socket);
+  if (inherited) {
+    server.Adopt(*inherited);
+  } else {
+    server.Listen();
+  }
 
   ::signal(SIGPIPE, SIG_IGN);
-  if (!options.foreground) {
+  // Without systemd, the broker daemonizes itself. A socket from systemd
+  // means systemd supervises it: forking away would look like an exit.
+  if (!options.foreground && !inherited) {
     Detach((std::filesystem::path(context.state_dir) / "broker.log").string());
   }
   bool pid_file = !options.foreground || options.pid_file != BrokerOptions().pid_file;
@@ -115,7 +126,8 @@ int RunBroker(const Globals& globals, const BrokerOptions& options) {
   sigemptyset(&action.sa_mask);
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
-  std::cerr << "worlds broker: listening on " << options.socket << " (libvirt "
+  std::cerr << "worlds broker: listening on " << options.socket << " ("
+            << (inherited ? "socket inherited from systemd" : "socket created") << "; libvirt "
             << context.connect << ", state " << context.state_dir << ", pid " << ::getpid()
             << "; " << guarded << " World bridge(s) guarded)" << std::endl;
   server.Serve();
@@ -131,11 +143,13 @@ void AddBrokerCommand(CLI::App& app, Globals& globals, Commands& commands) {
   CLI::App* cmd = app.add_subcommand(
       "broker", "Run the privileged daemon students' menus talk to (as root)");
   auto options = std::make_shared<BrokerOptions>();
-  cmd->add_option("--socket", options->socket, "Unix socket to listen on")
+  cmd->add_option("--socket", options->socket,
+                  "Unix socket to listen on (under systemd: the one worlds-broker.socket "
+                  "made, which must be at this path)")
       ->capture_default_str();
   cmd->add_option("--socket-mode", options->socket_mode,
                   "octal mode of the socket (who may connect; identity comes from the "
-                  "socket, not from this)")
+                  "socket, not from this); unused when systemd made the socket")
       ->capture_default_str()
       ->check(CLI::Validator(
           [](std::string& text) {
@@ -153,7 +167,8 @@ void AddBrokerCommand(CLI::App& app, Globals& globals, Commands& commands) {
   cmd->add_option("--pid-file", options->pid_file, "where to write the daemon's pid")
       ->capture_default_str();
   cmd->add_flag("--foreground", options->foreground,
-                "stay attached, log to stderr (no pid file unless --pid-file is given)");
+                "stay attached, log to stderr (no pid file unless --pid-file is given); "
+                "implied when systemd passes the socket");
   cmd->add_flag("--allow-non-root", options->allow_non_root,
                 "run without root (tests and development only)");
   commands.emplace_back(cmd, [&globals, options] { return RunBroker(globals, *options); });
