@@ -99,6 +99,7 @@ int Main(int argc, char** argv) {
   AddAdminCommands(app, globals, commands);
   AddBrokerCommand(app, globals, commands);
   AddMenuCommand(app, globals, commands);
+  AddHookCommands(app, globals, commands);
 
   try {
     app.parse(argc, argv);
