@@ -24,8 +24,8 @@ std::string BoundPath(int fd) {
       addr.sun_family != AF_UNIX || length <= offsetof(sockaddr_un, sun_path)) {
     return "";
   }
-  return std::string(addr.sun_path, strnlen(addr.sun_path, length - offsetof(sockaddr_un,
-                                                                              sun_path)));
+  return std::string(addr.sun_path,
+                     strnlen(addr.sun_path, length - offsetof(sockaddr_un, sun_path)));
 }
 
 }  // namespace
@@ -34,8 +34,7 @@ std::optional<int> TakeSystemdSocket(const std::string& socket_path) {
   // unset_environment=1: whatever happens next, no child sees LISTEN_*.
   int n = sd_listen_fds(1);
   if (n < 0) {
-    throw core::Error(std::string("cannot read the sockets systemd passed: ") +
-                          std::strerror(-n),
+    throw core::Error(std::string("cannot read the sockets systemd passed: ") + std::strerror(-n),
                       "LISTEN_FDS", kUnitFix);
   }
   if (n == 0) return std::nullopt;
@@ -48,18 +47,17 @@ std::optional<int> TakeSystemdSocket(const std::string& socket_path) {
   int is_unix = sd_is_socket_unix(fd, SOCK_STREAM, /*listening=*/1, nullptr, 0);
   if (is_unix <= 0) {
     ::close(fd);
-    throw core::Error(
-        "the socket systemd passed (fd 3) is not a listening Unix stream socket", "LISTEN_FDS",
-        kUnitFix);
+    throw core::Error("the socket systemd passed (fd 3) is not a listening Unix stream socket",
+                      "LISTEN_FDS", kUnitFix);
   }
   std::string bound = BoundPath(fd);
   if (bound != socket_path) {
     ::close(fd);
-    throw core::Error("systemd passed a socket on '" + bound + "', the broker is set to '" +
-                          socket_path + "'",
-                      "LISTEN_FDS",
-                      "make worlds-broker.socket's ListenStream= and the broker's --socket "
-                      "the same path");
+    throw core::Error(
+        "systemd passed a socket on '" + bound + "', the broker is set to '" + socket_path + "'",
+        "LISTEN_FDS",
+        "make worlds-broker.socket's ListenStream= and the broker's --socket "
+        "the same path");
   }
   return fd;
 }

@@ -115,10 +115,9 @@ int RunBroker(const Globals& globals, const BrokerOptions& options) {
   ::signal(SIGPIPE, SIG_IGN);
   // Without systemd, the broker daemonizes itself. A socket from systemd
   // means systemd supervises it: forking away would look like an exit.
-  if (!options.foreground && !inherited) {
-    Detach((std::filesystem::path(context.state_dir) / "broker.log").string());
-  }
-  bool pid_file = !options.foreground || options.pid_file != BrokerOptions().pid_file;
+  bool foreground = options.foreground || inherited;
+  if (!foreground) Detach((std::filesystem::path(context.state_dir) / "broker.log").string());
+  bool pid_file = !foreground || options.pid_file != BrokerOptions().pid_file;
   if (pid_file) WritePidFile(options.pid_file);
   g_server.store(&server);
   struct sigaction action = {};

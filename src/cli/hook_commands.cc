@@ -50,13 +50,13 @@ int RunNetworkHook(const NetworkHookArgs& args, std::istream& in) {
 void AddHookCommands(CLI::App& app, Globals& /*globals*/, Commands& commands) {
   CLI::App* hook = app.add_subcommand("hook", "What libvirt's hooks run (not for people)");
   hook->require_subcommand(1);
-  CLI::App* network = hook->add_subcommand(
-      "network", "libvirt started, stopped or updated a network (its XML on stdin): "
-                 "guard a World's bridge");
+  CLI::App* network =
+      hook->add_subcommand("network",
+                           "libvirt started, stopped or updated a network (its XML on stdin): "
+                           "guard a World's bridge");
   auto args = std::make_shared<NetworkHookArgs>();
   network->add_option("network", args->network, "the network's name")->required();
-  network->add_option("operation", args->operation, "start, started, stopped, ...")
-      ->required();
+  network->add_option("operation", args->operation, "start, started, stopped, ...")->required();
   network->add_option("suboperation", args->suboperation, "begin, end, ...")->required();
   network->add_option("extra", args->extra, "'-' (libvirt's extra argument)");
   commands.emplace_back(network, [args] { return RunNetworkHook(*args, std::cin); });

@@ -11,11 +11,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <pugixml.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
-
-#include <pugixml.hpp>
 
 #include "integration/harness.h"
 #include "support/temp_dir.h"
@@ -27,9 +26,7 @@ namespace fs = std::filesystem;
 constexpr const char* kUri = "qemu:///system";
 constexpr const char* kHookDir = "/etc/libvirt/hooks/network.d";
 
-bool LibvirtAnswers() {
-  return it::Exec({"virsh", "-q", "-c", kUri, "version"}).code == 0;
-}
+bool LibvirtAnswers() { return it::Exec({"virsh", "-q", "-c", kUri, "version"}).code == 0; }
 
 // Restarts libvirtd the way it runs here: under systemd when systemd is
 // PID 1, else as tools/start-daemons starts it (`libvirtd -d`). Returns ""
@@ -77,16 +74,16 @@ class LibvirtHookTest : public ::testing::Test {
 
     // The hook as configured, running the build tree's `worlds` instead of
     // the installed one.
-    std::string script = it::ReadFile(std::string(WORLDS_DATA_OUT) + "/libvirt/worlds-network-hook");
+    std::string script =
+        it::ReadFile(std::string(WORLDS_DATA_OUT) + "/libvirt/worlds-network-hook");
     size_t at = script.find(WORLDS_PROGRAM);
     ASSERT_NE(at, std::string::npos) << script;
     script.replace(at, std::string(WORLDS_PROGRAM).size(), WORLDS_BINARY);
     made_hook_dir_ = !fs::exists(kHookDir);
     fs::create_directories(kHookDir);
     std::ofstream(hook_) << script;
-    fs::permissions(hook_, fs::perms::owner_all | fs::perms::group_read |
-                               fs::perms::group_exec | fs::perms::others_read |
-                               fs::perms::others_exec);
+    fs::permissions(hook_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                               fs::perms::others_read | fs::perms::others_exec);
     installed_ = true;
     std::string restarted = RestartLibvirtd();
     ASSERT_EQ(restarted, "");

@@ -77,11 +77,11 @@ TEST(ServiceTest, FirstConnectionStartsTheBrokerOnTheInheritedSocket) {
   std::string log = dir.File("broker.log");
   process::SpawnOptions options;
   options.stderr_file = log;
-  process::Child activator = process::Spawn(
-      {"setpriv", "--bounding-set=-all", "--inh-caps=-all", "--", "systemd-socket-activate",
-       "-l", socket, "--", WORLDS_BINARY, "--state-dir", dir.path(), "broker", "--foreground",
-       "--socket", socket},
-      options);
+  process::Child activator =
+      process::Spawn({"setpriv", "--bounding-set=-all", "--inh-caps=-all", "--",
+                      "systemd-socket-activate", "-l", socket, "--", WORLDS_BINARY, "--state-dir",
+                      dir.path(), "broker", "--foreground", "--socket", socket},
+                     options);
   for (int i = 0; i < 100 && !fs::exists(socket); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -33,13 +33,15 @@ TEST(NetworkHookTest, GuardsOnlyAWorldsNetworkOnceStarted) {
 
 TEST(NetworkHookTest, ReadsTheBridgeFromHookDataOrABareNetwork) {
   EXPECT_EQ(BridgeOfNetworkXml(kStarted), "wb0123456789abc");
-  EXPECT_EQ(BridgeOfNetworkXml("<network><name>w-x</name><bridge name=\"wbx\"/></network>"),
-            "wbx");
+  EXPECT_EQ(BridgeOfNetworkXml("<network><name>w-x</name><bridge name=\"wbx\"/></network>"), "wbx");
 }
 
 TEST(NetworkHookTest, XmlWithoutABridgeIsAnError) {
-  EXPECT_EQ(support::ErrorText([] { BridgeOfNetworkXml("<hookData><network><name>w-x</name>"
-                                                       "</network></hookData>"); }),
+  EXPECT_EQ(support::ErrorText([] {
+              BridgeOfNetworkXml(
+                  "<hookData><network><name>w-x</name>"
+                  "</network></hookData>");
+            }),
             "the network XML libvirt gave the hook: names no bridge (<bridge name='...'/>)");
   EXPECT_EQ(support::ErrorText([] { BridgeOfNetworkXml("<hookData/>"); }),
             "the network XML libvirt gave the hook: has no <network> element");
