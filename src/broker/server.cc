@@ -97,6 +97,12 @@ void Server::Listen() {
   if (::listen(listen_fd_, 128) < 0) throw SocketError("cannot listen", path);
 }
 
+void Server::Adopt(int fd) {
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+  RemoveSocket();  // one made by an earlier Listen(), never the adopted one's
+  listen_fd_ = fd;
+}
+
 void Server::Stop() {
   char byte = 1;
   // Async-signal-safe; a full pipe means a stop is already pending.

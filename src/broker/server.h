@@ -46,7 +46,8 @@ class Server {
  public:
   // `hypervisor` and `store` must outlive the Server.
   Server(ServerOptions options, virt::Hypervisor& hypervisor, store::Store& store);
-  // Stops, waits for every connection to end, removes the socket file.
+  // Stops, waits for every connection to end, removes the socket file
+  // Listen() made.
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -54,9 +55,13 @@ class Server {
   // Creates the socket (replacing a stale socket file, refusing to replace
   // anything else) and starts listening. Throws core::Error naming the path.
   void Listen();
+  // Instead of Listen(): serves on `fd`, a socket someone else made and
+  // already listens on (systemd's, broker/activation.h). Takes the fd; the
+  // socket file is theirs: never replaced, re-moded or removed here.
+  void Adopt(int fd);
   // Accepts and serves connections, each on its own thread, until Stop().
-  // Returns once the socket is closed and removed and every connection has
-  // ended.
+  // Returns once the socket is closed (and removed, if Listen() made it) and
+  // every connection has ended.
   void Serve();
   // Asks Serve to return. Async-signal-safe and callable from any thread.
   void Stop();

@@ -126,6 +126,7 @@ int Main(int argc, char** argv) {
   AddBrokerCommand(app, globals, commands);
   AddMenuCommand(app, globals, commands);
   AddConfigCommand(app, globals, commands);
+  AddHookCommands(app, globals, commands);
 
   try {
     app.parse(argc, argv);

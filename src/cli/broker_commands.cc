@@ -11,7 +11,9 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 
+#include "broker/activation.h"
 #include "broker/identity.h"
 #include "broker/server.h"
 #include "broker_client/client.h"
@@ -103,13 +105,21 @@ int RunBroker(const Globals& globals, BrokerOptions options) {
   // Networks libvirt autostarted at boot were never guarded by a deploy.
   int guarded = hypervisor->GuardNetworks(core::kObjectPrefix);
   broker::Server server(server_options, *hypervisor, *store);
-  server.Listen();
+  // Under systemd the socket unit made the socket (its path, owner and mode
+  // are the unit's); elsewhere the broker makes its own.
+  std::optional<int> inherited = broker::TakeSystemdSocket(options.socket);
+  if (inherited) {
+    server.Adopt(*inherited);
+  } else {
+    server.Listen();
+  }
 
   ::signal(SIGPIPE, SIG_IGN);
-  if (!options.foreground) {
-    Detach((std::filesystem::path(context.state_dir) / "broker.log").string());
-  }
-  bool pid_file = !options.foreground || options.pid_file != BrokerOptions().pid_file;
+  // Without systemd, the broker daemonizes itself. A socket from systemd
+  // means systemd supervises it: forking away would look like an exit.
+  bool foreground = options.foreground || inherited;
+  if (!foreground) Detach((std::filesystem::path(context.state_dir) / "broker.log").string());
+  bool pid_file = !foreground || options.pid_file != BrokerOptions().pid_file;
   if (pid_file) WritePidFile(options.pid_file);
   g_server.store(&server);
   struct sigaction action = {};
@@ -117,7 +127,8 @@ int RunBroker(const Globals& globals, BrokerOptions options) {
   sigemptyset(&action.sa_mask);
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);
-  std::cerr << "worlds broker: listening on " << options.socket << " (libvirt "
+  std::cerr << "worlds broker: listening on " << options.socket << " ("
+            << (inherited ? "socket inherited from systemd" : "socket created") << "; libvirt "
             << context.connect << ", state " << context.state_dir << ", pid " << ::getpid()
             << "; " << guarded << " World bridge(s) guarded)" << std::endl;
   server.Serve();
@@ -135,10 +146,11 @@ void AddBrokerCommand(CLI::App& app, Globals& globals, Commands& commands) {
   auto options = std::make_shared<BrokerOptions>();
   cmd->add_option("--socket", options->socket,
                   "Unix socket to listen on (default: broker-socket in worlds.conf, "
-                  "/run/worlds/broker.sock)");
+                  "/run/worlds/broker.sock; under systemd: the one worlds-broker.socket "
+                  "made, which must be at this path)");
   cmd->add_option("--socket-mode", options->socket_mode,
                   "octal mode of the socket (who may connect; identity comes from the "
-                  "socket, not from this)")
+                  "socket, not from this); unused when systemd made the socket")
       ->capture_default_str()
       ->check(CLI::Validator(
           [](std::string& text) {
@@ -156,7 +168,8 @@ void AddBrokerCommand(CLI::App& app, Globals& globals, Commands& commands) {
   cmd->add_option("--pid-file", options->pid_file, "where to write the daemon's pid")
       ->capture_default_str();
   cmd->add_flag("--foreground", options->foreground,
-                "stay attached, log to stderr (no pid file unless --pid-file is given)");
+                "stay attached, log to stderr (no pid file unless --pid-file is given); "
+                "implied when systemd passes the socket");
   cmd->add_flag("--allow-non-root", options->allow_non_root,
                 "run without root (tests and development only)");
   commands.emplace_back(cmd, [&globals, options] { return RunBroker(globals, *options); });

@@ -250,5 +250,36 @@ TEST_F(ServerTest, StopRemovesTheSocketAndAStaleSocketIsReplaced) {
   EXPECT_TRUE(std::filesystem::exists(socket_));
 }
 
+
+// systemd's socket (broker/activation.h): served as it is, and still there,
+// with its own mode, once the broker stops, for the next activation.
+TEST_F(ServerTest, AnAdoptedSocketIsServedAndLeftInPlace) {
+  StopServer();
+  std::string path = dir_ + "/systemd.sock";
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  std::strcpy(addr.sun_path, path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
+  ASSERT_EQ(::listen(fd, 8), 0);
+  ServerOptions options;
+  options.socket_path = path;
+  options.state_dir = dir_;
+  options.resolve = [](uid_t uid) { return Identity{uid, "alice", false}; };
+  Server server(options, hv_, *store_);
+  server.Adopt(fd);
+  std::thread serving([&] { server.Serve(); });
+  Reply reply = Client(path).Call({Op::kWhoami, ""});
+  server.Stop();
+  serving.join();
+  EXPECT_TRUE(reply.ok) << reply.error;
+  EXPECT_EQ(reply.user, "alice");
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+}
+
 }  // namespace
 }  // namespace broker

@@ -1,0 +1,65 @@
+// `worlds hook network NETWORK OPERATION SUBOPERATION [EXTRA]`: what libvirt
+// runs through /etc/libvirt/hooks/network.d/worlds (data/libvirt/) whenever
+// it starts, stops or updates a network, with the network's XML on stdin
+// (virt/network_hook.h). A World's network gets its bridge guarded as soon
+// as libvirt has made it, autostart at boot included.
+//
+// libvirtd waits for the hook: it must never call back into libvirt (that
+// would deadlock), so the bridge comes from stdin, not from a connection.
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <string>
+
+#include "cli/command.h"
+#include "cli/exit_status.h"
+#include "core/error.h"
+#include "virt/bridge_guard.h"
+#include "virt/network_hook.h"
+
+namespace cli {
+namespace {
+
+struct NetworkHookArgs {
+  std::string network;
+  std::string operation;
+  std::string suboperation;
+  std::string extra;
+};
+
+// Failing is deliberate: a non-zero exit makes libvirt refuse to start the
+// network (and undo what it set up). A World's bridge left unguarded lets
+// its guests reach the host's services (bridge_guard.h), so an admin is
+// better served by a network that does not start, with this message in
+// libvirt's error, than by one that starts open.
+int RunNetworkHook(const NetworkHookArgs& args, std::istream& in) {
+  if (!virt::HookGuardsBridge(args.network, args.operation)) return kExitOk;
+  std::string xml{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  try {
+    virt::GuardBridge(virt::BridgeOfNetworkXml(xml));
+  } catch (const core::Error& e) {
+    throw core::Error("cannot guard the bridge of World network '" + args.network +
+                          "', so libvirt will not start it: " + e.message(),
+                      e.where(), e.fix());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddHookCommands(CLI::App& app, Globals& /*globals*/, Commands& commands) {
+  CLI::App* hook = app.add_subcommand("hook", "What libvirt's hooks run (not for people)");
+  hook->require_subcommand(1);
+  CLI::App* network =
+      hook->add_subcommand("network",
+                           "libvirt started, stopped or updated a network (its XML on stdin): "
+                           "guard a World's bridge");
+  auto args = std::make_shared<NetworkHookArgs>();
+  network->add_option("network", args->network, "the network's name")->required();
+  network->add_option("operation", args->operation, "start, started, stopped, ...")->required();
+  network->add_option("suboperation", args->suboperation, "begin, end, ...")->required();
+  network->add_option("extra", args->extra, "'-' (libvirt's extra argument)");
+  commands.emplace_back(network, [args] { return RunNetworkHook(*args, std::cin); });
+}
+
+}  // namespace cli
