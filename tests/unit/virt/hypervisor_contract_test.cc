@@ -1,8 +1,10 @@
 // The Hypervisor contract: one set of cases run against the fake
 // (tests/fakes/fake_hypervisor.*) and against the real libvirt adapter on
 // libvirt's in-process test driver (test:///default: no daemon, no files,
-// no guests), so the fake cannot drift from what libvirt does. Where the
-// test driver cannot show a behaviour, the case says so with GTEST_SKIP.
+// no guests), so the fake cannot drift from what libvirt does. What the
+// test driver cannot show is at the end, as cases of the fake alone (the
+// real behaviour is shown against qemu:///system by the integration tests
+// named there).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -232,20 +234,6 @@ TYPED_TEST(HypervisorContractTest, ListsOnlyNamesWithThePrefixInOrder) {
   EXPECT_TRUE(this->hv_->ListDomains(p + "none-").empty());
 }
 
-TYPED_TEST(HypervisorContractTest, StartingWithoutTheNetworkFails) {
-  if (TypeParam::kReal) {
-    GTEST_SKIP() << "libvirt's test driver starts a domain whose network is missing or "
-                    "inactive; only qemu:///system checks it (tests/integration/virt_test.cc)";
-  }
-  DomainSpec spec = this->Dom("pc");
-  spec.interfaces = {{this->prefix_ + "gone", "52:54:00:00:00:02"}};
-  this->hv_->DefineDomain(spec);
-  EXPECT_EQ(support::ErrorText([&] { this->hv_->Start(spec.name); }),
-            spec.name + ": cannot start domain: Network not found: no network with matching name '" +
-                this->prefix_ + "gone'");
-  EXPECT_EQ(this->hv_->State(spec.name), DomainState::kShutOff);
-}
-
 TYPED_TEST(HypervisorContractTest, ConsoleOfAShutOffDomainIsRefused) {
   DomainSpec spec = this->Defined("pc");
   EXPECT_EQ(support::ErrorText([&] { this->hv_->OpenConsole(spec.name, false); }),
@@ -265,35 +253,50 @@ TYPED_TEST(HypervisorContractTest, SpecsLibvirtCannotTakeAreRefusedBeforeAnythin
   EXPECT_FALSE(this->hv_->NetworkExists(net.name));
 }
 
-TYPED_TEST(HypervisorContractTest, GuardNetworksCountsTheActiveNetworksOfThePrefix) {
-  this->hv_->EnsureNetwork(this->Net("lan"));
-  this->hv_->EnsureNetwork(this->Net("dmz"));
-  if (TypeParam::kReal) {
-    // The bridges' kernel settings can only be made on the local host.
-    EXPECT_EQ(this->hv_->GuardNetworks(this->prefix_), 0);
-    GTEST_SKIP() << "test:///default is not the local host, where GuardNetworks is a no-op "
-                    "(returns 0, checked above); qemu:///system guards bridges in "
-                    "tests/integration/virt_test.cc";
-  }
-  EXPECT_EQ(this->hv_->GuardNetworks(this->prefix_), 2);
-  EXPECT_EQ(this->hv_->GuardNetworks(this->prefix_ + "lan"), 1);
-  EXPECT_EQ(this->hv_->GuardNetworks(this->prefix_ + "none"), 0);
+// --- what libvirt's test driver cannot show ----------------------------
+
+using FakeOnlyTest = HypervisorContractTest<Fake>;
+using LibvirtTestDriverOnlyTest = HypervisorContractTest<LibvirtTestDriver>;
+
+// The test driver starts a domain whose network is missing or inactive;
+// qemu:///system refuses, as the fake does (tests/integration/virt_test.cc).
+TEST_F(FakeOnlyTest, StartingWithoutTheNetworkFails) {
+  DomainSpec spec = Dom("pc");
+  spec.interfaces = {{prefix_ + "gone", "52:54:00:00:00:02"}};
+  hv_->DefineDomain(spec);
+  EXPECT_EQ(support::ErrorText([&] { hv_->Start(spec.name); }),
+            spec.name + ": cannot start domain: Network not found: no network with matching name '" +
+                prefix_ + "gone'");
+  EXPECT_EQ(hv_->State(spec.name), DomainState::kShutOff);
 }
 
-TYPED_TEST(HypervisorContractTest, ARunningDomainsConsoleOpensOnceUnlessForced) {
-  if (TypeParam::kReal) {
-    GTEST_SKIP() << "libvirt's test driver has no consoles (virDomainOpenConsole: this function "
-                    "is not supported by the connection driver); the broker's integration "
-                    "tests open real ones";
-  }
-  DomainSpec spec = this->Defined("pc");
-  this->hv_->Start(spec.name);
-  std::unique_ptr<ConsoleStream> first = this->hv_->OpenConsole(spec.name, false);
-  EXPECT_EQ(support::ErrorText([&] { this->hv_->OpenConsole(spec.name, false); }),
+// Bridges' kernel settings exist only on the local host: qemu:///system
+// guards them (tests/integration/virt_test.cc); the fake counts them.
+TEST_F(FakeOnlyTest, GuardNetworksCountsTheActiveNetworksOfThePrefix) {
+  hv_->EnsureNetwork(Net("lan"));
+  hv_->EnsureNetwork(Net("dmz"));
+  EXPECT_EQ(hv_->GuardNetworks(prefix_), 2);
+  EXPECT_EQ(hv_->GuardNetworks(prefix_ + "lan"), 1);
+  EXPECT_EQ(hv_->GuardNetworks(prefix_ + "none"), 0);
+}
+
+// test:///default is not the local host: there GuardNetworks guards nothing.
+TEST_F(LibvirtTestDriverOnlyTest, GuardNetworksIsANoOpOffTheLocalHost) {
+  hv_->EnsureNetwork(Net("lan"));
+  EXPECT_EQ(hv_->GuardNetworks(prefix_), 0);
+}
+
+// The test driver has no consoles (virDomainOpenConsole is not supported by
+// it); the broker's integration tests open real ones, once unless forced.
+TEST_F(FakeOnlyTest, ARunningDomainsConsoleOpensOnceUnlessForced) {
+  DomainSpec spec = Defined("pc");
+  hv_->Start(spec.name);
+  std::unique_ptr<ConsoleStream> first = hv_->OpenConsole(spec.name, false);
+  EXPECT_EQ(support::ErrorText([&] { hv_->OpenConsole(spec.name, false); }),
             spec.name +
                 ": cannot open the console: operation failed: Active console session exists "
                 "for this domain");
-  std::unique_ptr<ConsoleStream> forced = this->hv_->OpenConsole(spec.name, true);
+  std::unique_ptr<ConsoleStream> forced = hv_->OpenConsole(spec.name, true);
   char byte;
   EXPECT_EQ(first->Read(&byte, 1), 0u);  // taken over: the old session ends
 }
