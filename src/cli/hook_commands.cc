@@ -49,6 +49,9 @@ int RunNetworkHook(const NetworkHookArgs& args, std::istream& in) {
 
 void AddHookCommands(CLI::App& app, Globals& /*globals*/, Commands& commands) {
   CLI::App* hook = app.add_subcommand("hook", "What libvirt's hooks run (not for people)");
+  // Not in `worlds --help`: libvirt runs it (/etc/libvirt/hooks/network.d/
+  // worlds), and worlds(1) tells admins so under FILES.
+  hook->group("");
   hook->require_subcommand(1);
   CLI::App* network =
       hook->add_subcommand("network",
