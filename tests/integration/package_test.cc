@@ -260,7 +260,8 @@ TEST_F(PackageTest, UpgradeKeepsStateMigratesItAndKeepsOverlaysAndDomains) {
   // A re-run of the deploy by the new version finds nothing to do.
   it::Run again = Installed(with({"deploy", lab_file, "--roster", roster}));
   EXPECT_EQ(again.code, 0) << again.out << again.err;
-  EXPECT_NE(again.out.find("0 to build, 0 to re-define, 2 up to date"), std::string::npos)
+  EXPECT_NE(again.out.find("Nothing to do: 1 World(s), 2 VM(s) already deployed"),
+            std::string::npos)
       << again.out;
 
   it::Run destroy = Installed(with({"destroy", lab_file, "--delete-student-data"}));
