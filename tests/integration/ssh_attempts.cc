@@ -158,9 +158,10 @@ std::vector<SshAttempt> TryEverythingButTheMenu(const SshServer& server, const s
                           Has(command.err, menu::kCommandRefusedText)});
 
   // The sftp subsystem: under ForceCommand it runs the menu, which refuses.
-  Run sftp = Exec({"sftp", "-F", "/dev/null", "-i", key, "-P", port, "-o",
-                   "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o",
-                   "BatchMode=yes", "-o", "LogLevel=ERROR", "-b", "/dev/null", user + "@127.0.0.1"});
+  Run sftp =
+      Exec({"sftp", "-F", "/dev/null", "-i", key, "-P", port, "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
+            "-b", "/dev/null", user + "@127.0.0.1"});
   attempts.push_back({"sftp", Outcome(sftp), sftp.code != 0});
 
   // -W: one direct-tcpip channel, the kind -L opens per connection.
@@ -177,7 +178,8 @@ std::vector<SshAttempt> TryEverythingButTheMenu(const SshServer& server, const s
   // -R to a Unix socket (stream-local forwarding).
   const std::string socket_path = dir + "/fwd.sock";
   Run socket = Exec(server.SshArgv(
-      user, key, {"-N", "-o", "ExitOnForwardFailure=yes", "-R", socket_path + ":127.0.0.1:" + port}));
+      user, key,
+      {"-N", "-o", "ExitOnForwardFailure=yes", "-R", socket_path + ":127.0.0.1:" + port}));
   bool socket_made = std::filesystem::exists(socket_path);
   attempts.push_back({"ssh -N -R <socket path>:127.0.0.1:<sshd port>",
                       Outcome(socket) + (socket_made ? "; the socket WAS MADE" : ""),

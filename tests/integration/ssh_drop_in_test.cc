@@ -53,7 +53,7 @@ class SshDropInTest : public ::testing::Test {
     if (!notes_.empty() || !attempts_.empty()) {
       std::cout << "With Debian's default sshd_config and the Worlds drop-in, " << kStudent
                 << " tried:\n";
-      for (const auto& [attempt, got] : notes_) std::cout << "  - " << attempt << ": " << got << "\n";
+      for (const auto& [what, got] : notes_) std::cout << "  - " << what << ": " << got << "\n";
       it::PrintAttempts(std::cout, attempts_);
     }
   }
