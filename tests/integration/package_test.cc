@@ -1,24 +1,43 @@
 // The Debian package as a lab host's admin meets it: `apt install` of the
 // .deb tools/package built, an upgrade from the previous release with a
-// World deployed, and the installed layout. Runs as root and changes the
-// host (a package, two system groups, /etc/shells), so it undoes all of it
-// at the end: the package is purged and the groups it made are removed.
+// World deployed, the installed layout, and the installed units, sshd
+// drop-in, `users sync` and menu serving a student over SSH. Runs as root
+// and changes the host (a package, two system groups, /etc/shells, a
+// student account, /run/worlds), so it undoes all of it: the account, the
+// broker and its socket go at the end of their case, the package is purged
+// and the groups it made are removed at the end of the suite.
 //
 // Needs env WORLDS_PACKAGE_DEB (this tree's package) and
 // WORLDS_OLD_PACKAGE_DEB (the previous release's), which tools/test sets.
 #include <grp.h>
+#include <pwd.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
+#include "broker_client/client.h"
+#include "core/error.h"
 #include "core/names.h"
 #include "integration/harness.h"
+#include "integration/ssh_attempts.h"
+#include "integration/ssh_harness.h"
+#include "menu/model.h"
+#include "process/process.h"
+#include "support/accounts.h"
 #include "support/roster.h"
 #include "support/temp_dir.h"
+#include "virt/hypervisor.h"
 
 namespace {
 
@@ -44,6 +63,22 @@ std::string InstalledVersion() {
   it::Run run = it::Exec({"dpkg-query", "-W", "-f", "${db:Status-Abbrev}${Version}", "worlds"});
   if (run.code != 0 || run.out.rfind("ii ", 0) != 0) return "";
   return Trim(run.out.substr(3));
+}
+
+// The value of the first `key`= line of a unit file ("" when none).
+std::string UnitSetting(const std::string& unit, const std::string& key) {
+  std::istringstream in(unit);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(key + "=", 0) == 0) return Trim(line.substr(key.size() + 1));
+  }
+  return "";
+}
+
+std::vector<std::string> Words(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> words;
+  for (std::string word; in >> word;) words.push_back(word);
+  return words;
 }
 
 it::Run Apt(std::vector<std::string> args) {
@@ -98,6 +133,31 @@ class PackageTest : public ::testing::Test {
     ASSERT_EQ(InstalledVersion(), DebVersion(deb)) << run.out << run.err;
   }
 
+  // What the third case started, stopped in the reverse order whatever
+  // happened: the student's ssh clients, sshd, the account, the broker and
+  // its socket.
+  void TearDown() override {
+    if (!tmux_.empty()) it::Terminal::KillServer(tmux_);
+    if (sshd_) sshd_->Stop();
+    accounts_.RemoveAll();
+    if (broker_) {
+      broker_->Kill(SIGTERM);
+      broker_->Wait();
+      broker_.reset();
+    }
+    if (!socket_.empty()) {
+      std::filesystem::remove(socket_);
+      if (made_socket_dir_) std::filesystem::remove(std::filesystem::path(socket_).parent_path());
+    }
+    if (!notes_.empty() || !attempts_.empty()) {
+      std::cout << "With the installed package (Debian's default sshd_config plus the installed "
+                   "drop-in), a student tried:\n";
+      for (const auto& [what, got] : notes_) std::cout << "  - " << what << ": " << got << "\n";
+      it::PrintAttempts(std::cout, attempts_);
+      if (!stopped_.empty()) std::cout << "  - " << stopped_ << "\n";
+    }
+  }
+
   void EnsureNewInstalled() {
     if (InstalledVersion() != DebVersion(deb_)) Install(deb_);
   }
@@ -109,6 +169,16 @@ class PackageTest : public ::testing::Test {
 
   std::string deb_;
   std::string old_deb_;
+  // The third case's, the temp dir last to go.
+  std::optional<support::TempDir> temp_;
+  std::string tmux_, socket_;
+  bool made_socket_dir_ = false;
+  std::unique_ptr<it::SshServer> sshd_;
+  support::StudentAccounts accounts_;
+  std::optional<process::Child> broker_;
+  std::vector<std::pair<std::string, std::string>> notes_;
+  std::vector<it::SshAttempt> attempts_;
+  std::string stopped_;
   static inline bool installed_by_us_ = false;
   static inline std::set<std::string> groups_made_;
 };
@@ -190,7 +260,8 @@ TEST_F(PackageTest, UpgradeKeepsStateMigratesItAndKeepsOverlaysAndDomains) {
   // A re-run of the deploy by the new version finds nothing to do.
   it::Run again = Installed(with({"deploy", lab_file, "--roster", roster}));
   EXPECT_EQ(again.code, 0) << again.out << again.err;
-  EXPECT_NE(again.out.find("0 to build, 0 to re-define, 2 up to date"), std::string::npos)
+  EXPECT_NE(again.out.find("Nothing to do: 1 World(s), 2 VM(s) already deployed"),
+            std::string::npos)
       << again.out;
 
   it::Run destroy = Installed(with({"destroy", lab_file, "--delete-student-data"}));
@@ -240,6 +311,149 @@ TEST_F(PackageTest, InstalledLayoutGroupsStateDirAndShell) {
                              "/lib/systemd/system/worlds-broker.service"});
   EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
   EXPECT_EQ(Trim(verify.out + verify.err), "") << "systemd-analyze verify had remarks";
+}
+
+// The installed package used as a lab host's admin would, with no systemd
+// as PID 1: the broker run from the installed units under
+// systemd-socket-activate (started by the first connection), a student
+// made by the installed `worlds users sync`, a real sshd with Debian's
+// default config plus the installed drop-in verbatim. The student gets the
+// menu, served by that broker, and nothing else.
+TEST_F(PackageTest, InstalledUnitsBrokerDropInAndMenuServeAStudentAndNothingElse) {
+  ASSERT_NO_FATAL_FAILURE(EnsureNewInstalled());
+  const std::string student = "wpkg-ssh1";
+  IT_REQUIRE(std::filesystem::exists("/usr/bin/systemd-socket-activate"),
+             "systemd-socket-activate (package systemd)");
+  IT_REQUIRE(std::filesystem::exists("/usr/bin/setpriv"), "setpriv (package util-linux)");
+  IT_REQUIRE(it::HaveSshTools(), "sshd, ssh, ssh-keygen and tmux (openssh-server, tmux)");
+  IT_REQUIRE(!it::LookUpAccount(student).exists, "no existing account named " + student);
+  try {
+    virt::NewLibvirtHypervisor("qemu:///system");
+  } catch (const core::Error& e) {
+    IT_REQUIRE(false, e.Describe());
+  }
+
+  // The units as installed: the socket's path and modes, the service's argv.
+  const std::string socket_unit = it::ReadFile("/lib/systemd/system/worlds-broker.socket");
+  const std::string service_unit = it::ReadFile("/lib/systemd/system/worlds-broker.service");
+  const std::string listen = UnitSetting(socket_unit, "ListenStream");
+  const std::string exec_start = UnitSetting(service_unit, "ExecStart");
+  ASSERT_EQ(listen.rfind("/", 0), 0u) << "a Unix socket path expected:\n" << socket_unit;
+  ASSERT_EQ(exec_start.find_first_of("\"'\\$%"), std::string::npos)
+      << "ExecStart= needs systemd's quoting or specifiers, which this test does not do: "
+      << exec_start;
+  const std::vector<std::string> command = Words(exec_start);
+  ASSERT_FALSE(command.empty()) << service_unit;
+  ASSERT_EQ(command[0].rfind("/", 0), 0u) << "ExecStart= without a prefix (-, @, +, !) expected";
+  // The installed menu connects to the broker's default socket, so the
+  // socket unit must listen there for students to reach the broker.
+  it::Run config = Installed({"config"});
+  std::smatch menu_socket;
+  ASSERT_TRUE(std::regex_search(config.out, menu_socket, std::regex("broker-socket +(\\S+)")))
+      << config.out << config.err;
+  EXPECT_EQ(menu_socket[1].str(), listen) << config.out;
+  IT_REQUIRE(!std::filesystem::exists(listen),
+             "nothing at " + listen + " (a broker of this host's, or one a crashed run left: "
+             "stop it and remove the socket)");
+  socket_ = listen;  // ours from here on: TearDown removes it
+
+  // What systemd does for worlds-broker.socket: the directory (DirectoryMode=),
+  // the listening socket (ListenStream=, here made by systemd-socket-activate)
+  // and its mode (SocketMode=). The service's own environment: none but a
+  // state dir of the test's, so the host's /var/lib/worlds is not touched.
+  // The unit's empty capability bounding set is kept (setpriv).
+  // Mode 0755: sshd runs the student's menu, which must reach its files.
+  temp_.emplace("worlds-it-pkgssh-", 0755, "/tmp");
+  const support::TempDir& dir = *temp_;
+  // The state dir as the postinst makes /var/lib/worlds.
+  const std::string state = dir.File("state");
+  ASSERT_EQ(::mkdir(state.c_str(), 0751), 0) << state;
+  const std::string log = dir.File("broker.log");
+  const std::filesystem::path socket_dir = std::filesystem::path(socket_).parent_path();
+  if (!std::filesystem::exists(socket_dir)) {
+    std::filesystem::create_directories(socket_dir);
+    made_socket_dir_ = true;
+    ::chmod(socket_dir.c_str(), std::stoi(UnitSetting(socket_unit, "DirectoryMode"), nullptr, 8));
+  }
+  std::vector<std::string> argv = {"setpriv", "--bounding-set=-all", "--inh-caps=-all", "--",
+                                   "systemd-socket-activate", "-l", socket_, "-E",
+                                   "WORLDS_STATE_DIR=" + state, "--"};
+  argv.insert(argv.end(), command.begin(), command.end());
+  process::SpawnOptions options;
+  options.stderr_file = log;
+  broker_.emplace(process::Spawn(argv, options));
+  for (int i = 0; i < 100 && !std::filesystem::exists(socket_); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(std::filesystem::exists(socket_)) << it::ReadFile(log);
+  ASSERT_EQ(::chmod(socket_.c_str(), std::stoi(UnitSetting(socket_unit, "SocketMode"), nullptr, 8)),
+            0);
+  // Nothing has connected yet: the broker has not run.
+  EXPECT_EQ(it::ReadFile(log).find("worlds broker:"), std::string::npos) << it::ReadFile(log);
+  broker::Reply whoami = broker::Client(socket_).Call({broker::Op::kWhoami, ""});
+  EXPECT_TRUE(whoami.ok) << whoami.error << "\n" << it::ReadFile(log);
+  EXPECT_EQ(whoami.user, "root");
+  EXPECT_NE(it::ReadFile(log).find("worlds broker: listening on " + socket_ +
+                                   " (socket inherited from systemd;"),
+            std::string::npos)
+      << it::ReadFile(log);
+  notes_.emplace_back(exec_start + " under systemd-socket-activate -l " + socket_,
+                      whoami.ok ? "started by the first connection, answered whoami (" +
+                                      whoami.user + ")"
+                                : "NO ANSWER: " + whoami.error);
+
+  // The student, by the installed program with its default shell.
+  tmux_ = "worlds-it-pkgssh-" + std::to_string(::getpid());
+  sshd_ = std::make_unique<it::SshServer>(dir.File("sshd"),
+                                          it::ReadFile("/etc/ssh/sshd_config.d/worlds.conf"));
+  const std::string key = sshd_->MakeClientKey(student, dir.File("pubkeys"));
+  const std::string roster =
+      support::WriteRoster(dir.File("roster.csv"), {{student, "Pat Kage", "lab-a"}});
+  it::Run sync = Installed({"--state-dir", state, "users", "sync", "--roster", roster,
+                            "--keys-dir", dir.File("pubkeys")});
+  if (it::LookUpAccount(student).exists) accounts_.Adopt(student);
+  ASSERT_EQ(sync.code, 0) << sync.out << sync.err;
+  const passwd* pw = ::getpwnam(student.c_str());
+  ASSERT_NE(pw, nullptr);
+  EXPECT_STREQ(pw->pw_shell, "/usr/bin/worlds-menu");
+  const std::string groups = Trim(it::Exec({"id", "-nG", student}).out);
+  EXPECT_NE((" " + groups + " ").find(" worlds-students "), std::string::npos) << groups;
+  notes_.emplace_back("/usr/bin/worlds users sync", "shell " + std::string(pw->pw_shell) +
+                                                        ", groups " + groups);
+
+  std::string why;
+  ASSERT_TRUE(sshd_->Start(&why)) << why;
+  {
+    it::Terminal login(tmux_, "login", sshd_->SshArgv(student, key, {"-tt"}), dir.path());
+    ASSERT_TRUE(login.started()) << login.start_error();
+    bool menu = login.WaitForScreen("Worlds - " + student, 30);
+    // The broker's answer to the menu's list: no VMs for this student.
+    bool listed = menu && login.WaitForScreen(menu::kNoVmsText, 10);
+    std::string screen = login.Screen();
+    bool unavailable = screen.find("cannot reach the broker") != std::string::npos;
+    notes_.emplace_back("ssh -tt (interactive login)",
+                        !menu          ? "NO MENU: " + screen
+                        : unavailable ? "the menu, but \"cannot reach the broker\""
+                        : listed      ? "the menu (\"Worlds - " + student + "\", \"" +
+                                       menu::kNoVmsText + "\" from the broker)"
+                                      : "the menu, without the broker's list: " + screen);
+    EXPECT_TRUE(menu) << screen << sshd_->Log();
+    EXPECT_TRUE(listed) << screen << it::ReadFile(log);
+    EXPECT_FALSE(unavailable) << screen << it::ReadFile(log);
+    login.SendKeys({"q"});
+    EXPECT_TRUE(login.WaitForExit(10)) << login.Screen();
+  }
+
+  attempts_ = it::TryEverythingButTheMenu(*sshd_, student, key, tmux_, dir.path());
+  for (const it::SshAttempt& a : attempts_) EXPECT_TRUE(a.refused) << a.attempt << ": " << a.got;
+
+  // SIGTERM, as `systemctl stop` sends it: a clean exit.
+  broker_->Kill(SIGTERM);
+  process::Status stopped = broker_->Wait();
+  EXPECT_TRUE(stopped.ok()) << stopped.Describe() << "\n" << it::ReadFile(log);
+  EXPECT_NE(it::ReadFile(log).find("worlds broker: stopped"), std::string::npos)
+      << it::ReadFile(log);
+  stopped_ = "SIGTERM to the broker (as systemctl stop): it " + stopped.Describe();
 }
 
 }  // namespace

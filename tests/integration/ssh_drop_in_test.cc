@@ -4,112 +4,25 @@
 // and every forwarding and command a client can ask for. The broker is not
 // needed: the menu's own "cannot reach the broker" screen shows that the
 // login got the menu.
-#include <arpa/inet.h>
 #include <grp.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
-#include <thread>
 
 #include "accounts/sshd_check.h"
 #include "accounts/sync.h"
+#include "integration/ssh_attempts.h"
 #include "integration/ssh_harness.h"
-#include "menu/model.h"
-#include "menu/shell.h"
 #include "support/accounts.h"
 #include "support/temp_dir.h"
 
 namespace {
 
 constexpr const char* kStudent = "wst-ssh1";
-
-void Sleep(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
-
-int Connect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  timeval timeout{3, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  return fd;
-}
-
-// Up to 64 bytes, printable: "(closed)" for EOF, "(nothing in 3 s)".
-std::string ReadSome(int fd) {
-  char buf[64];
-  ssize_t n = ::read(fd, buf, sizeof buf);
-  if (n == 0) return "(closed)";
-  if (n < 0) return "(nothing in 3 s)";
-  std::string text;
-  for (ssize_t i = 0; i < n; ++i) {
-    unsigned char c = buf[i];
-    if (c >= 0x20 && c < 0x7f) {
-      text += static_cast<char>(c);
-    } else {
-      char hex[5];
-      std::snprintf(hex, sizeof hex, "\\x%02x", c);
-      text += hex;
-    }
-  }
-  return text;
-}
-
-// Connects to a local forward's listener and says what came back.
-std::string ThroughLocalForward(int port) {
-  int fd = -1;
-  for (int i = 0; i < 50 && fd < 0; ++i) {
-    fd = Connect(port);
-    if (fd < 0) Sleep(200);
-  }
-  if (fd < 0) return "(the listener never came up)";
-  std::string got = ReadSome(fd);
-  ::close(fd);
-  return got;
-}
-
-// A SOCKS5 CONNECT to 127.0.0.1:target through ssh -D's listener at `port`:
-// what the greeting and the request got, and the first bytes after.
-std::string ThroughSocks(int port, int target) {
-  int fd = -1;
-  for (int i = 0; i < 50 && fd < 0; ++i) {
-    fd = Connect(port);
-    if (fd < 0) Sleep(200);
-  }
-  if (fd < 0) return "(the SOCKS listener never came up)";
-  const unsigned char hello[] = {5, 1, 0};
-  (void)!::write(fd, hello, sizeof hello);
-  std::string greeting = ReadSome(fd);
-  const unsigned char request[] = {5, 1, 0, 1, 127, 0, 0, 1,
-                                   static_cast<unsigned char>(target >> 8),
-                                   static_cast<unsigned char>(target & 0xff)};
-  (void)!::write(fd, request, sizeof request);
-  std::string reply = ReadSome(fd);
-  ::close(fd);
-  return "greeting got \"" + greeting + "\", CONNECT 127.0.0.1:" + std::to_string(target) +
-         " got \"" + reply + "\"";
-}
-
-std::string Outcome(const it::Run& run) {
-  std::string text = run.err.empty() ? run.out : run.err;
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  for (char& c : text) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return "exit " + std::to_string(run.code) + ", \"" + text + "\"";
-}
 
 class SshDropInTest : public ::testing::Test {
  protected:
@@ -137,10 +50,11 @@ class SshDropInTest : public ::testing::Test {
       it::Exec({"groupdel", accounts::kStudentGroup});
     }
     RemoveShellLine();
-    if (!attempts_.empty()) {
+    if (!notes_.empty() || !attempts_.empty()) {
       std::cout << "With Debian's default sshd_config and the Worlds drop-in, " << kStudent
                 << " tried:\n";
-      for (const auto& [attempt, got] : attempts_) std::cout << "  - " << attempt << ": " << got << "\n";
+      for (const auto& [what, got] : notes_) std::cout << "  - " << what << ": " << got << "\n";
+      it::PrintAttempts(std::cout, attempts_);
     }
   }
 
@@ -174,30 +88,9 @@ class SshDropInTest : public ::testing::Test {
     if (found) std::ofstream("/etc/shells", std::ios::trunc) << kept;
   }
 
-  // `ssh -N <forward>` in a terminal of its own, so it stays up while the
-  // test connects through its local listener.
-  std::unique_ptr<it::Terminal> Forwarder(const std::string& name,
-                                          const std::vector<std::string>& options) {
-    std::vector<std::string> argv = server_->SshArgv(kStudent, key_, options);
-    for (std::string& arg : argv) {
-      if (arg == "LogLevel=ERROR") arg = "LogLevel=INFO";  // ssh reports a refused channel at INFO
-    }
-    auto terminal = std::make_unique<it::Terminal>(tmux_, name, argv, dir_);
-    EXPECT_TRUE(terminal->started()) << terminal->start_error();
-    return terminal;
-  }
-
-  // The ssh client's line about the refused channel, from its terminal.
-  static std::string SshSaid(const it::Terminal& terminal) {
-    terminal.WaitForScreen("prohibited", 5);
-    std::string screen = terminal.Screen();
-    size_t channel = screen.find("channel");
-    std::string said = channel == std::string::npos ? screen : screen.substr(channel);
-    return said.substr(0, said.find('\n'));
-  }
-
+  // What the test saw besides the attempts to get past the menu.
   void Record(const std::string& attempt, const std::string& got) {
-    attempts_.emplace_back(attempt, got);
+    notes_.emplace_back(attempt, got);
   }
 
   std::optional<support::TempDir> temp_;
@@ -205,7 +98,8 @@ class SshDropInTest : public ::testing::Test {
   std::unique_ptr<it::SshServer> server_;
   support::StudentAccounts accounts_;
   bool group_existed_ = true;
-  std::vector<std::pair<std::string, std::string>> attempts_;
+  std::vector<std::pair<std::string, std::string>> notes_;
+  std::vector<it::SshAttempt> attempts_;
 };
 
 TEST_F(SshDropInTest, StudentGetsTheMenuAndEveryForwardingIsRefused) {
@@ -227,7 +121,6 @@ TEST_F(SshDropInTest, StudentGetsTheMenuAndEveryForwardingIsRefused) {
 
   std::string why;
   ASSERT_TRUE(server_->Start(&why)) << why;
-  const std::string port = std::to_string(server_->port());
 
   // An interactive login gets the menu (here its no-broker screen, unless a
   // broker happens to answer on the default socket).
@@ -246,64 +139,9 @@ TEST_F(SshDropInTest, StudentGetsTheMenuAndEveryForwardingIsRefused) {
     EXPECT_TRUE(login.WaitForExit(10)) << login.Screen();
   }
 
-  // A command: the forced menu refuses it (SSH_ORIGINAL_COMMAND is set).
-  it::Run command = it::Exec(server_->SshArgv(kStudent, key_, {}, {"id"}));
-  Record("ssh host id", Outcome(command));
-  EXPECT_NE(command.code, 0);
-  EXPECT_EQ(command.out.find("uid="), std::string::npos) << command.out;
-  EXPECT_NE(command.err.find(menu::kCommandRefusedText), std::string::npos) << command.err;
-
-  // The sftp subsystem: under ForceCommand it runs the menu, which refuses.
-  it::Run sftp = it::Exec({"sftp", "-F", "/dev/null", "-i", key_, "-P", port, "-o",
-                           "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o",
-                           "BatchMode=yes", "-o", "LogLevel=ERROR", "-b", "/dev/null",
-                           std::string(kStudent) + "@127.0.0.1"});
-  Record("sftp", Outcome(sftp));
-  EXPECT_NE(sftp.code, 0);
-
-  // -W: one direct-tcpip channel, the kind -L opens per connection.
-  it::Run stdio = it::Exec(server_->SshArgv(kStudent, key_, {"-W", "127.0.0.1:" + port}));
-  Record("ssh -W 127.0.0.1:<sshd port>", Outcome(stdio));
-  EXPECT_NE(stdio.code, 0);
-  EXPECT_EQ(stdio.out.find("SSH-2.0"), std::string::npos) << stdio.out;
-
-  // -R: a listener on the lab host.
-  it::Run remote = it::Exec(server_->SshArgv(
-      kStudent, key_, {"-N", "-o", "ExitOnForwardFailure=yes", "-R", "127.0.0.1:0:127.0.0.1:" + port}));
-  Record("ssh -N -R 127.0.0.1:0:127.0.0.1:<sshd port>", Outcome(remote));
-  EXPECT_NE(remote.code, 0);
-
-  // -R to a Unix socket (stream-local forwarding).
-  it::Run socket = it::Exec(server_->SshArgv(
-      kStudent, key_,
-      {"-N", "-o", "ExitOnForwardFailure=yes", "-R", dir_ + "/fwd.sock:127.0.0.1:" + port}));
-  Record("ssh -N -R <socket path>:127.0.0.1:<sshd port>", Outcome(socket));
-  EXPECT_NE(socket.code, 0);
-  EXPECT_FALSE(std::filesystem::exists(dir_ + "/fwd.sock"));
-
-  // -L: the listener is on the client; a connection through it is refused.
-  int local = server_->port() + 1000;
-  {
-    auto forward = Forwarder("local", {"-N", "-L", std::to_string(local) + ":127.0.0.1:" + port});
-    std::string got = ThroughLocalForward(local);
-    std::string said = SshSaid(*forward);
-    Record("ssh -N -L " + std::to_string(local) + ":127.0.0.1:<sshd port>, then connect",
-           "connection got \"" + got + "\"; ssh said \"" + said + "\"");
-    EXPECT_EQ(got.find("SSH-2.0"), std::string::npos) << got;
-    EXPECT_NE(said.find("administratively prohibited"), std::string::npos) << said;
-  }
-
-  // -D: a SOCKS proxy on the client; its CONNECT is refused by sshd.
-  int socks = server_->port() + 1001;
-  {
-    auto forward = Forwarder("socks", {"-N", "-D", std::to_string(socks)});
-    std::string got = ThroughSocks(socks, server_->port());
-    std::string said = SshSaid(*forward);
-    Record("ssh -N -D " + std::to_string(socks) + ", then a SOCKS5 CONNECT to the sshd port",
-           got + "; ssh said \"" + said + "\"");
-    EXPECT_EQ(got.find("SSH-2.0"), std::string::npos) << got;
-    EXPECT_NE(said.find("administratively prohibited"), std::string::npos) << said;
-  }
+  // A command, sftp and every kind of forwarding.
+  attempts_ = it::TryEverythingButTheMenu(*server_, kStudent, key_, tmux_, dir_);
+  for (const it::SshAttempt& a : attempts_) EXPECT_TRUE(a.refused) << a.attempt << ": " << a.got;
 }
 
 }  // namespace
