@@ -1,5 +1,6 @@
 // The admin's commands against real libvirt and real Unix accounts:
 // start/revert/events on a deployed lab, and `worlds users sync`.
+#include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "accounts/sync.h"
 #include "deploy/lock.h"
 #include "integration/deploy_fixture.h"
 #include "support/accounts.h"
@@ -112,6 +114,7 @@ class UsersSyncTest : public ::testing::Test {
     for (const std::string& user : users_) accounts_.Adopt(user);
     shell_existed_ = ::lstat(kShell, &st) == 0;
     shell_listed_ = Listed();
+    student_group_existed_ = ::getgrnam(accounts::kStudentGroup) != nullptr;
     temp_.emplace("worlds-it-users-", 0755, "/tmp");
     dir_ = temp_->path();
     std::filesystem::create_directories(dir_ + "/keys");
@@ -125,6 +128,12 @@ class UsersSyncTest : public ::testing::Test {
   void TearDown() override {
     if (!ready_) return;
     accounts_.RemoveAll();
+    // `users sync` made the students' group when it was missing: gone again
+    // once its members are.
+    const group* students = ::getgrnam(accounts::kStudentGroup);
+    if (!student_group_existed_ && students && !students->gr_mem[0]) {
+      it::Exec({"groupdel", accounts::kStudentGroup});
+    }
     // Leave the host's menu shell as we found it.
     if (!shell_existed_) std::filesystem::remove(kShell);
     if (!shell_listed_ && Listed()) {
@@ -167,6 +176,7 @@ class UsersSyncTest : public ::testing::Test {
   std::string dir_;
   bool shell_existed_ = false;
   bool shell_listed_ = false;
+  bool student_group_existed_ = true;
   bool ready_ = false;
 };
 
