@@ -130,20 +130,10 @@ class UsersSyncTest : public ::testing::Test {
     accounts_.RemoveAll();
     // `users sync` made the students' group when it was missing: gone again
     // once its members are.
-    const group* students = ::getgrnam(accounts::kStudentGroup);
-    if (!student_group_existed_ && students && !students->gr_mem[0]) {
-      it::Exec({"groupdel", accounts::kStudentGroup});
-    }
+    if (!student_group_existed_) it::RemoveGroupIfEmpty(accounts::kStudentGroup);
     // Leave the host's menu shell as we found it.
     if (!shell_existed_) std::filesystem::remove(kShell);
-    if (!shell_listed_ && Listed()) {
-      std::istringstream in(it::ReadFile("/etc/shells"));
-      std::string kept;
-      for (std::string line; std::getline(in, line);) {
-        if (line != kShell) kept += line + "\n";
-      }
-      std::ofstream("/etc/shells", std::ios::trunc) << kept;
-    }
+    if (!shell_listed_) it::UnlistShell(kShell);
     temp_.reset();
   }
 

@@ -112,6 +112,25 @@ std::string OutputReader::Finish() {
   return text_;
 }
 
+void UnlistShell(const std::string& shell) {
+  std::istringstream in(ReadFile("/etc/shells"));
+  std::string kept;
+  bool found = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == shell) {
+      found = true;
+    } else {
+      kept += line + "\n";
+    }
+  }
+  if (found) std::ofstream("/etc/shells", std::ios::trunc) << kept;
+}
+
+void RemoveGroupIfEmpty(const std::string& name) {
+  const group* found = ::getgrnam(name.c_str());
+  if (found && !found->gr_mem[0]) Exec({"groupdel", name});
+}
+
 std::string SourcePath(const std::string& relative) {
   return std::string(WORLDS_SOURCE_DIR) + "/" + relative;
 }

@@ -74,6 +74,16 @@ class OutputReader {
   std::thread thread_;
 };
 
+// Takes the line `shell` out of /etc/shells, where `users sync` listed a
+// test's menu shell; other lines stay as they are, and a file without it
+// is not rewritten.
+void UnlistShell(const std::string& shell);
+
+// Removes Unix group `name` when it exists and has no members left (another
+// test may have put accounts in it by now). For groups a test's `users
+// sync` made: call it only when the group did not exist before.
+void RemoveGroupIfEmpty(const std::string& name);
+
 // Source tree path of a file in the repository.
 std::string SourcePath(const std::string& relative);
 

@@ -45,11 +45,8 @@ class SshDropInTest : public ::testing::Test {
     if (!tmux_.empty()) it::Terminal::KillServer(tmux_);
     if (server_) server_->Stop();
     accounts_.RemoveAll();
-    const group* students = ::getgrnam(accounts::kStudentGroup);
-    if (!group_existed_ && students && !students->gr_mem[0]) {
-      it::Exec({"groupdel", accounts::kStudentGroup});
-    }
-    RemoveShellLine();
+    if (!group_existed_) it::RemoveGroupIfEmpty(accounts::kStudentGroup);
+    if (!shell_.empty()) it::UnlistShell(shell_);
     if (!notes_.empty() || !attempts_.empty()) {
       std::cout << "With Debian's default sshd_config and the Worlds drop-in, " << kStudent
                 << " tried:\n";
@@ -71,21 +68,6 @@ class SshDropInTest : public ::testing::Test {
                                shell_});
     if (it::LookUpAccount(kStudent).exists) accounts_.Adopt(kStudent);
     ASSERT_EQ(sync.code, 0) << sync.out << sync.err;
-  }
-
-  void RemoveShellLine() {
-    if (shell_.empty()) return;
-    std::istringstream in(it::ReadFile("/etc/shells"));
-    std::string kept;
-    bool found = false;
-    for (std::string line; std::getline(in, line);) {
-      if (line == shell_) {
-        found = true;
-      } else {
-        kept += line + "\n";
-      }
-    }
-    if (found) std::ofstream("/etc/shells", std::ios::trunc) << kept;
   }
 
   // What the test saw besides the attempts to get past the menu.

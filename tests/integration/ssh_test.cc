@@ -137,33 +137,13 @@ class SshWorld : public it::DeployTest {
     StopBroker();
     accounts_.RemoveAll();
     if (!admin_group_existed_ && ::getgrnam(kAdminGroup)) it::Exec({"groupdel", kAdminGroup});
-    // Another test may have students in it by now: only an empty group goes.
-    const group* students = ::getgrnam(accounts::kStudentGroup);
-    if (!student_group_existed_ && students && !students->gr_mem[0]) {
-      it::Exec({"groupdel", accounts::kStudentGroup});
-    }
-    RemoveShellLine();
+    if (!student_group_existed_) it::RemoveGroupIfEmpty(accounts::kStudentGroup);
+    if (!shell_.empty()) it::UnlistShell(shell_);
     if (!attempts_.empty()) {
       std::cout << "Escape attempts and what they got:\n";
       for (const auto& [attempt, got] : attempts_) std::cout << "  - " << attempt << ": " << got << "\n";
     }
     DeployTest::TearDown();
-  }
-
-  // Takes out of /etc/shells the line `users sync` added for our shell.
-  void RemoveShellLine() {
-    if (shell_.empty()) return;
-    std::istringstream in(it::ReadFile("/etc/shells"));
-    std::string kept;
-    bool found = false;
-    for (std::string line; std::getline(in, line);) {
-      if (line == shell_) {
-        found = true;
-      } else {
-        kept += line + "\n";
-      }
-    }
-    if (found) std::ofstream("/etc/shells", std::ios::trunc) << kept;
   }
 
   // --- setup steps -------------------------------------------------------
