@@ -1,6 +1,7 @@
 // The hypervisor as Worlds needs it: isolated networks, domains, snapshots.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,23 @@ struct DomainSize {
 };
 const char* ToString(DomainState state);
 
+// What the host has, as libvirt's node info tells it.
+struct HostInfo {
+  int64_t memory_mib = 0;  // physical RAM
+  int64_t free_mib = 0;    // free now (the kernel's view, caches excluded)
+  int cpus = 0;            // logical CPUs
+};
+
+// One domain's size and use, as admission, capacity and idle shutdown need
+// it: one call for every domain, so a busy host is read in one pass.
+struct DomainUsage {
+  std::string name;
+  DomainState state = DomainState::kOther;
+  int memory_mib = 0;         // configured (maximum) memory
+  int vcpus = 0;
+  uint64_t cpu_time_ns = 0;   // CPU time used since it started (0 when shut off)
+};
+
 // A VM's serial console as a byte stream (libvirt's console stream). Used
 // by two threads at once: one reads, one writes. Closing (destroying) it
 // ends the session.
@@ -65,6 +83,9 @@ class ConsoleStream {
   virtual void Close() = 0;
 };
 
+// Implementations are safe to call from several threads at once (libvirt's
+// connections are); callers serialize what must not interleave on one
+// domain themselves (the broker's per-VM locks).
 class Hypervisor {
  public:
   virtual ~Hypervisor() = default;
@@ -94,6 +115,12 @@ class Hypervisor {
   virtual DomainState State(const std::string& name) = 0;
   // The domain's configured memory and vCPUs. Throws if it is absent.
   virtual DomainSize Size(const std::string& name) = 0;
+  // Every domain whose name starts with `prefix` ("" for all, Worlds' or
+  // not: they all use the host's memory), in name order. A domain removed
+  // while it is read is left out.
+  virtual std::vector<DomainUsage> Usage(const std::string& prefix) = 0;
+  // The host's memory and CPUs.
+  virtual HostInfo Host() = 0;
 
   virtual void Start(const std::string& name) = 0;
   virtual void Shutdown(const std::string& name) = 0;   // ACPI, returns at once

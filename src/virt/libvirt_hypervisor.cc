@@ -182,6 +182,49 @@ class LibvirtHypervisor : public Hypervisor {
     return DomainSize{static_cast<int>(info.maxMem / 1024), info.nrVirtCpu};
   }
 
+  std::vector<DomainUsage> Usage(const std::string& prefix) override {
+    virDomainPtr* raw = nullptr;
+    int n = virConnectListAllDomains(conn_.get(), &raw, 0);
+    if (n < 0) throw Failure("cannot list domains", prefix);
+    std::vector<DomainUsage> usage;
+    for (const Domain& dom : Adopt<Domain>(raw, n)) {
+      const char* name = virDomainGetName(dom.get());
+      if (!name || !HasPrefix(name, prefix)) continue;
+      // GetInfo reads libvirt's own record (no job, no monitor call), so a
+      // domain in the middle of a slow start does not hold this up.
+      virDomainInfo info;
+      if (virDomainGetInfo(dom.get(), &info) < 0) {
+        if (LastErrorIs(VIR_ERR_NO_DOMAIN)) continue;  // removed meanwhile
+        throw Failure("cannot query domain", name);
+      }
+      DomainUsage one;
+      one.name = name;
+      one.state = FromLibvirtState(info.state);
+      one.memory_mib = static_cast<int>(info.maxMem / 1024);
+      one.vcpus = info.nrVirtCpu;
+      // Only a running domain has used CPU time that means anything (the
+      // test driver reports a clock for shut-off ones).
+      one.cpu_time_ns = one.state == DomainState::kShutOff ? 0 : info.cpuTime;
+      usage.push_back(std::move(one));
+    }
+    std::sort(usage.begin(), usage.end(),
+              [](const DomainUsage& a, const DomainUsage& b) { return a.name < b.name; });
+    return usage;
+  }
+
+  HostInfo Host() override {
+    virNodeInfo node;
+    if (virNodeGetInfo(conn_.get(), &node) < 0) throw Failure("cannot read the host's info", uri_);
+    HostInfo host;
+    host.memory_mib = static_cast<int64_t>(node.memory / 1024);
+    host.cpus = static_cast<int>(node.cpus);
+    unsigned long long free_bytes = virNodeGetFreeMemory(conn_.get());
+    // 0 is libvirt's error value (drivers without it, e.g. a remote one
+    // without permission): told as unknown, which is 0 free.
+    host.free_mib = static_cast<int64_t>(free_bytes / (1024 * 1024));
+    return host;
+  }
+
   DomainState State(const std::string& name) override {
     Domain dom = RequireDomain(name);
     int state = 0;
@@ -189,6 +232,10 @@ class LibvirtHypervisor : public Hypervisor {
     if (virDomainGetState(dom.get(), &state, &reason, 0) < 0) {
       throw Failure("cannot query domain state", name);
     }
+    return FromLibvirtState(state);
+  }
+
+  static DomainState FromLibvirtState(int state) {
     switch (state) {
       case VIR_DOMAIN_RUNNING:
       case VIR_DOMAIN_BLOCKED:  // running, waiting on a resource

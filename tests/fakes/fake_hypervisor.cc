@@ -11,6 +11,7 @@ namespace fakes {
 using virt::DomainState;
 
 void FakeHypervisor::FailOn(const std::string& call_prefix, std::string message) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   failures_.emplace_back(call_prefix, std::move(message));
 }
 
@@ -28,11 +29,13 @@ FakeHypervisor::Domain& FakeHypervisor::Require(const std::string& name) {
 }
 
 bool FakeHypervisor::NetworkExists(const std::string& name) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("NetworkExists " + name);
   return networks.count(name) > 0;
 }
 
 void FakeHypervisor::EnsureNetwork(const virt::NetworkSpec& spec) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("EnsureNetwork " + spec.name);
   auto it = networks.find(spec.name);
   if (it == networks.end()) {
@@ -43,11 +46,13 @@ void FakeHypervisor::EnsureNetwork(const virt::NetworkSpec& spec) {
 }
 
 void FakeHypervisor::RemoveNetwork(const std::string& name) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("RemoveNetwork " + name);
   networks.erase(name);
 }
 
 std::vector<std::string> FakeHypervisor::ListNetworks(const std::string& prefix) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("ListNetworks " + prefix);
   std::vector<std::string> names;
   for (const auto& [name, net] : networks) {
@@ -57,6 +62,7 @@ std::vector<std::string> FakeHypervisor::ListNetworks(const std::string& prefix)
 }
 
 int FakeHypervisor::GuardNetworks(const std::string& prefix) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("GuardNetworks " + prefix);
   int n = 0;
   for (const auto& [name, net] : networks) n += net.active && name.rfind(prefix, 0) == 0;
@@ -64,11 +70,13 @@ int FakeHypervisor::GuardNetworks(const std::string& prefix) {
 }
 
 bool FakeHypervisor::DomainExists(const std::string& name) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("DomainExists " + name);
   return domains.count(name) > 0;
 }
 
 void FakeHypervisor::DefineDomain(const virt::DomainSpec& spec) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("DefineDomain " + spec.name);
   if (domains.count(spec.name)) throw virt::DomainAlreadyExists(spec.name);
   (void)virt::RenderDomainXml(spec);
@@ -76,11 +84,13 @@ void FakeHypervisor::DefineDomain(const virt::DomainSpec& spec) {
 }
 
 void FakeHypervisor::RemoveDomain(const std::string& name) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("RemoveDomain " + name);
   domains.erase(name);
 }
 
 std::vector<std::string> FakeHypervisor::ListDomains(const std::string& prefix) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("ListDomains " + prefix);
   std::vector<std::string> names;
   for (const auto& [name, dom] : domains) {
@@ -90,17 +100,45 @@ std::vector<std::string> FakeHypervisor::ListDomains(const std::string& prefix) 
 }
 
 virt::DomainSize FakeHypervisor::Size(const std::string& name) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("Size " + name);
   const Domain& dom = Require(name);
   return {dom.spec.memory_mib, dom.spec.vcpus};
 }
 
+std::vector<virt::DomainUsage> FakeHypervisor::Usage(const std::string& prefix) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Record("Usage " + prefix);
+  std::vector<virt::DomainUsage> usage;
+  for (const auto& [name, dom] : domains) {  // a std::map: in name order
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    bool active = dom.state != DomainState::kShutOff;
+    usage.push_back({name, dom.state, dom.spec.memory_mib, dom.spec.vcpus,
+                     active ? dom.cpu_time_ns : 0});
+  }
+  return usage;
+}
+
+virt::HostInfo FakeHypervisor::Host() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Record("Host");
+  virt::HostInfo info = host;
+  info.free_mib = host.memory_mib;
+  for (const auto& [name, dom] : domains) {
+    if (dom.state != DomainState::kShutOff) info.free_mib -= dom.spec.memory_mib;
+  }
+  if (info.free_mib < 0) info.free_mib = 0;
+  return info;
+}
+
 DomainState FakeHypervisor::State(const std::string& name) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("State " + name);
   return Require(name).state;
 }
 
 void FakeHypervisor::Start(const std::string& name) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("Start " + name);
   Domain& dom = Require(name);
   if (dom.state != DomainState::kShutOff) throw virt::AlreadyRunning(name);
@@ -123,6 +161,7 @@ void FakeHypervisor::Start(const std::string& name) {
 }
 
 void FakeHypervisor::Shutdown(const std::string& name) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("Shutdown " + name);
   Domain& dom = Require(name);
   if (dom.state == DomainState::kShutOff) throw virt::NotRunning(name);
@@ -130,6 +169,7 @@ void FakeHypervisor::Shutdown(const std::string& name) {
 }
 
 void FakeHypervisor::PowerOff(const std::string& name) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("PowerOff " + name);
   Domain& dom = Require(name);
   if (dom.state == DomainState::kShutOff) throw virt::NotRunning(name);
@@ -137,6 +177,7 @@ void FakeHypervisor::PowerOff(const std::string& name) {
 }
 
 bool FakeHypervisor::HasSnapshot(const std::string& domain, const std::string& snap) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("HasSnapshot " + domain + " " + snap);
   const auto& snaps = Require(domain).snapshots;
   return std::find(snaps.begin(), snaps.end(), snap) != snaps.end();
@@ -144,6 +185,7 @@ bool FakeHypervisor::HasSnapshot(const std::string& domain, const std::string& s
 
 void FakeHypervisor::CreateSnapshot(const std::string& domain,
                                     const std::string& snap) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("CreateSnapshot " + domain + " " + snap);
   Domain& dom = Require(domain);
   if (dom.state != DomainState::kShutOff) throw virt::SnapshotNeedsShutOff(domain, snap);
@@ -158,6 +200,7 @@ void FakeHypervisor::CreateSnapshot(const std::string& domain,
 
 void FakeHypervisor::AdoptSnapshot(const std::string& domain,
                                    const std::string& snap) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("AdoptSnapshot " + domain + " " + snap);
   Domain& dom = Require(domain);
   if (dom.state != DomainState::kShutOff) throw virt::SnapshotNeedsShutOff(domain, snap);
@@ -167,6 +210,7 @@ void FakeHypervisor::AdoptSnapshot(const std::string& domain,
 
 void FakeHypervisor::RevertToSnapshot(const std::string& domain,
                                       const std::string& snap) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("RevertToSnapshot " + domain + " " + snap);
   Domain& dom = Require(domain);
   const auto& snaps = dom.snapshots;
@@ -177,6 +221,7 @@ void FakeHypervisor::RevertToSnapshot(const std::string& domain,
 }
 
 std::vector<std::string> FakeHypervisor::ListSnapshots(const std::string& domain) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("ListSnapshots " + domain);
   std::vector<std::string> names = Require(domain).snapshots;
   std::sort(names.begin(), names.end());
@@ -282,11 +327,12 @@ std::shared_ptr<FakeConsole> FakeHypervisor::Console(const std::string& domain) 
 
 std::unique_ptr<virt::ConsoleStream> FakeHypervisor::OpenConsole(
     const std::string& domain, bool force) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("OpenConsole " + domain);
   Domain& dom = Require(domain);
   if (dom.state != DomainState::kRunning) throw virt::NotRunning(domain);
   std::shared_ptr<FakeConsole> console = Console(domain);
-  std::lock_guard<std::mutex> lock(console->mu_);
+  std::lock_guard<std::mutex> console_lock(console->mu_);
   if (console->in_use_ && !force) {
     // libvirt's words, as the real adapter passes them on.
     throw core::Error("cannot open the console: operation failed: Active "

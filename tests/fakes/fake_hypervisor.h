@@ -50,6 +50,7 @@ class FakeConsole {
   uint64_t generation_ = 0;  // which stream owns it (force takes over)
 };
 
+// Thread-safe like the real one: every call holds one mutex.
 class FakeHypervisor : public virt::Hypervisor {
  public:
   struct Network {
@@ -61,6 +62,7 @@ class FakeHypervisor : public virt::Hypervisor {
     virt::DomainSpec spec;
     virt::DomainState state = virt::DomainState::kShutOff;
     std::vector<std::string> snapshots;  // in creation order
+    uint64_t cpu_time_ns = 0;  // what Usage reports while it is not shut off
   };
 
   // Every call, in order, as "<Method> <args separated by spaces>", e.g.
@@ -70,6 +72,9 @@ class FakeHypervisor : public virt::Hypervisor {
   // The world as the fake sees it; tests may read and arrange it directly.
   std::map<std::string, Network> networks;
   std::map<std::string, Domain> domains;
+  // What Host() reports; its free_mib is memory_mib less the memory of
+  // every domain not shut off.
+  virt::HostInfo host{8192, 8192, 4};
   // Called after CreateSnapshot with the domain's disk and the snapshot:
   // the real one writes an internal snapshot into that qcow2
   // (FakeDisks::Attach keeps it there).
@@ -78,7 +83,10 @@ class FakeHypervisor : public virt::Hypervisor {
   // Makes every later call whose record starts with `call_prefix` throw
   // core::Error(message) (after being recorded, before any effect).
   void FailOn(const std::string& call_prefix, std::string message);
-  void ClearFailures() { failures_.clear(); }
+  void ClearFailures() {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    failures_.clear();
+  }
 
   bool NetworkExists(const std::string& name) override;
   // Like the real one, refuses a new spec that does not render to XML.
@@ -92,6 +100,8 @@ class FakeHypervisor : public virt::Hypervisor {
   void RemoveDomain(const std::string& name) override;
   std::vector<std::string> ListDomains(const std::string& prefix) override;
   virt::DomainSize Size(const std::string& name) override;
+  std::vector<virt::DomainUsage> Usage(const std::string& prefix) override;
+  virt::HostInfo Host() override;
   virt::DomainState State(const std::string& name) override;
 
   // Fails like libvirt when a NIC's network is missing or inactive.
@@ -120,6 +130,10 @@ class FakeHypervisor : public virt::Hypervisor {
   void Record(std::string call);
   Domain& Require(const std::string& name);
 
+  // Every public method holds it: the broker calls in from many threads.
+  // Tests that read or arrange `calls`, `domains` or `networks` directly do
+  // so while no other thread uses the fake.
+  std::recursive_mutex mu_;
   std::vector<std::pair<std::string, std::string>> failures_;
   std::mutex consoles_mu_;
   std::map<std::string, std::shared_ptr<FakeConsole>> consoles_;

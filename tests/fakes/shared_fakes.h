@@ -33,6 +33,10 @@ class SharedHypervisor : public virt::Hypervisor {
   std::vector<std::string> ListDomains(const std::string& p) override { return Locked([&] { return fake_.ListDomains(p); }); }
   virt::DomainState State(const std::string& n) override { return Locked([&] { return fake_.State(n); }); }
   virt::DomainSize Size(const std::string& n) override { return Locked([&] { return fake_.Size(n); }); }
+  std::vector<virt::DomainUsage> Usage(const std::string& p) override {
+    return Locked([&] { return fake_.Usage(p); });
+  }
+  virt::HostInfo Host() override { return Locked([&] { return fake_.Host(); }); }
   void Start(const std::string& n) override { Locked([&] { fake_.Start(n); }); }
   void Shutdown(const std::string& n) override { Locked([&] { fake_.Shutdown(n); }); }
   void PowerOff(const std::string& n) override { Locked([&] { fake_.PowerOff(n); }); }

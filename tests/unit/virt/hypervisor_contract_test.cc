@@ -107,6 +107,30 @@ TYPED_TEST(HypervisorContractTest, DefinedDomainExistsShutOffWithItsSize) {
   EXPECT_EQ(this->hv_->Size(spec.name), (DomainSize{192, 2}));
 }
 
+TYPED_TEST(HypervisorContractTest, UsageListsEachDomainOfThePrefixWithSizeAndState) {
+  DomainSpec a = this->Defined("ua");
+  DomainSpec b = this->Defined("ub");
+  this->hv_->Start(b.name);
+  std::vector<DomainUsage> usage = this->hv_->Usage(this->prefix_);
+  ASSERT_EQ(usage.size(), 2u);
+  EXPECT_EQ(usage[0].name, a.name);
+  EXPECT_EQ(usage[0].state, DomainState::kShutOff);
+  EXPECT_EQ(usage[0].memory_mib, 192);
+  EXPECT_EQ(usage[0].vcpus, 2);
+  EXPECT_EQ(usage[0].cpu_time_ns, 0u);
+  EXPECT_EQ(usage[1].name, b.name);
+  EXPECT_EQ(usage[1].state, DomainState::kRunning);
+  EXPECT_TRUE(this->hv_->Usage(this->prefix_ + "none").empty());
+}
+
+TYPED_TEST(HypervisorContractTest, HostReportsMemoryAndCpus) {
+  HostInfo host = this->hv_->Host();
+  EXPECT_GT(host.memory_mib, 0);
+  EXPECT_GT(host.cpus, 0);
+  EXPECT_GE(host.free_mib, 0);
+  EXPECT_LE(host.free_mib, host.memory_mib);
+}
+
 TYPED_TEST(HypervisorContractTest, DefiningAnExistingDomainIsRefused) {
   DomainSpec spec = this->Dom("pc");
   this->hv_->DefineDomain(spec);
