@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "capacity/budget.h"
 #include "core/error.h"
 
 namespace settings {
@@ -38,6 +39,15 @@ std::string Invalid(const std::string& name, const std::string& value) {
     if (!digits || std::stoi(value) < 1) return "is not a whole number of workers from 1 up";
   } else if (name == "accel") {
     if (value != "kvm" && value != "qemu") return "is neither kvm nor qemu (TCG)";
+  } else if (name == "memory-budget") {
+    capacity::Policy ignored;
+    return capacity::ParseMemoryBudget(value, &ignored);
+  } else if (name == "memory-overcommit") {
+    capacity::Policy ignored;
+    return capacity::ParseOvercommit(value, &ignored);
+  } else if (name == "max-running-per-student") {
+    capacity::Policy ignored;
+    return capacity::ParseMaxRunning(value, &ignored);
   } else if (name == "state-dir" || name == "image-dir" || name == "broker-socket") {
     if (value.empty() || value[0] != '/') return "is not an absolute path";
   } else if (value.empty()) {
@@ -60,6 +70,12 @@ const std::vector<Key>& Keys() {
       {"admin-group", "WORLDS_ADMIN_GROUP", "--admin-group",
        "Unix group whose members may act on every VM"},
       {"broker-socket", "WORLDS_BROKER_SOCKET", "--socket", "the broker's Unix socket"},
+      {"memory-budget", "WORLDS_MEMORY_BUDGET", "",
+       "guest memory the host may hold at once: a share of RAM (90%) or MiB"},
+      {"memory-overcommit", "WORLDS_MEMORY_OVERCOMMIT", "",
+       "multiplies the memory budget (1.0; 1.3-1.5 with KSM)"},
+      {"max-running-per-student", "WORLDS_MAX_RUNNING_PER_STUDENT",
+       "", "VMs one student (or group) may run at once; 0: no limit"},
   };
   return keys;
 }
@@ -91,6 +107,9 @@ Settings Settings::Load(const std::string& config_flag, const Environment& env) 
   settings.Set("accel", "", Source::kDefault, "default");
   settings.Set("admin-group", "worlds-admin", Source::kDefault, "default");
   settings.Set("broker-socket", "/run/worlds/broker.sock", Source::kDefault, "default");
+  settings.Set("memory-budget", "90%", Source::kDefault, "default");
+  settings.Set("memory-overcommit", "1.0", Source::kDefault, "default");
+  settings.Set("max-running-per-student", "0", Source::kDefault, "default");
 
   bool required = true;
   if (!config_flag.empty()) {
@@ -175,6 +194,19 @@ void Settings::Set(const std::string& name, const std::string& value, Source sou
     }
   }
   values_[name] = Value{value, source, origin};
+}
+
+}  // namespace settings
+
+namespace settings {
+
+capacity::Policy CapacityPolicy(const Settings& settings) {
+  // Load and SetFlag validated each value with these same parsers.
+  capacity::Policy policy;
+  capacity::ParseMemoryBudget(settings["memory-budget"], &policy);
+  capacity::ParseOvercommit(settings["memory-overcommit"], &policy);
+  capacity::ParseMaxRunning(settings["max-running-per-student"], &policy);
+  return policy;
 }
 
 }  // namespace settings

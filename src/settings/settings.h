@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "capacity/budget.h"
+
 namespace settings {
 
 // The config file read when neither --config nor WORLDS_CONFIG names one
@@ -25,7 +27,7 @@ inline constexpr const char* kConfigEnv = "WORLDS_CONFIG";
 struct Key {
   const char* name;
   const char* env;
-  const char* flag;
+  const char* flag;  // "" when only the file and the environment set it
   const char* help;
 };
 const std::vector<Key>& Keys();
@@ -70,6 +72,10 @@ class Settings {
   std::string config_origin_;  // "default", "--config", "WORLDS_CONFIG"
   bool config_read_ = false;
 };
+
+// The admission rule's settings (memory-budget, memory-overcommit,
+// max-running-per-student) as capacity/budget.h takes them.
+capacity::Policy CapacityPolicy(const Settings& settings);
 
 // "default", "file", "environment", "flag".
 const char* SourceName(Source source);

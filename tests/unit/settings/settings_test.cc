@@ -1,5 +1,6 @@
 #include "settings/settings.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -78,11 +79,30 @@ TEST_F(SettingsTest, TheDefaultFileMayBeMissingANamedOneMayNot) {
   EXPECT_THROW(Settings::Load("", Env()), core::InputError);
 }
 
+TEST_F(SettingsTest, CapacityPolicyComesFromTheFileAndTheEnvironment) {
+  std::string conf = Conf("memory-budget = \"50%\"\nmemory-overcommit = 1.5\n");
+  env_["WORLDS_MAX_RUNNING_PER_STUDENT"] = "3";
+  Settings s = Settings::Load(conf, Env());
+  capacity::Policy policy = CapacityPolicy(s);
+  EXPECT_EQ(policy.percent, 50);
+  EXPECT_EQ(policy.overcommit, 1.5);
+  EXPECT_EQ(policy.max_running_per_owner, 3);
+  env_.clear();
+  EXPECT_EQ(CapacityPolicy(Settings::Load("", Env())).max_running_per_owner, 0);
+}
+
+TEST_F(SettingsTest, ABadMemoryBudgetNamesTheFileAndTheFormat) {
+  std::string conf = Conf("memory-budget = \"2G\"\n");
+  EXPECT_THAT(support::ErrorText([&] { Settings::Load(conf, Env()); }),
+              ::testing::HasSubstr("nor a whole number of MiB"));
+}
+
 TEST_F(SettingsTest, UnknownKeysSectionsAndRepeatsNameTheFile) {
   std::string conf = Conf("state_dir = \"/srv\"\n");
   EXPECT_EQ(support::ErrorText([&] { Settings::Load(conf, Env()); }),
             conf + ": unknown setting 'state_dir' (the settings are state-dir, image-dir, "
-                   "connect, jobs, accel, admin-group, broker-socket)");
+                   "connect, jobs, accel, admin-group, broker-socket, memory-budget, "
+                   "memory-overcommit, max-running-per-student)");
   conf = Conf("[broker]\nadmin-group = \"x\"\n");
   EXPECT_NE(support::ErrorText([&] { Settings::Load(conf, Env()); })
                 .find("sections are not used"),
