@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,7 @@
 #include "broker/identity.h"
 #include "broker_client/protocol.h"
 #include "core/error.h"
+#include "core/names.h"
 #include "deploy/vm_actions.h"
 
 namespace broker {
@@ -178,7 +180,7 @@ class Connection {
     if (request.op != Op::kConsole) {
       throw core::Error(std::string("op '") + ToString(request.op) + "' is not served here");
     }
-    std::lock_guard<std::mutex> lock(backend_.hypervisor_mu);
+    std::unique_lock<std::mutex> lock = backend_.vm_locks.Lock(request.domain);
     // No force: a second session would silently cut off the first.
     *console = backend_.hypervisor->OpenConsole(request.domain, false);
     reply.console = true;
@@ -204,10 +206,20 @@ class Connection {
       backend_.store->AddEvent(event);
     };
     deploy::Actor actor{identity_.uid, ActorName(identity_), deploy::Spelling::kProtocol};
+    deploy::Admission admission{backend_.options.capacity, [this](const std::string& owner) {
+                                  std::lock_guard<std::mutex> lock(backend_.store_mu);
+                                  std::vector<std::string> domains;
+                                  for (const store::VmRecord& owned :
+                                       backend_.store->Vms(std::nullopt, owner)) {
+                                    domains.push_back(owned.domain);
+                                  }
+                                  return domains;
+                                }};
     deploy::VmOutcome outcome;
     {
-      std::lock_guard<std::mutex> lock(backend_.hypervisor_mu);
-      deploy::VmActions actions(backend_.options.state_dir, *backend_.hypervisor, record);
+      std::unique_lock<std::mutex> lock = backend_.vm_locks.Lock(vm.domain);
+      deploy::VmActions actions(backend_.options.state_dir, *backend_.hypervisor, record,
+                                std::move(admission));
       outcome = actions.Run(op, vm, actor);
     }
     if (outcome.unrecorded) LogUnrecorded(actor.name, deploy::EventAction(op, actor.spelling),
@@ -259,12 +271,16 @@ class Connection {
       }
     }
     std::vector<VmView> views;
-    std::lock_guard<std::mutex> lock(backend_.hypervisor_mu);
+    if (records.empty()) return views;
+    // One pass over the host's domains, no VM lock: a VM in the middle of a
+    // start or revert shows the state libvirt has for it now.
+    std::map<std::string, virt::DomainState> states;
+    for (const virt::DomainUsage& d : backend_.hypervisor->Usage(core::kObjectPrefix)) {
+      states[d.name] = d.state;
+    }
     for (const store::VmRecord& vm : records) {
-      std::string state = "missing";
-      if (backend_.hypervisor->DomainExists(vm.domain)) {
-        state = virt::ToString(backend_.hypervisor->State(vm.domain));
-      }
+      auto it = states.find(vm.domain);
+      std::string state = it == states.end() ? "missing" : virt::ToString(it->second);
       views.push_back({vm.lab, vm.owner, vm.vm, vm.domain, state, HostKeys(vm.identity)});
     }
     return views;

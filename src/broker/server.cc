@@ -26,6 +26,17 @@ core::Error SocketError(const std::string& what, const std::string& path) {
 
 }  // namespace
 
+std::unique_lock<std::mutex> VmLocks::Lock(const std::string& domain) {
+  std::mutex* vm_mu;
+  {
+    std::lock_guard<std::mutex> hold(mu_);
+    std::unique_ptr<std::mutex>& slot = locks_[domain];
+    if (!slot) slot = std::make_unique<std::mutex>();
+    vm_mu = slot.get();  // stable: entries are never removed
+  }
+  return std::unique_lock<std::mutex>(*vm_mu);
+}
+
 Server::Server(ServerOptions options, virt::Hypervisor& hypervisor, store::Store& store) {
   backend_.options = std::move(options);
   if (!backend_.options.resolve) backend_.options.resolve = SystemIdentity("worlds-admin");

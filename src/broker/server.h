@@ -10,12 +10,14 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 
 #include "broker/identity.h"
+#include "capacity/budget.h"
 #include "store/store.h"
 #include "virt/hypervisor.h"
 
@@ -30,14 +32,30 @@ struct ServerOptions {
   // Where the World locks are (deploy/lock.h): VM actions are refused while
   // a deploy or destroy of their World runs.
   std::string state_dir = "/var/lib/worlds";
+  // The admission rule every start passes (deploy::Admission).
+  capacity::Policy capacity;
 };
 
-// Shared by all connections: one Hypervisor and one Store, each used under
-// its own mutex (both are single-threaded objects), and the options.
+// One mutex per VM: actions on one VM (start, stop, revert, console) are
+// serialized, actions on different VMs run side by side, and `list` takes
+// none, so it never waits behind a slow start or revert. Entries are made
+// for VMs the store knows only and never removed (a few per student).
+class VmLocks {
+ public:
+  std::unique_lock<std::mutex> Lock(const std::string& domain);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<std::mutex>> locks_;
+};
+
+// Shared by all connections: one Hypervisor, safe to call from every
+// connection's thread (virt/hypervisor.h), with a lock per VM, and one
+// Store under its mutex (a single-threaded object), and the options.
 struct Backend {
   ServerOptions options;
   virt::Hypervisor* hypervisor = nullptr;
-  std::mutex hypervisor_mu;
+  VmLocks vm_locks;
   store::Store* store = nullptr;
   std::mutex store_mu;
 };

@@ -204,6 +204,14 @@ ActionTotals RunVmAction(const Context& context, store::Store& store,
     std::lock_guard<std::mutex> hold(mu);
     store.AddEvent(event);
   };
+  Admission admission{context.capacity, [&](const std::string& owner) {
+                        std::lock_guard<std::mutex> hold(mu);
+                        std::vector<std::string> domains;
+                        for (const store::VmRecord& vm : store.Vms(std::nullopt, owner)) {
+                          domains.push_back(vm.domain);
+                        }
+                        return domains;
+                      }};
   std::atomic<size_t> next{0};
   auto work = [&] {
     std::unique_ptr<virt::Hypervisor> hypervisor;
@@ -215,7 +223,7 @@ ActionTotals RunVmAction(const Context& context, store::Store& store,
       no_connection = e.Describe();
     }
     std::optional<VmActions> actions;
-    if (hypervisor) actions.emplace(context.state_dir, *hypervisor, record);
+    if (hypervisor) actions.emplace(context.state_dir, *hypervisor, record, admission);
     for (size_t i; (i = next.fetch_add(1)) < vms.size();) {
       const store::VmRecord& vm = vms[i];
       VmOutcome outcome = actions ? actions->Run(op, vm, actor)

@@ -7,6 +7,7 @@
 #include <ostream>
 #include <string>
 
+#include "capacity/budget.h"
 #include "config/roster_parser.h"
 #include "deploy/env.h"
 #include "virt/hypervisor.h"
@@ -26,6 +27,8 @@ struct Context {
   std::string guestfs_settings;
   int64_t uid = -1;        // who runs it, for events
   std::string actor;
+  // The admission rule every start passes (memory-budget and friends).
+  capacity::Policy capacity;
 
   std::string ImageDir() const;
 };

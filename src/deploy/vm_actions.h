@@ -10,7 +10,9 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "capacity/budget.h"
 #include "core/error.h"
 #include "store/store.h"
 #include "virt/hypervisor.h"
@@ -18,7 +20,7 @@
 namespace deploy {
 
 enum class VmOp {
-  kStart,     // a running VM: "already running", success
+  kStart,     // a running VM: "already running", success; admitted first (Admission)
   kShutdown,  // ACPI; a shut-off VM: "already shut off", success
   kPowerOff,  // a shut-off VM: "already shut off", success
   kRevert,    // to core::kCleanSnapshot; a running VM ends shut off
@@ -40,7 +42,8 @@ struct Actor {
 
 struct VmOutcome {
   // "ok"; "error" (the hypervisor failed, e.g. no such domain); "refused"
-  // (a deploy or destroy is changing the VM's World: nothing was done).
+  // (a deploy or destroy is changing the VM's World, or the host is full:
+  // nothing was done).
   std::string result;
   // What happened in words ("started", "already running", "reverted to
   // clean (was running)"), or the error or refusal a person reads.
@@ -58,13 +61,26 @@ struct VmOutcome {
 // Writes one events row; throws core::Error when it cannot.
 using EventRecorder = std::function<void(const store::Event&)>;
 
+// What every start is checked against (capacity/budget.h): the host's
+// memory budget and the per-student limit. The check and the start happen
+// under one host-wide lock, <state-dir>/admission.lock (flock), so
+// concurrent starts, from the broker, the admin's commands and schedules
+// alike, cannot all pass the check together.
+struct Admission {
+  capacity::Policy policy;
+  // The domains of every VM `owner` (a student or a group) has, in any lab:
+  // how many of them run is what the per-student limit counts.
+  std::function<std::vector<std::string>(const std::string& owner)> owner_domains;
+};
+
 class VmActions {
  public:
   // `hypervisor` and `record` are used on the calling thread only; callers
   // that share them between threads serialize the calls to Run (the broker
   // holds its hypervisor mutex, and `record` takes its store mutex). Both
   // must outlive this object.
-  VmActions(std::string state_dir, virt::Hypervisor& hypervisor, EventRecorder record);
+  VmActions(std::string state_dir, virt::Hypervisor& hypervisor, EventRecorder record,
+            Admission admission);
 
   // Runs `op` on `vm` as `actor` and records it. Hypervisor and lock
   // failures are the outcome, not exceptions.
@@ -74,6 +90,7 @@ class VmActions {
   std::string state_dir_;
   virt::Hypervisor& hypervisor_;
   EventRecorder record_;
+  Admission admission_;
 };
 
 // The outcome of `op` on `vm` that could not even be tried (no hypervisor

@@ -107,15 +107,18 @@ virt::DomainSize FakeHypervisor::Size(const std::string& name) {
 }
 
 std::vector<virt::DomainUsage> FakeHypervisor::Usage(const std::string& prefix) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Record("Usage " + prefix);
   std::vector<virt::DomainUsage> usage;
-  for (const auto& [name, dom] : domains) {  // a std::map: in name order
-    if (name.compare(0, prefix.size(), prefix) != 0) continue;
-    bool active = dom.state != DomainState::kShutOff;
-    usage.push_back({name, dom.state, dom.spec.memory_mib, dom.spec.vcpus,
-                     active ? dom.cpu_time_ns : 0});
+  {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    Record("Usage " + prefix);
+    for (const auto& [name, dom] : domains) {  // a std::map: in name order
+      if (name.compare(0, prefix.size(), prefix) != 0) continue;
+      bool active = dom.state != DomainState::kShutOff;
+      usage.push_back({name, dom.state, dom.spec.memory_mib, dom.spec.vcpus,
+                       active ? dom.cpu_time_ns : 0});
+    }
   }
+  if (after_usage) after_usage();  // unlocked, as a slow libvirt reply would be
   return usage;
 }
 

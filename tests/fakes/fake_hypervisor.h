@@ -72,6 +72,9 @@ class FakeHypervisor : public virt::Hypervisor {
   // The world as the fake sees it; tests may read and arrange it directly.
   std::map<std::string, Network> networks;
   std::map<std::string, Domain> domains;
+  // Called by Usage after it has read the domains, without the fake's lock:
+  // a test widens the window between a check and what follows it.
+  std::function<void()> after_usage;
   // What Host() reports; its free_mib is memory_mib less the memory of
   // every domain not shut off.
   virt::HostInfo host{8192, 8192, 4};

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <sqlite3.h>
 
@@ -113,6 +114,85 @@ TEST_F(ActionsTest, RevertAllRevertsEveryVmOfTheLabOnlyInParallel) {
   EXPECT_EQ(store_->Events({}).size(), 6u);
   EXPECT_NE(out_.str().find("Reverted 6/6 VM(s) of lab 'netlab' to clean in "), std::string::npos);
   EXPECT_NE(out_.str().find(" (4 job(s)).\n"), std::string::npos);
+}
+
+// Each job its own connection, not serialized with the others: the fake is
+// thread-safe like libvirt, so only the admission lock can keep two starts
+// from both passing the budget.
+class AdmissionTest : public ActionsTest {
+ protected:
+  void SetUp() override {
+    ActionsTest::SetUp();
+    connect_ = [this] {
+      std::lock_guard<std::mutex> hold(mu_);
+      own_mus_.push_back(std::make_unique<std::mutex>());
+      return std::make_unique<fakes::SharedHypervisor>(fake_, *own_mus_.back());
+    };
+    // Every VM has 256 MiB (DomainSpec's default); the host 8 GiB.
+    fake_.after_usage = [] { std::this_thread::sleep_for(std::chrono::milliseconds(30)); };
+  }
+
+  std::vector<store::Event> Refused() {
+    std::vector<store::Event> refused;
+    for (const store::Event& e : store_->Events({})) {
+      if (e.result == "refused") refused.push_back(e);
+    }
+    return refused;
+  }
+
+  int Running() {
+    int running = 0;
+    for (const auto& [name, dom] : fake_.domains) running += dom.state == virt::DomainState::kRunning;
+    return running;
+  }
+
+  std::vector<std::unique_ptr<std::mutex>> own_mus_;
+};
+
+TEST_F(AdmissionTest, ConcurrentStartsCannotAllPassTheMemoryBudget) {
+  ASSERT_EQ(capacity::ParseMemoryBudget("600", &context_.capacity), "");
+  ActionRequest all{"netlab", std::nullopt, std::nullopt, true};
+  EXPECT_FALSE(Run(AdminAction::kStart, all));
+  EXPECT_EQ(Running(), 2) << "600 MiB holds two VMs of 256 MiB, four jobs or not";
+  EXPECT_EQ(totals_.ok, 2);
+  std::vector<store::Event> refused = Refused();
+  ASSERT_EQ(refused.size(), 4u);
+  EXPECT_EQ(refused[0].action, "start");
+  EXPECT_EQ(refused[0].detail,
+            "the lab host is full: 256 MiB needed, 88 MiB free; try again later or ask your "
+            "instructor");
+  EXPECT_NE(out_.str().find("the lab host is full"), std::string::npos) << out_.str();
+}
+
+TEST_F(AdmissionTest, OtherDomainsOnTheHostCountToo) {
+  ASSERT_EQ(capacity::ParseMemoryBudget("600", &context_.capacity), "");
+  fake_.domains["not-worlds"].spec.memory_mib = 512;
+  fake_.domains["not-worlds"].state = virt::DomainState::kRunning;
+  EXPECT_FALSE(Run(AdminAction::kStart, ActionRequest{"netlab", std::string("alice"),
+                                                      std::string("router")}));
+  EXPECT_EQ(fake_.domains["w-netlab-alice-router"].state, virt::DomainState::kShutOff);
+}
+
+TEST_F(AdmissionTest, PerStudentLimitCountsTheOwnersVmsInEveryLab) {
+  ASSERT_EQ(capacity::ParseMaxRunning("2", &context_.capacity), "");
+  fake_.domains["w-weblab-alice-router"].state = virt::DomainState::kRunning;
+  EXPECT_FALSE(Run(AdminAction::kStart, ActionRequest{"netlab", std::string("alice"),
+                                                      std::nullopt}));
+  EXPECT_EQ(totals_.ok, 1) << "one in weblab, one in netlab: the limit";
+  std::vector<store::Event> refused = Refused();
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].detail,
+            "you have 2 VM(s) running, the most one student may run at once (2); stop one of "
+            "them first");
+  EXPECT_TRUE(Run(AdminAction::kStart, ActionRequest{"netlab", std::string("bob"), std::nullopt}))
+      << "bob's limit is his own";
+}
+
+TEST_F(AdmissionTest, AnAlreadyRunningVmIsNotCheckedAgain) {
+  ASSERT_EQ(capacity::ParseMemoryBudget("256", &context_.capacity), "");
+  fake_.domains["w-netlab-alice-router"].state = virt::DomainState::kRunning;
+  EXPECT_TRUE(Run(AdminAction::kStart, ActionRequest{"netlab", std::string("alice"),
+                                                     std::string("router")}));
 }
 
 TEST_F(ActionsTest, LabFileNamesTheLab) {

@@ -304,7 +304,7 @@ TEST_F(FlowTest, StudentRevertDuringADeployOfTheirWorldIsRefusedThenWorksAfter) 
 
   std::vector<store::Event> events;
   VmActions actions(context_.state_dir, fake_.hypervisor,
-                    [&](const store::Event& event) { events.push_back(event); });
+                    [&](const store::Event& event) { events.push_back(event); }, Admission{});
   const Actor student{1000, target->owner, Spelling::kProtocol};
   // The re-run's worker launch happens with the deploy's locks held: the
   // student's revert is tried right there.
