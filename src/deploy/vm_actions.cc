@@ -1,13 +1,5 @@
 #include "deploy/vm_actions.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <set>
 #include <utility>
 
 #include "core/failpoint.h"
@@ -31,71 +23,9 @@ constexpr OpNames kOpNames[] = {
     {VmOp::kRevert, "revert", "revert"},
 };
 
-// A start the admission rule turned down; the outcome is "refused".
-class NotAdmitted : public core::Error {
- public:
-  using Error::Error;
-};
-
-// Holds <state-dir>/admission.lock exclusively: flock(2), so released by the
-// kernel if the holder dies, and exclusive between threads of one process
-// too (each takes its own open file description).
-class AdmissionLock {
- public:
-  explicit AdmissionLock(const std::string& state_dir) {
-    std::string path = (std::filesystem::path(state_dir) / "admission.lock").string();
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) {
-      throw core::Error(std::string("cannot open the admission lock: ") + std::strerror(errno),
-                        path);
-    }
-    // Held for one check and one virDomainCreate: waiting is short.
-    while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno == EINTR) continue;
-      int saved = errno;
-      ::close(fd_);
-      throw core::Error(std::string("cannot take the admission lock: ") + std::strerror(saved),
-                        path);
-    }
-  }
-  ~AdmissionLock() { ::close(fd_); }
-  AdmissionLock(const AdmissionLock&) = delete;
-  AdmissionLock& operator=(const AdmissionLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
-
-// Throws NotAdmitted when starting `domain` would break the rule. Reads the
-// host as it is now: every domain's memory (Worlds' or not) and the owner's
-// running VMs.
-void Admit(virt::Hypervisor& hypervisor, const Admission& admission,
-           const store::VmRecord& vm) {
-  std::vector<virt::DomainUsage> domains = hypervisor.Usage("");
-  virt::DomainUsage self;
-  self.name = vm.domain;
-  int owner_running = 0;
-  std::set<std::string> owned;
-  if (admission.owner_domains) {
-    for (std::string& d : admission.owner_domains(vm.owner)) owned.insert(std::move(d));
-  }
-  for (const virt::DomainUsage& d : domains) {
-    if (d.name == vm.domain) {
-      self = d;
-    } else if (owned.count(d.name) && d.state != virt::DomainState::kShutOff) {
-      ++owner_running;
-    }
-  }
-  if (self.memory_mib == 0) self.memory_mib = hypervisor.Size(vm.domain).memory_mib;
-  if (std::optional<capacity::Refusal> refused =
-          capacity::Admit(admission.policy, hypervisor.Host(), domains, self, owner_running)) {
-    throw NotAdmitted(refused->message);
-  }
-}
-
 // What the action did, in words. Throws core::Error from the hypervisor.
-std::string Act(virt::Hypervisor& hypervisor, const Admission& admission, const std::string& state_dir,
-                VmOp op, const store::VmRecord& vm) {
+std::string Act(virt::Hypervisor& hypervisor, const Admission& admission,
+                const std::string& state_dir, VmOp op, const store::VmRecord& vm) {
   const std::string& domain = vm.domain;
   switch (op) {
     case VmOp::kRevert: {
@@ -108,8 +38,7 @@ std::string Act(virt::Hypervisor& hypervisor, const Admission& admission, const 
     }
     case VmOp::kStart: {
       if (hypervisor.State(domain) == virt::DomainState::kRunning) return "already running";
-      AdmissionLock lock(state_dir);
-      Admit(hypervisor, admission, vm);
+      StartReservation reserved = AdmitStart(hypervisor, admission, state_dir, vm);
       hypervisor.Start(domain);
       return "started";
     }

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "capacity/budget.h"
 #include "core/error.h"
+#include "deploy/admission.h"
 #include "store/store.h"
 #include "virt/hypervisor.h"
 
@@ -60,18 +60,6 @@ struct VmOutcome {
 
 // Writes one events row; throws core::Error when it cannot.
 using EventRecorder = std::function<void(const store::Event&)>;
-
-// What every start is checked against (capacity/budget.h): the host's
-// memory budget and the per-student limit. The check and the start happen
-// under one host-wide lock, <state-dir>/admission.lock (flock), so
-// concurrent starts, from the broker, the admin's commands and schedules
-// alike, cannot all pass the check together.
-struct Admission {
-  capacity::Policy policy;
-  // The domains of every VM `owner` (a student or a group) has, in any lab:
-  // how many of them run is what the per-student limit counts.
-  std::function<std::vector<std::string>(const std::string& owner)> owner_domains;
-};
 
 class VmActions {
  public:

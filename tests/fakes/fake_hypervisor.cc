@@ -141,6 +141,7 @@ DomainState FakeHypervisor::State(const std::string& name) {
 }
 
 void FakeHypervisor::Start(const std::string& name) {
+  if (before_start) before_start(name);  // unlocked, like a slow virDomainCreate
   std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("Start " + name);
   Domain& dom = Require(name);

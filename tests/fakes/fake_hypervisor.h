@@ -72,6 +72,9 @@ class FakeHypervisor : public virt::Hypervisor {
   // The world as the fake sees it; tests may read and arrange it directly.
   std::map<std::string, Network> networks;
   std::map<std::string, Domain> domains;
+  // Called by Start with the domain's name before anything else, without
+  // the fake's lock: a test makes a start slow (QEMU launching).
+  std::function<void(const std::string&)> before_start;
   // Called by Usage after it has read the domains, without the fake's lock:
   // a test widens the window between a check and what follows it.
   std::function<void()> after_usage;

@@ -11,6 +11,9 @@
 
 #include <cstring>
 #include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -43,6 +46,43 @@ TEST_F(ServerTest, ListShowsOnlyTheCallersAndTheirGroupsVms) {
   EXPECT_EQ(Domains(Call(Op::kList)), (std::vector<std::string>{"w-lab1-bob-router"}));
   Be("teacher", true);
   EXPECT_EQ(Call(Op::kList).vms.size(), 4u);
+}
+
+TEST_F(ServerTest, ListAndOtherVmsDoNotWaitBehindASlowStart) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool starting = false, release = false;
+  hv_.before_start = [&](const std::string& domain) {
+    if (domain != "w-lab1-alice-router") return;
+    std::unique_lock<std::mutex> lock(mu);
+    starting = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  };
+  Be("alice");
+  std::thread slow([&] { EXPECT_TRUE(Call(Op::kStart, "w-lab1-alice-router").ok); });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return starting; }));
+  }
+  // The start is held inside the hypervisor: with one lock for the whole
+  // hypervisor these would wait until it is released below.
+  std::future<std::string> meanwhile = std::async(std::launch::async, [&] {
+    Reply list = Call(Op::kList);
+    Reply other = Call(Op::kStart, "w-lab1-alice-client");
+    return std::string(list.ok ? "list ok" : list.error) + ", " +
+           (other.ok ? "start ok" : other.error);
+  });
+  bool answered = meanwhile.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  slow.join();
+  EXPECT_TRUE(answered) << "list and another VM's start waited behind the slow start";
+  EXPECT_EQ(meanwhile.get(), "list ok, start ok");
+  EXPECT_EQ(hv_.domains["w-lab1-alice-router"].state, virt::DomainState::kRunning);
 }
 
 TEST_F(ServerTest, WhoamiSaysWhatTheSocketSays) {

@@ -3,11 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -186,6 +191,28 @@ TEST_F(AdmissionTest, PerStudentLimitCountsTheOwnersVmsInEveryLab) {
             "them first");
   EXPECT_TRUE(Run(AdminAction::kStart, ActionRequest{"netlab", std::string("bob"), std::nullopt}))
       << "bob's limit is his own";
+}
+
+TEST_F(AdmissionTest, AStartInFlightCountsAndADeadOnesReservationIsDropped) {
+  ASSERT_EQ(capacity::ParseMemoryBudget("300", &context_.capacity), "");
+  std::string dir = context_.state_dir + "/admission";
+  std::filesystem::create_directories(dir);
+  // Another process is starting bob's router (its flock held, here by a
+  // descriptor of this process): alice's start does not fit beside it.
+  std::string live = dir + "/w-netlab-bob-router";
+  std::ofstream(live) << "256\n";
+  int held = ::open(live.c_str(), O_RDONLY);
+  ASSERT_EQ(::flock(held, LOCK_EX), 0);
+  EXPECT_FALSE(Run(AdminAction::kStart, ActionRequest{"netlab", std::string("alice"),
+                                                      std::string("router")}));
+  EXPECT_EQ(Refused().size(), 1u);
+  // That start was killed: its reservation is stale, alice's start passes
+  // and the stale file is gone.
+  ::close(held);
+  EXPECT_TRUE(Run(AdminAction::kStart, ActionRequest{"netlab", std::string("alice"),
+                                                     std::string("router")}));
+  EXPECT_FALSE(std::filesystem::exists(live));
+  EXPECT_TRUE(std::filesystem::is_empty(dir)) << "alice's own reservation ended with her start";
 }
 
 TEST_F(AdmissionTest, AnAlreadyRunningVmIsNotCheckedAgain) {
