@@ -147,7 +147,14 @@ class Connection {
     if (!recorded) Record(action, target, result, reply.ok ? Detail(reply) : reply.error);
     if (!Send(reply)) return false;
     if (!console) return true;
-    RelayConsole(fd_, *console, buffer_);
+    // Listed while it is relayed, however the relay ends.
+    struct Listed {
+      ConsoleSessions& sessions;
+      const std::string& domain;
+      std::shared_ptr<ConsoleSessions::Session> session;
+      ~Listed() { sessions.Remove(domain, session); }
+    } listed{backend_.consoles, target, backend_.consoles.Add(target, fd_, ActorName(identity_))};
+    RelayConsole(fd_, *console, buffer_, listed.session->send_mu);
     return false;
   }
 
@@ -275,13 +282,15 @@ class Connection {
     // One pass over the host's domains, no VM lock: a VM in the middle of a
     // start or revert shows the state libvirt has for it now.
     std::map<std::string, virt::DomainState> states;
-    for (const virt::DomainUsage& d : backend_.hypervisor->Usage(core::kObjectPrefix)) {
+    for (const virt::DomainUsage& d : backend_.reader->Usage(core::kObjectPrefix)) {
       states[d.name] = d.state;
     }
     for (const store::VmRecord& vm : records) {
       auto it = states.find(vm.domain);
       std::string state = it == states.end() ? "missing" : virt::ToString(it->second);
-      views.push_back({vm.lab, vm.owner, vm.vm, vm.domain, state, HostKeys(vm.identity)});
+      VmView view{vm.lab, vm.owner, vm.vm, vm.domain, state, HostKeys(vm.identity)};
+      if (caller.identity.admin) view.console_user = backend_.consoles.User(vm.domain);
+      views.push_back(std::move(view));
     }
     return views;
   }

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "broker/connection.h"
@@ -14,13 +15,16 @@
 
 namespace broker {
 
-void RelayConsole(int fd, virt::ConsoleStream& stream, const std::string& pending) {
-  std::thread guest_to_client([fd, &stream] {
+void RelayConsole(int fd, virt::ConsoleStream& stream, const std::string& pending,
+                  std::mutex& send_mu) {
+  std::thread guest_to_client([fd, &stream, &send_mu] {
     char buffer[4096];
     try {
       for (;;) {
         size_t n = stream.Read(buffer, sizeof buffer);
-        if (n == 0 || !SendAll(fd, buffer, n)) break;
+        if (n == 0) break;
+        std::lock_guard<std::mutex> lock(send_mu);  // ConsoleSessions::Tell sends too
+        if (!SendAll(fd, buffer, n)) break;
       }
     } catch (const core::Error& e) {
       std::cerr << "worlds broker: console: " << e.Describe() << std::endl;

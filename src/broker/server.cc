@@ -37,10 +37,12 @@ std::unique_lock<std::mutex> VmLocks::Lock(const std::string& domain) {
   return std::unique_lock<std::mutex>(*vm_mu);
 }
 
-Server::Server(ServerOptions options, virt::Hypervisor& hypervisor, store::Store& store) {
+Server::Server(ServerOptions options, virt::Hypervisor& hypervisor, store::Store& store,
+               virt::Hypervisor* reader) {
   backend_.options = std::move(options);
   if (!backend_.options.resolve) backend_.options.resolve = SystemIdentity("worlds-admin");
   backend_.hypervisor = &hypervisor;
+  backend_.reader = reader ? reader : &hypervisor;
   backend_.store = &store;
   if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) < 0) {
     throw SocketError("cannot create a pipe", backend_.options.socket_path);

@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 
+#include "broker/console_sessions.h"
 #include "broker/identity.h"
 #include "capacity/budget.h"
 #include "store/store.h"
@@ -55,15 +56,23 @@ class VmLocks {
 struct Backend {
   ServerOptions options;
   virt::Hypervisor* hypervisor = nullptr;
+  // Where `list` and the lab rules read the host's domains: a connection of
+  // its own, because libvirtd serves each connection only a few calls at a
+  // time (max_client_requests, 5) and a class's starts would queue a list
+  // behind them.
+  virt::Hypervisor* reader = nullptr;
   VmLocks vm_locks;
+  ConsoleSessions consoles;
   store::Store* store = nullptr;
   std::mutex store_mu;
 };
 
 class Server {
  public:
-  // `hypervisor` and `store` must outlive the Server.
-  Server(ServerOptions options, virt::Hypervisor& hypervisor, store::Store& store);
+  // `hypervisor`, `store` and `reader` must outlive the Server; without a
+  // `reader`, `hypervisor` is read too.
+  Server(ServerOptions options, virt::Hypervisor& hypervisor, store::Store& store,
+         virt::Hypervisor* reader = nullptr);
   // Stops, waits for every connection to end, removes the socket file
   // Listen() made.
   ~Server();

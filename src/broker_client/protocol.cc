@@ -157,6 +157,9 @@ std::string EncodeReply(const Reply& reply) {
                       {"domain", vm.domain},
                       {"state", vm.state}};
         if (!vm.host_keys.empty()) entry["host_keys"] = vm.host_keys;
+        if (!vm.lab_state.empty()) entry["lab_state"] = vm.lab_state;
+        if (!vm.note.empty()) entry["note"] = vm.note;
+        if (!vm.console_user.empty()) entry["console_user"] = vm.console_user;
         vms.push_back(std::move(entry));
       }
       doc["vms"] = std::move(vms);
@@ -226,6 +229,9 @@ Reply ParseReply(const std::string& line) {
           view.host_keys.push_back(key.get<std::string>());
         }
       }
+      view.lab_state = StringField(item, "lab_state");
+      view.note = StringField(item, "note");
+      view.console_user = StringField(item, "console_user");
       reply.vms.push_back(std::move(view));
     }
   }

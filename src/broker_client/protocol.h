@@ -6,7 +6,8 @@
 // Ops:
 //   "whoami"                      -> {"user":U,"uid":N,"admin":bool}
 //   "list"                        -> {"vms":[{"lab","owner","vm","domain","state",
-//                                     "host_keys"?}]}
+//                                     "host_keys"?,"lab_state"?,"note"?,
+//                                     "console_user"?}]}
 //                                    (only what the caller may act on; admins: all)
 //   "start"|"shutdown"|"poweroff"|"revert"  with "domain":D  -> {"state":S}
 //   "console" with "domain":D     -> {"console":true}, after which the
@@ -53,6 +54,15 @@ struct VmView {
   // The SSH host keys Worlds made for the VM, "<TYPE> SHA256:<fingerprint>",
   // so a student can check the VM they reach; empty when none recorded.
   std::vector<std::string> host_keys = {};
+  // The lab's schedule as the student reads it ("open until Wed 11:50 CST",
+  // "closed until Mon 09:00 CST"); empty for a lab without a schedule.
+  std::string lab_state = {};
+  // Why Worlds last stopped this VM by itself, while it stays stopped
+  // ("shut down at 10:42: idle for 30 min", "shut down at 11:50: the lab
+  // closed"); empty otherwise.
+  std::string note = {};
+  // Who has its console open now; admins only see it (worlds top).
+  std::string console_user = {};
 };
 
 struct Reply {

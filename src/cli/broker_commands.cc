@@ -105,7 +105,8 @@ int RunBroker(const Globals& globals, BrokerOptions options) {
   std::unique_ptr<virt::Hypervisor> hypervisor = virt::NewLibvirtHypervisor(context.connect);
   // Networks libvirt autostarted at boot were never guarded by a deploy.
   int guarded = hypervisor->GuardNetworks(core::kObjectPrefix);
-  broker::Server server(server_options, *hypervisor, *store);
+  std::unique_ptr<virt::Hypervisor> reader = virt::NewLibvirtHypervisor(context.connect);
+  broker::Server server(server_options, *hypervisor, *store, reader.get());
   // Under systemd the socket unit made the socket (its path, owner and mode
   // are the unit's); elsewhere the broker makes its own.
   std::optional<int> inherited = broker::TakeSystemdSocket(options.socket);
