@@ -71,13 +71,14 @@ struct LocalDateTime {
 };
 
 // A weekly recurring opening: on each of `days`, from `from` to `to`
-// (minutes since local midnight). A window whose `to` is not after `from`
-// crosses midnight and ends on the next day ("22:00" to "02:00"; "00:00" to
-// "00:00" is a whole day).
+// (minutes since local midnight). A window whose `to` is before `from`
+// crosses midnight and ends on the next day ("22:00" to "02:00"); `to` may
+// be 1440 ("24:00", midnight at the end of the day). The parser refuses
+// `to` equal to `from` (a window of zero length).
 struct WeeklyWindow {
   std::vector<int> days;  // 0 = Sunday .. 6 = Saturday, as tm_wday
-  int from = 0;
-  int to = 0;
+  int from = 0;           // 0..1439
+  int to = 0;             // 0..1440
   SourcePos pos;
 };
 

@@ -27,7 +27,7 @@ const char* const kLongDayNames[] = {"sunday",   "monday", "tuesday", "wednesday
 
 }  // namespace
 
-std::optional<int> ParseClock(const std::string& text) {
+std::optional<int> ParseClock(const std::string& text, bool end_of_day) {
   size_t colon = text.find(':');
   if (colon == std::string::npos) return std::nullopt;
   std::string hours = text.substr(0, colon), minutes = text.substr(colon + 1);
@@ -35,6 +35,7 @@ std::optional<int> ParseClock(const std::string& text) {
     return std::nullopt;
   }
   int h = std::stoi(hours), m = std::stoi(minutes);
+  if (end_of_day && h == 24 && m == 0) return 1440;
   if (h > 23 || m > 59) return std::nullopt;
   return h * 60 + m;
 }

@@ -11,10 +11,11 @@
 
 namespace schedule {
 
-// "HH:MM" (00:00..23:59, two digits each; "9:00" is accepted too) -> minutes
-// since midnight.
-std::optional<int> ParseClock(const std::string& text);
-// Minutes since midnight -> "HH:MM".
+// "HH:MM" (00:00..23:59; "9:00" is accepted too) -> minutes since
+// midnight. With `end_of_day`, "24:00" too (1440): the end of a window
+// that runs to midnight.
+std::optional<int> ParseClock(const std::string& text, bool end_of_day = false);
+// Minutes since midnight (0..1440) -> "HH:MM".
 std::string FormatClock(int minute);
 
 // "YYYY-MM-DD HH:MM" (also with a 'T' between) of a real date.

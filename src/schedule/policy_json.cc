@@ -41,8 +41,8 @@ core::LocalDateTime LocalOf(const json& value, const char* key) {
   return *local;
 }
 
-int ClockOf(const json& value) {
-  std::optional<int> minute = ParseClock(value.get<std::string>());
+int ClockOf(const json& value, bool end_of_day) {
+  std::optional<int> minute = ParseClock(value.get<std::string>(), end_of_day);
   if (!minute) Bad("a window time is not HH:MM");
   return *minute;
 }
@@ -60,8 +60,8 @@ core::LabSchedule DecodeSchedule(const json& in) {
         if (!parsed) Bad("unknown day '" + day.get<std::string>() + "'");
         window.days.push_back(*parsed);
       }
-      window.from = ClockOf(w.at("from"));
-      window.to = ClockOf(w.at("to"));
+      window.from = ClockOf(w.at("from"), false);
+      window.to = ClockOf(w.at("to"), true);
       schedule.windows.push_back(window);
     }
   }

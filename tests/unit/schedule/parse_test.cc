@@ -16,6 +16,9 @@ TEST(ParseTest, Clock) {
   EXPECT_EQ(ParseClock("9:05"), 545);
   EXPECT_EQ(ParseClock("23:59"), 1439);
   EXPECT_EQ(ParseClock("24:00"), std::nullopt);
+  EXPECT_EQ(ParseClock("24:00", /*end_of_day=*/true), 1440);
+  EXPECT_EQ(ParseClock("24:01", /*end_of_day=*/true), std::nullopt);
+  EXPECT_EQ(FormatClock(1440), "24:00");
   EXPECT_EQ(ParseClock("12:60"), std::nullopt);
   EXPECT_EQ(ParseClock("12"), std::nullopt);
   EXPECT_EQ(ParseClock("-1:00"), std::nullopt);

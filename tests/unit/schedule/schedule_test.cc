@@ -21,7 +21,7 @@ core::WeeklyWindow Window(std::vector<std::string> days, const std::string& from
   core::WeeklyWindow w;
   for (const std::string& day : days) w.days.push_back(*ParseDay(day));
   w.from = *ParseClock(from);
-  w.to = *ParseClock(to);
+  w.to = *ParseClock(to, /*end_of_day=*/true);
   return w;
 }
 
@@ -80,7 +80,7 @@ TEST(OpenAtTest, AdjacentAndOverlappingWindowsMerge) {
 
 TEST(OpenAtTest, AWindowToMidnightJoinsOneFromMidnight) {
   core::LabSchedule s =
-      Schedule("UTC", {Window({"mon"}, "20:00", "00:00"), Window({"tue"}, "00:00", "03:00")});
+      Schedule("UTC", {Window({"mon"}, "20:00", "24:00"), Window({"tue"}, "00:00", "03:00")});
   Openness o = OpenAt(s, Utc("2027-01-11T23:00:00Z"));
   EXPECT_TRUE(o.open);
   EXPECT_EQ(Next(o), "2027-01-12T03:00:00Z");
@@ -88,7 +88,7 @@ TEST(OpenAtTest, AWindowToMidnightJoinsOneFromMidnight) {
 
 TEST(OpenAtTest, WindowsCoveringTheWholeWeekNeverClose) {
   core::LabSchedule s = Schedule(
-      "Asia/Kolkata", {Window({"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, "00:00", "00:00")});
+      "Asia/Kolkata", {Window({"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, "00:00", "24:00")});
   Openness o = OpenAt(s, Utc("2027-01-12T08:00:00Z"));
   EXPECT_TRUE(o.open);
   EXPECT_EQ(Next(o), "never");
