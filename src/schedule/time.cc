@@ -109,7 +109,11 @@ std::string FormatUtc(TimePoint when) {
 
 std::optional<TimePoint> ParseUtc(const std::string& text) {
   // By hand rather than date::parse, whose inlined body trips GCC 12's
-  // -Wmaybe-uninitialized: "YYYY-MM-DDTHH:MM:SSZ" exactly.
+  // -Wmaybe-uninitialized: "YYYY-MM-DDTHH:MM:SSZ", or with milliseconds
+  // as the store writes them ("...:SS.mmmZ", the fraction dropped).
+  if (text.size() == 24 && text[19] == '.' && text[23] == 'Z') {
+    return ParseUtc(text.substr(0, 19) + "Z");
+  }
   if (text.size() != 20 || text[10] != 'T' || text[16] != ':' || text[19] != 'Z' ||
       !std::isdigit(static_cast<unsigned char>(text[17])) ||
       !std::isdigit(static_cast<unsigned char>(text[18]))) {

@@ -48,7 +48,9 @@ core::LocalDateTime AddDays(const core::LocalDateTime& date, int days);
 std::string FormatIn(TimePoint when, const std::string& zone, const std::string& format);
 
 // UTC ISO 8601 with seconds, "2027-01-11T14:00:00Z", for the state database
-// and JSON; ParseUtc reads it back (nullopt when malformed).
+// and JSON; ParseUtc reads it back, also with milliseconds as the store
+// writes them ("2027-01-11T14:00:00.123Z", the fraction dropped); nullopt
+// when malformed.
 std::string FormatUtc(TimePoint when);
 std::optional<TimePoint> ParseUtc(const std::string& text);
 

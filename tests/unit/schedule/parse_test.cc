@@ -80,6 +80,7 @@ TEST(TimeTest, ZonesComeFromTheSystemDatabase) {
 
 TEST(TimeTest, UtcRoundTrip) {
   EXPECT_EQ(FormatUtc(*ParseUtc("2027-01-11T14:00:00Z")), "2027-01-11T14:00:00Z");
+  EXPECT_EQ(FormatUtc(*ParseUtc("2027-01-11T14:00:00.999Z")), "2027-01-11T14:00:00Z");
   EXPECT_FALSE(ParseUtc("2027-01-11 14:00"));
   EXPECT_FALSE(ParseUtc("2027-01-11T14:00:00Zjunk"));
 }
