@@ -12,7 +12,7 @@ bool IdleBetween(uint64_t cpu_before_ns, uint64_t cpu_after_ns, std::chrono::nan
 }
 
 bool IdleTracker::Observe(const std::string& domain, uint64_t cpu_ns, int vcpus,
-                          bool console_open, TimePoint at) {
+                          bool console_open, TimePoint at, const core::IdlePolicy& policy) {
   auto found = tracks_.find(domain);
   if (found == tracks_.end()) {
     tracks_[domain] = Track{cpu_ns, at, std::nullopt};
@@ -21,13 +21,13 @@ bool IdleTracker::Observe(const std::string& domain, uint64_t cpu_ns, int vcpus,
   Track& track = found->second;
   auto idle_long_enough = [&] {
     return track.idle_since &&
-           track.at - *track.idle_since >= std::chrono::minutes(policy_.after_minutes);
+           track.at - *track.idle_since >= std::chrono::minutes(policy.after_minutes);
   };
   // A reading no later than the last one says nothing about a period.
   if (at <= track.at) return idle_long_enough();
   bool idle = IdleBetween(track.cpu_ns, cpu_ns,
                           std::chrono::duration_cast<std::chrono::nanoseconds>(at - track.at),
-                          vcpus, console_open, policy_);
+                          vcpus, console_open, policy);
   if (!idle) {
     track.idle_since.reset();
   } else if (!track.idle_since) {

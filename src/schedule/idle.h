@@ -24,18 +24,18 @@ namespace schedule {
 bool IdleBetween(uint64_t cpu_before_ns, uint64_t cpu_after_ns, std::chrono::nanoseconds wall,
                  int vcpus, bool console_open, const core::IdlePolicy& policy);
 
-// Follows many domains over time. Not thread-safe: one owner (the broker's
-// idle loop) feeds it.
+// Follows many domains over time, of any number of labs: each reading
+// carries its lab's policy. Not thread-safe: one owner (the broker's idle
+// loop) feeds it.
 class IdleTracker {
  public:
-  explicit IdleTracker(core::IdlePolicy policy) : policy_(policy) {}
-
   // Records a reading of `domain` taken at `at`; returns true when the
   // domain has now been idle for policy.after_minutes without a break. A
   // console session or a busy period starts the count again; the first
-  // reading of a domain only starts it (it has no period yet).
+  // reading of a domain only starts it (it has no period yet), and a reading
+  // not later than the last one changes nothing.
   bool Observe(const std::string& domain, uint64_t cpu_ns, int vcpus, bool console_open,
-               TimePoint at);
+               TimePoint at, const core::IdlePolicy& policy);
   // Since when `domain` has been idle; nullopt when it is not (or unknown).
   std::optional<TimePoint> IdleSince(const std::string& domain) const;
   // Drops a domain (shut down, destroyed): its next reading starts afresh.
@@ -47,7 +47,6 @@ class IdleTracker {
     TimePoint at;
     std::optional<TimePoint> idle_since;
   };
-  core::IdlePolicy policy_;
   std::map<std::string, Track> tracks_;
 };
 

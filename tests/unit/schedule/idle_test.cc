@@ -29,17 +29,13 @@ TEST(IdleBetweenTest, AConsoleSessionARestartOrNoTimeIsNeverIdle) {
 
 class IdleTrackerTest : public ::testing::Test {
  protected:
-  IdleTrackerTest() : tracker_(Policy()) {}
-  static core::IdlePolicy Policy() {
-    core::IdlePolicy policy;
-    policy.after_minutes = 30;
-    return policy;
-  }
+  IdleTrackerTest() { policy_.after_minutes = 30; }
   // A reading `minute` minutes after t0 with `cpu_s` seconds of CPU.
   bool At(int minute, uint64_t cpu_s, bool console = false, const std::string& domain = "d1") {
-    return tracker_.Observe(domain, cpu_s * kSecond, 1, console, t0_ + minutes(minute));
+    return tracker_.Observe(domain, cpu_s * kSecond, 1, console, t0_ + minutes(minute), policy_);
   }
   TimePoint t0_ = TimePoint{} + std::chrono::hours(24 * 365 * 57);
+  core::IdlePolicy policy_;
   IdleTracker tracker_;
 };
 
@@ -78,6 +74,14 @@ TEST_F(IdleTrackerTest, DomainsAreTrackedApartAndForgotten) {
   tracker_.Forget("d1");
   EXPECT_FALSE(tracker_.IdleSince("d1"));
   EXPECT_FALSE(At(60, 100, false, "d1"));
+}
+
+TEST_F(IdleTrackerTest, EachReadingCarriesItsLabsPolicy) {
+  At(0, 100);
+  core::IdlePolicy short_policy;
+  short_policy.after_minutes = 10;
+  EXPECT_TRUE(tracker_.Observe("d1", 100 * kSecond, 1, false, t0_ + minutes(10), short_policy));
+  EXPECT_FALSE(At(20, 100));
 }
 
 TEST_F(IdleTrackerTest, ARepeatedInstantChangesNothing) {
