@@ -13,6 +13,7 @@
 #include "config/roster_parser.h"
 #include "core/names.h"
 #include "deploy/inspections.h"
+#include "schedule/schedule.h"
 #include "store/store.h"
 
 namespace cli {
@@ -43,6 +44,11 @@ int ValidateLab(const deploy::Context& context, const std::string& path, bool in
   std::cout << path << ": ok: lab '" << lab.name << "', " << lab.vms.size()
             << " VM(s), " << lab.networks.size() << " network(s), "
             << lab.images.size() << " image(s)\n";
+  if (lab.schedule) std::cout << "  schedule: " << schedule::Summary(*lab.schedule) << "\n";
+  if (lab.idle) {
+    std::cout << "  idle shutdown: after " << lab.idle->after_minutes
+              << " min without a console and under 2% CPU\n";
+  }
   for (const auto& [name, os] : images) {
     std::cout << "  image '" << name << "': " << os.product_name << ", " << os.init << ", "
               << os.network_stack << "\n";

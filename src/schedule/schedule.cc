@@ -127,4 +127,18 @@ std::string Describe(const LabState& state, const std::string& zone, TimePoint n
   return out;
 }
 
+std::string Summary(const core::LabSchedule& schedule) {
+  std::string out = schedule.timezone;
+  for (const core::WeeklyWindow& window : schedule.windows) {
+    out += ",";
+    for (int day : window.days) out += std::string(" ") + DayName(day);
+    out += " " + FormatClock(window.from) + "-" + FormatClock(window.to);
+  }
+  if (schedule.open) out += ", from " + FormatLocalDateTime(*schedule.open);
+  if (schedule.close) out += std::string(schedule.open ? "" : ",") + " to " +
+                             FormatLocalDateTime(*schedule.close);
+  return out + "; warning " + std::to_string(schedule.warning_minutes) + " min, grace " +
+         std::to_string(schedule.grace_minutes) + " min";
+}
+
 }  // namespace schedule

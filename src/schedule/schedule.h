@@ -68,4 +68,9 @@ std::string FormatForStudent(TimePoint when, const std::string& zone, TimePoint 
 // "closed until Mon 09:00 CST" or "closed".
 std::string Describe(const LabState& state, const std::string& zone, TimePoint now);
 
+// One line for `worlds lab validate`: "America/Chicago, mon wed
+// 09:00-11:50, fri 22:00-02:00, from 2027-01-11 08:00 to 2027-05-07 17:00;
+// warning 5 min, grace 2 min".
+std::string Summary(const core::LabSchedule& schedule);
+
 }  // namespace schedule

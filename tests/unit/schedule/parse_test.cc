@@ -11,7 +11,7 @@
 namespace schedule {
 namespace {
 
-TEST(ParseTest, Clock) {
+TEST(ScheduleParseTest, Clock) {
   EXPECT_EQ(ParseClock("09:00"), 540);
   EXPECT_EQ(ParseClock("9:05"), 545);
   EXPECT_EQ(ParseClock("23:59"), 1439);
@@ -25,7 +25,7 @@ TEST(ParseTest, Clock) {
   EXPECT_EQ(FormatClock(545), "09:05");
 }
 
-TEST(ParseTest, LocalDateTime) {
+TEST(ScheduleParseTest, LocalDateTime) {
   std::optional<core::LocalDateTime> t = ParseLocalDateTime("2027-01-11 08:00");
   ASSERT_TRUE(t);
   EXPECT_EQ(FormatLocalDateTime(*t), "2027-01-11 08:00");
@@ -37,7 +37,7 @@ TEST(ParseTest, LocalDateTime) {
             0);
 }
 
-TEST(ParseTest, Days) {
+TEST(ScheduleParseTest, Days) {
   EXPECT_EQ(ParseDay("mon"), 1);
   EXPECT_EQ(ParseDay("Sunday"), 0);
   EXPECT_EQ(ParseDay("SAT"), 6);
@@ -45,7 +45,7 @@ TEST(ParseTest, Days) {
   EXPECT_STREQ(DayName(3), "wed");
 }
 
-TEST(ParseTest, WhenIsALocalTimeOrADuration) {
+TEST(ScheduleParseTest, WhenIsALocalTimeOrADuration) {
   TimePoint now = *ParseUtc("2027-01-11T15:00:00Z");
   EXPECT_EQ(FormatUtc(ParseWhen("90m", "UTC", now)), "2027-01-11T16:30:00Z");
   EXPECT_EQ(FormatUtc(ParseWhen("2h", "UTC", now)), "2027-01-11T17:00:00Z");
@@ -69,7 +69,7 @@ TEST(ParseTest, WhenIsALocalTimeOrADuration) {
   }
 }
 
-TEST(TimeTest, ZonesComeFromTheSystemDatabase) {
+TEST(ScheduleTimeTest, ZonesComeFromTheSystemDatabase) {
   EXPECT_TRUE(IsKnownTimeZone("America/Chicago"));
   EXPECT_TRUE(IsKnownTimeZone("UTC"));
   EXPECT_FALSE(IsKnownTimeZone("America/Chicag"));
@@ -78,7 +78,7 @@ TEST(TimeTest, ZonesComeFromTheSystemDatabase) {
                core::InputError);
 }
 
-TEST(TimeTest, UtcRoundTrip) {
+TEST(ScheduleTimeTest, UtcRoundTrip) {
   EXPECT_EQ(FormatUtc(*ParseUtc("2027-01-11T14:00:00Z")), "2027-01-11T14:00:00Z");
   EXPECT_EQ(FormatUtc(*ParseUtc("2027-01-11T14:00:00.999Z")), "2027-01-11T14:00:00Z");
   EXPECT_FALSE(ParseUtc("2027-01-11 14:00"));

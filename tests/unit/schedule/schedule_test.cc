@@ -250,7 +250,7 @@ TEST(EffectiveTest, WarningIsDueInTheMinutesBeforeAClose) {
   EXPECT_FALSE(WarningDue(state, 5, Utc("2027-01-11T11:58:00Z")));
 }
 
-TEST(DescribeTest, TimesInTheLabsZone) {
+TEST(ScheduleDescribeTest, TimesInTheLabsZone) {
   TimePoint now = Utc("2027-01-08T12:00:00Z");  // a Friday
   LabState closed{false, Utc("2027-01-11T15:00:00Z"), "schedule", false};
   EXPECT_EQ(Describe(closed, "America/Chicago", now), "closed until Mon 09:00 CST");
@@ -258,6 +258,19 @@ TEST(DescribeTest, TimesInTheLabsZone) {
   LabState far{false, Utc("2027-03-01T15:00:00Z"), "schedule", false};
   EXPECT_EQ(Describe(far, "UTC", now), "closed until Mon 2027-03-01 15:00 UTC");
   EXPECT_EQ(Describe(LabState{}, "UTC", now), "open");
+}
+
+TEST(ScheduleSummaryTest, OneLine) {
+  core::LabSchedule s = Schedule("America/Chicago", {Window({"mon", "wed"}, "09:00", "11:50"),
+                                                     Window({"fri"}, "22:00", "02:00")});
+  s.open = ParseLocalDateTime("2027-01-11 08:00");
+  s.close = ParseLocalDateTime("2027-05-07 17:00");
+  EXPECT_EQ(Summary(s),
+            "America/Chicago, mon wed 09:00-11:50, fri 22:00-02:00, from 2027-01-11 08:00 to "
+            "2027-05-07 17:00; warning 5 min, grace 2 min");
+  core::LabSchedule until = Schedule("UTC", {});
+  until.close = s.close;
+  EXPECT_EQ(Summary(until), "UTC, to 2027-05-07 17:00; warning 5 min, grace 2 min");
 }
 
 }  // namespace
