@@ -9,6 +9,11 @@
 #include "core/error.h"
 #include "schedule/parse.h"
 
+// The zones must come from the system's tzdata, never a download: the
+// date::date-tz target of libhowardhinnant-date-dev sets USE_OS_TZDB.
+static_assert(USE_OS_TZDB == 1 && HAS_REMOTE_API == 0,
+              "link date::date-tz (USE_OS_TZDB=1): zones come from /usr/share/zoneinfo");
+
 namespace schedule {
 namespace {
 
