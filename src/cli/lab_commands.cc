@@ -1,4 +1,6 @@
-// `worlds lab validate` and `worlds roster validate`.
+// `worlds lab validate`, `worlds lab open|close|follow-schedule|state` and
+// `worlds roster validate`.
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -6,10 +8,12 @@
 
 #include "cli/command.h"
 #include "cli/exit_status.h"
+#include "cli/lab_state.h"
 #include "config/lab_parser.h"
 #include "config/roster_parser.h"
 #include "core/names.h"
 #include "deploy/inspections.h"
+#include "schedule/schedule.h"
 #include "store/store.h"
 
 namespace cli {
@@ -40,6 +44,11 @@ int ValidateLab(const deploy::Context& context, const std::string& path, bool in
   std::cout << path << ": ok: lab '" << lab.name << "', " << lab.vms.size()
             << " VM(s), " << lab.networks.size() << " network(s), "
             << lab.images.size() << " image(s)\n";
+  if (lab.schedule) std::cout << "  schedule: " << schedule::Summary(*lab.schedule) << "\n";
+  if (lab.idle) {
+    std::cout << "  idle shutdown: after " << lab.idle->after_minutes
+              << " min without a console and under 2% CPU\n";
+  }
   for (const auto& [name, os] : images) {
     std::cout << "  image '" << name << "': " << os.product_name << ", " << os.init << ", "
               << os.network_stack << "\n";
@@ -61,6 +70,13 @@ int ValidateRoster(const std::string& path) {
   return kExitOk;
 }
 
+// The state database, or an empty one in memory when there is none yet: no
+// lab was ever deployed, and asking about labs must not create state.db.
+std::unique_ptr<store::Store> OpenExisting(const Globals& globals) {
+  const std::string path = core::StateDbPath(globals.context.state_dir);
+  return store::Store::Open(std::filesystem::exists(path) ? path : ":memory:");
+}
+
 }  // namespace
 
 void AddLabCommands(CLI::App& app, Globals& globals, Commands& commands) {
@@ -74,6 +90,48 @@ void AddLabCommands(CLI::App& app, Globals& globals, Commands& commands) {
                      "check the file only; do not inspect the images with libguestfs");
   commands.emplace_back(validate, [&globals, lab_file, no_inspect] {
     return ValidateLab(globals.context, *lab_file, !*no_inspect);
+  });
+
+  struct Switch {
+    const char* name;
+    const char* help;
+    LabSwitch what;
+  };
+  for (const Switch& s :
+       {Switch{"open", "Open a lab now, whatever its schedule says", LabSwitch::kOpen},
+        Switch{"close", "Close a lab now: its VMs are shut down", LabSwitch::kClose},
+        Switch{"follow-schedule", "Drop the override: the schedule decides again",
+               LabSwitch::kFollowSchedule}}) {
+    CLI::App* cmd = lab->add_subcommand(s.name, s.help);
+    auto request = std::make_shared<LabSwitchRequest>();
+    request->what = s.what;
+    cmd->add_option("lab", request->lab, "the lab's name or labs/NAME.yaml")->required();
+    auto until = std::make_shared<std::string>();
+    if (s.what != LabSwitch::kFollowSchedule) {
+      cmd->add_option("--until", *until,
+                      "until then, not until changed again: \"YYYY-MM-DD HH:MM\" in the "
+                      "lab's time zone, or 90m, 2h, 1d");
+    }
+    commands.emplace_back(cmd, [&globals, request, until] {
+      if (!until->empty()) request->until = *until;
+      request->actor = globals.context.actor;
+      request->uid = globals.context.uid;
+      std::unique_ptr<store::Store> store = OpenExisting(globals);
+      SwitchLab(*store, *request, std::chrono::system_clock::now(), std::cout);
+      return kExitOk;
+    });
+  }
+  CLI::App* state = lab->add_subcommand("state", "Whether each deployed lab is open, and why");
+  auto state_lab = std::make_shared<std::string>();
+  auto state_json = std::make_shared<bool>(false);
+  state->add_option("lab", *state_lab, "only this lab");
+  state->add_flag("--json", *state_json, "machine-readable output");
+  commands.emplace_back(state, [&globals, state_lab, state_json] {
+    std::optional<std::string> only;
+    if (!state_lab->empty()) only = *state_lab;
+    std::unique_ptr<store::Store> store = OpenExisting(globals);
+    ShowLabState(*store, only, *state_json, std::chrono::system_clock::now(), std::cout);
+    return kExitOk;
   });
 
   CLI::App* roster = app.add_subcommand("roster", "Rosters");

@@ -11,6 +11,7 @@
 
 #include "config/lab_values.h"
 #include "config/nic_fields.h"
+#include "config/schedule_fields.h"
 #include "config/world_check.h"
 #include "config/yaml_aliases.h"
 #include "config/yaml_fields.h"
@@ -24,8 +25,8 @@ namespace fs = std::filesystem;
 using internal::Fields;
 using internal::KindName;
 
-const std::vector<std::string> kLabKeys = {"lab", "description", "images",
-                                           "networks", "vms"};
+const std::vector<std::string> kLabKeys = {
+    "lab", "description", "images", "networks", "vms", "schedule", "idle-shutdown"};
 const std::vector<std::string> kImageKeys = {"name",   "file",   "format",
                                              "kernel", "initrd", "cmdline"};
 const std::vector<std::string> kNetworkKeys = {"name", "cidr"};
@@ -98,6 +99,8 @@ class LabReader {
     if (auto list = fields.List("vms", true, where)) {
       ReadList(*list, fields, "vms", "vm", &LabReader::ReadVm);
     }
+    internal::ReadSchedule(fields, &reporter_, &lab_);
+    internal::ReadIdleShutdown(fields, &reporter_, &lab_);
     CheckReferences();
     internal::CheckWorld(lab_, core::World{lab_.name, "student", 1},
                          /*sample=*/true, hostname_pos_, out_);

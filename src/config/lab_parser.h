@@ -13,6 +13,12 @@
 //   nics: network, ip (pattern), gateway (a fixed IPv4 host address of
 //         the network, not the NIC's own), dns (one to three IPv4
 //         addresses, or one as a plain string)
+//   schedule: timezone (IANA, default UTC), open and close ("YYYY-MM-DD
+//             HH:MM" in that zone; close after open), windows (non-empty:
+//             days [mon..sun], from "HH:MM", to "HH:MM" or "24:00"; to
+//             before from crosses midnight; equal is an error), warning
+//             and grace (minutes, default 5 and 2)
+//   idle-shutdown: after (minutes, 1 or more)
 //
 // Patterns (hostname, nic ip) may use {owner}, {vm}, {lab} and {index};
 // any other {placeholder} is an error; gateway and dns take none. Commands

@@ -61,6 +61,50 @@ struct LabVm {
   SourcePos pos;
 };
 
+// A date and time on a wall clock, without a zone: a schedule's zone gives
+// it meaning ("2027-01-11 08:00" in America/Chicago).
+struct LocalDateTime {
+  int year = 0;
+  int month = 0;   // 1..12
+  int day = 0;     // 1..31
+  int minute = 0;  // minutes since midnight, 0..1439
+};
+
+// A weekly recurring opening: on each of `days`, from `from` to `to`
+// (minutes since local midnight). A window whose `to` is before `from`
+// crosses midnight and ends on the next day ("22:00" to "02:00"); `to` may
+// be 1440 ("24:00", midnight at the end of the day). The parser refuses
+// `to` equal to `from` (a window of zero length).
+struct WeeklyWindow {
+  std::vector<int> days;  // 0 = Sunday .. 6 = Saturday, as tm_wday
+  int from = 0;           // 0..1439
+  int to = 0;             // 0..1440
+  SourcePos pos;
+};
+
+// When a lab's VMs may run (schedule/ evaluates it). Without windows the lab
+// is open from `open` to `close` (each unbounded when absent); with windows,
+// only inside them and inside those bounds.
+struct LabSchedule {
+  std::string timezone = "UTC";  // IANA name
+  std::optional<LocalDateTime> open;
+  std::optional<LocalDateTime> close;
+  std::vector<WeeklyWindow> windows;
+  int warning_minutes = 5;  // students are warned this long before a close
+  int grace_minutes = 2;    // from the ACPI shutdown at close to power off
+  SourcePos pos;
+};
+
+// Shut a VM down when it has been idle this long: no console session and
+// its CPU time below `cpu_fraction` of each of its vCPUs over the period.
+struct IdlePolicy {
+  int after_minutes = 30;
+  // 2% of a vCPU: an idle Linux guest ticks well under 1%; a shell loop, a
+  // compile or a daemon serving requests is far above it.
+  double cpu_fraction = 0.02;
+  SourcePos pos;
+};
+
 struct Lab {
   std::string name;
   std::string description;
@@ -68,6 +112,8 @@ struct Lab {
   std::vector<BaseImage> images;
   std::vector<LabNetwork> networks;
   std::vector<LabVm> vms;
+  std::optional<LabSchedule> schedule;  // none: always open
+  std::optional<IdlePolicy> idle;       // none: idle VMs keep running
 
   const BaseImage* FindImage(const std::string& name) const;
   const LabNetwork* FindNetwork(const std::string& name) const;

@@ -21,6 +21,7 @@
 #include "deploy/inspections.h"
 #include "deploy/lock.h"
 #include "deploy/plan.h"
+#include "schedule/policy_json.h"
 #include "store/store.h"
 
 namespace deploy {
@@ -214,6 +215,8 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
   store->InTransaction([&] {
     store->UpsertLab(lab.name, std::filesystem::absolute(request.lab_file).string(),
                      lab.description);
+    // The broker enforces the schedule as deployed, not as the file says now.
+    store->SetLabPolicy(lab.name, schedule::EncodePolicy(lab));
     for (const core::Student& student : roster.roster->students) {
       store->UpsertUser(student.username, student.full_name, student.group);
     }

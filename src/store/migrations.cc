@@ -17,6 +17,7 @@ constexpr const char* kMigrations[] = {
     "db/002_accounts.sql",
     "db/003_inspections.sql",
     "db/004_schema_history.sql",
+    "db/005_lab_policy.sql",
 };
 // From this schema version on, each applied migration is a schema_history row.
 constexpr int kFirstRecordedVersion = 4;

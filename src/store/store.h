@@ -59,6 +59,26 @@ struct BaseImageRecord {
   int64_t mtime_ns = 0;
 };
 
+// A lab as its last deploy recorded it.
+struct LabRecord {
+  std::string name;
+  std::string source_file;
+  std::string description;
+  // Its schedule and idle policy as JSON (schedule::EncodePolicy); "" for
+  // none: always open.
+  std::string policy;
+  std::string updated_at;
+};
+
+// An instructor's `worlds lab open|close` (db/005_lab_policy.sql).
+struct LabOverrideRecord {
+  std::string lab;
+  bool open = true;
+  std::optional<std::string> until;  // UTC ISO 8601; nullopt: no end
+  std::string actor;
+  std::string at;  // when given; the store sets it (UTC) when empty
+};
+
 struct Event {
   int64_t id = 0;
   // When it happened: set by the store when empty. Any ISO 8601 time with or
@@ -105,6 +125,18 @@ class Store {
 
   void UpsertLab(const std::string& name, const std::string& source_file,
                  const std::string& description);
+  // The recorded labs, by name; one of them, nullopt when never deployed
+  // (src/store/lab_policy.cc).
+  std::vector<LabRecord> Labs();
+  std::optional<LabRecord> FindLab(const std::string& name);
+  // Records the lab's policy JSON; throws core::Error when the lab is not
+  // recorded (UpsertLab first).
+  void SetLabPolicy(const std::string& lab, const std::string& policy_json);
+  // The lab's override, replacing an older one; throws core::Error when
+  // the lab is not recorded. ClearLabOverride returns whether there was one.
+  void SetLabOverride(const LabOverrideRecord& record);
+  std::optional<LabOverrideRecord> FindLabOverride(const std::string& lab);
+  bool ClearLabOverride(const std::string& lab);
   void UpsertUser(const std::string& username, const std::string& full_name,
                   const std::string& group);
   // The roster's row for `username`; nullopt when the user was never

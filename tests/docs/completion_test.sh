@@ -61,7 +61,10 @@ expect '--accel' worlds --ac
 expect 'kvm qemu' worlds --accel ''
 expect 'kvm' worlds --accel k
 expect 'qemu' worlds --accel = q        # --accel=q as bash splits it
-expect 'validate' worlds lab ''
+expect 'close follow-schedule open state validate' worlds lab ''
+expect '--help --until' worlds lab close lab.yaml --
+expect '2h' worlds lab open netlab --until 2
+expect '--help --json' worlds lab state --
 expect 'inspect' worlds image ''
 expect 'sync' worlds users ''
 expect 'validate' worlds --state-dir /tmp roster ''

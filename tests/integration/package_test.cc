@@ -235,9 +235,9 @@ TEST_F(PackageTest, UpgradeKeepsStateMigratesItAndKeepsOverlaysAndDomains) {
 
   it::Run config = Installed(with({"config"}));
   EXPECT_EQ(config.code, 0) << config.err;
-  EXPECT_NE(config.out.find("migrated to 4 by worlds " + new_version), std::string::npos)
+  EXPECT_NE(config.out.find("migrated to 5 by worlds " + new_version), std::string::npos)
       << config.out;
-  EXPECT_EQ(Trim(it::Exec({"sqlite3", db, "PRAGMA user_version"}).out), "4");
+  EXPECT_EQ(Trim(it::Exec({"sqlite3", db, "PRAGMA user_version"}).out), "5");
   for (const auto& [path, inode] : overlays) {
     struct stat st = {};
     ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;

@@ -52,7 +52,8 @@ TEST_F(LabErrorsTest, UnknownKeysGetDidYouMean) {
               "(did you mean 'description'?)"});
   EXPECT_EQ(VmErrors("", "zzzzzzzzzzz: hi\n"),
             V{"labs/x.yaml:11:1: unknown key 'zzzzzzzzzzz' in the lab "
-              "(allowed: lab, description, images, networks, vms)"});
+              "(allowed: lab, description, images, networks, vms, schedule, "
+              "idle-shutdown)"});
   EXPECT_EQ(VmErrors("    nics:\n      - {network: lan, ip: 10.10.0.2, "
                      "netwrk: lan}\n"),
             V{"labs/x.yaml:12:39: unknown key 'netwrk' in nic 1 of vm 'router' "

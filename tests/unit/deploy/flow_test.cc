@@ -18,6 +18,7 @@
 #include "deploy/status.h"
 #include "deploy/vm_actions.h"
 #include "fakes/fake_env.h"
+#include "schedule/policy_json.h"
 #include "store/store.h"
 #include "support/temp_dir.h"
 
@@ -133,6 +134,27 @@ TEST_F(FlowTest, FailedHostCheckCreatesNothing) {
   EXPECT_THROW(RunDeploy(&text), core::Error);
   EXPECT_FALSE(fs::exists(context_.state_dir));
   EXPECT_TRUE(fake_.hypervisor.domains.empty());
+}
+
+// The broker enforces the schedule as deployed: a deploy records it, and a
+// deploy of the file without it records that the lab is always open again.
+TEST_F(FlowTest, DeployRecordsTheLabsScheduleAsDeployed) {
+  std::ofstream(lab_file_) << kLab
+                           << "schedule:\n  timezone: Europe/Berlin\n"
+                              "  windows: [{days: [mon], from: \"09:00\", to: \"12:00\"}]\n"
+                              "idle-shutdown: {after: 20}\n";
+  std::string text;
+  ASSERT_TRUE(RunDeploy(&text)) << text;
+  auto store = store::Store::Open(core::StateDbPath(context_.state_dir));
+  schedule::Policy policy = schedule::DecodePolicy(store->FindLab("netlab")->policy);
+  ASSERT_TRUE(policy.schedule && policy.idle);
+  EXPECT_EQ(policy.schedule->timezone, "Europe/Berlin");
+  ASSERT_EQ(policy.schedule->windows.size(), 1u);
+  EXPECT_EQ(policy.schedule->windows[0].from, 9 * 60);
+  EXPECT_EQ(policy.idle->after_minutes, 20);
+  std::ofstream(lab_file_) << kLab;
+  ASSERT_TRUE(RunDeploy(&text)) << text;
+  EXPECT_EQ(store->FindLab("netlab")->policy, "");
 }
 
 // The acceptance test of issue 11: deploy, kill, re-run, converge.

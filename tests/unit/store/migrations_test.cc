@@ -31,7 +31,7 @@ std::string RawQuery(const std::string& path, const std::string& sql) {
 
 TEST(MigrationsTest, NewMemoryDatabaseGetsTheLatestSchema) {
   auto store = Store::Open(":memory:");
-  EXPECT_EQ(store->SchemaVersion(), 4);
+  EXPECT_EQ(store->SchemaVersion(), 5);
 }
 
 TEST(MigrationsTest, NewFileDatabaseRecordsUserVersionAndUsesWal) {
@@ -39,9 +39,9 @@ TEST(MigrationsTest, NewFileDatabaseRecordsUserVersionAndUsesWal) {
   std::string path = dir.File("state.db");
   {
     auto store = Store::Open(path);
-    EXPECT_EQ(store->SchemaVersion(), 4);
+    EXPECT_EQ(store->SchemaVersion(), 5);
   }
-  EXPECT_EQ(RawQuery(path, "PRAGMA user_version"), "4");
+  EXPECT_EQ(RawQuery(path, "PRAGMA user_version"), "5");
   EXPECT_EQ(RawQuery(path, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events_at'"),
             "1");
@@ -57,13 +57,14 @@ TEST(MigrationsTest, ReopeningDoesNotReapplyMigrations) {
   // Re-running 001 would fail with "table labs already exists" and a fresh
   // schema would have lost the row.
   auto store = Store::Open(path);
-  EXPECT_EQ(store->SchemaVersion(), 4);
+  EXPECT_EQ(store->SchemaVersion(), 5);
   store->UpsertWorld("netlab", "alice", 1);
   EXPECT_EQ(store->Worlds("netlab", std::nullopt).size(), 1u);
 }
 
 // A database of worlds 0.1.0 (schema 3) opened by this version: its rows
-// stay, migration 4 runs once and is recorded with this worlds' version.
+// stay, migrations 4 and 5 run once and are recorded with this worlds'
+// version.
 TEST(MigrationsTest, AnOlderDatabaseIsMigratedAndTheMigrationRecorded) {
   support::TempDir dir("worlds-store-");
   std::string path = dir.File("state.db");
@@ -71,21 +72,55 @@ TEST(MigrationsTest, AnOlderDatabaseIsMigratedAndTheMigrationRecorded) {
     auto store = Store::Open(path);
     store->UpsertLab("netlab", "labs/netlab.yaml", "from 0.1.0");
   }
+  // Back to schema 3: undo migrations 5 and 4.
+  RawQuery(path, "DROP TABLE lab_overrides");
+  RawQuery(path, "ALTER TABLE labs DROP COLUMN policy");
   RawQuery(path, "DROP TABLE schema_history");
   RawQuery(path, "PRAGMA user_version = 3");
 
   auto store = Store::Open(path);
-  EXPECT_EQ(store->SchemaVersion(), 4);
+  EXPECT_EQ(store->SchemaVersion(), 5);
   EXPECT_EQ(RawQuery(path, "SELECT description FROM labs WHERE name = 'netlab'"),
             "from 0.1.0");
   std::vector<Store::SchemaChange> history = store->SchemaHistory();
-  ASSERT_EQ(history.size(), 1u);
+  ASSERT_EQ(history.size(), 2u);
   EXPECT_EQ(history[0].version, 4);
   EXPECT_EQ(history[0].name, "db/004_schema_history.sql");
   EXPECT_EQ(history[0].worlds_version, core::Version());
   EXPECT_FALSE(history[0].applied_at.empty());
+  EXPECT_EQ(history[1].version, 5);
   store.reset();
-  EXPECT_EQ(Store::Open(path)->SchemaHistory().size(), 1u);  // not re-applied
+  EXPECT_EQ(Store::Open(path)->SchemaHistory().size(), 2u);  // not re-applied
+}
+
+// A database of worlds 0.2.0 (schema 4): its labs get an empty policy
+// (always open, as before) and overrides can be recorded.
+TEST(MigrationsTest, Version4GainsLabPolicyAndOverrides) {
+  support::TempDir dir("worlds-store-");
+  std::string path = dir.File("state.db");
+  {
+    auto store = Store::Open(path);
+    store->UpsertLab("netlab", "labs/netlab.yaml", "from 0.2.0");
+  }
+  RawQuery(path, "DROP TABLE lab_overrides");
+  RawQuery(path, "ALTER TABLE labs DROP COLUMN policy");
+  RawQuery(path, "DELETE FROM schema_history WHERE version = 5");
+  RawQuery(path, "PRAGMA user_version = 4");
+
+  auto store = Store::Open(path);
+  EXPECT_EQ(store->SchemaVersion(), 5);
+  std::optional<LabRecord> lab = store->FindLab("netlab");
+  ASSERT_TRUE(lab);
+  EXPECT_EQ(lab->description, "from 0.2.0");
+  EXPECT_EQ(lab->policy, "");
+  EXPECT_FALSE(store->FindLabOverride("netlab"));
+  store->SetLabOverride({"netlab", false, std::nullopt, "prof", ""});
+  EXPECT_TRUE(store->FindLabOverride("netlab"));
+  std::vector<Store::SchemaChange> history = store->SchemaHistory();
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[1].version, 5);
+  EXPECT_EQ(history[1].name, "db/005_lab_policy.sql");
+  EXPECT_EQ(history[1].worlds_version, core::Version());
 }
 
 TEST(MigrationsTest, DatabaseNewerThanTheBinaryIsRefused) {
@@ -96,7 +131,7 @@ TEST(MigrationsTest, DatabaseNewerThanTheBinaryIsRefused) {
   {
     const core::Error e = support::ThrownError([&] { Store::Open(path); });
     EXPECT_EQ(e.message(),
-              "the state database has schema version 99 but this worlds knows only up to 4");
+              "the state database has schema version 99 but this worlds knows only up to 5");
     EXPECT_EQ(e.where(), path);
     EXPECT_EQ(e.fix(), "upgrade worlds to the version that wrote this database");
   }
