@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -17,7 +18,9 @@
 #include "broker_client/protocol.h"
 #include "core/error.h"
 #include "core/names.h"
+#include "deploy/lab_policy.h"
 #include "deploy/vm_actions.h"
+#include "schedule/schedule.h"
 
 namespace broker {
 
@@ -131,6 +134,9 @@ class Connection {
       if (refused) {
         result = "refused";
         reply = Refusal(*refused);
+      } else if (std::optional<std::string> closed = ClosedToStudent(request->op, *vm)) {
+        result = "refused";
+        reply = Refusal(*closed);
       } else if (std::optional<deploy::VmOp> op = VmOpOf(request->op)) {
         reply = ActOnVm(*op, *vm);
         recorded = true;
@@ -192,6 +198,18 @@ class Connection {
     *console = backend_.hypervisor->OpenConsole(request.domain, false);
     reply.console = true;
     return reply;
+  }
+
+  // A student's start in a lab its schedule (or instructor) closed: the
+  // refusal, with when it opens. Admins start what they like.
+  std::optional<std::string> ClosedToStudent(Op op, const store::VmRecord& vm) {
+    if (op != Op::kStart || identity_.admin) return std::nullopt;
+    schedule::TimePoint now = std::chrono::system_clock::now();
+    std::lock_guard<std::mutex> lock(backend_.store_mu);
+    deploy::LabPolicyState policy = deploy::ReadLabPolicy(*backend_.store, vm.lab, now);
+    if (policy.state.open) return std::nullopt;
+    return "lab '" + vm.lab + "' is " + schedule::Describe(policy.state, policy.timezone, now) +
+           "; ask your instructor";
   }
 
   // The VM actions VmActions decides, for admins and students alike.
@@ -279,6 +297,20 @@ class Connection {
     }
     std::vector<VmView> views;
     if (records.empty()) return views;
+    // Each lab's schedule, as its students read it ("closed until ...");
+    // nothing for a lab that has neither a schedule nor an override.
+    std::map<std::string, std::string> lab_states;
+    {
+      schedule::TimePoint now = std::chrono::system_clock::now();
+      std::lock_guard<std::mutex> lock(backend_.store_mu);
+      for (const store::VmRecord& vm : records) {
+        if (lab_states.count(vm.lab)) continue;
+        deploy::LabPolicyState policy = deploy::ReadLabPolicy(*backend_.store, vm.lab, now);
+        lab_states[vm.lab] = policy.policy.schedule || policy.state.overridden
+                                 ? schedule::Describe(policy.state, policy.timezone, now)
+                                 : "";
+      }
+    }
     // One pass over the host's domains, no VM lock: a VM in the middle of a
     // start or revert shows the state libvirt has for it now.
     std::map<std::string, virt::DomainState> states;
@@ -290,6 +322,8 @@ class Connection {
       std::string state = it == states.end() ? "missing" : virt::ToString(it->second);
       VmView view{vm.lab, vm.owner, vm.vm, vm.domain, state, HostKeys(vm.identity)};
       if (caller.identity.admin) view.console_user = backend_.consoles.User(vm.domain);
+      view.lab_state = lab_states[vm.lab];
+      if (backend_.rules) view.note = backend_.rules->Note(vm.domain);
       views.push_back(std::move(view));
     }
     return views;

@@ -43,6 +43,7 @@ Server::Server(ServerOptions options, virt::Hypervisor& hypervisor, store::Store
   if (!backend_.options.resolve) backend_.options.resolve = SystemIdentity("worlds-admin");
   backend_.hypervisor = &hypervisor;
   backend_.reader = reader ? reader : &hypervisor;
+  backend_.rules = &rules_;
   backend_.store = &store;
   if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) < 0) {
     throw SocketError("cannot create a pipe", backend_.options.socket_path);
@@ -129,8 +130,29 @@ void Server::RemoveSocket() {
   socket_created_ = false;
 }
 
+void Server::RulesThread() {
+  for (;;) {
+    rules_.Tick(std::chrono::system_clock::now());
+    struct pollfd wake = {wake_[0], POLLIN, 0};
+    if (::poll(&wake, 1, backend_.options.rules_interval_ms) != 0) return;  // Stop()
+  }
+}
+
 void Server::Serve() {
   if (listen_fd_ < 0) Listen();
+  // The self-pipe's byte stays unread until Serve returns, so this thread
+  // sees the same Stop() as the accept loop.
+  std::thread rules;
+  if (backend_.options.rules_interval_ms > 0) rules = std::thread(&Server::RulesThread, this);
+  struct JoinRules {
+    Server* server;
+    std::thread& thread;
+    ~JoinRules() {
+      if (!thread.joinable()) return;
+      server->Stop();  // a no-op after the real one; ends the thread if Serve throws
+      thread.join();
+    }
+  } join_rules{this, rules};
   for (;;) {
     struct pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {

@@ -18,6 +18,7 @@
 
 #include "broker/console_sessions.h"
 #include "broker/identity.h"
+#include "broker/lab_rules.h"
 #include "capacity/budget.h"
 #include "store/store.h"
 #include "virt/hypervisor.h"
@@ -35,6 +36,9 @@ struct ServerOptions {
   std::string state_dir = "/var/lib/worlds";
   // The admission rule every start passes (deploy::Admission).
   capacity::Policy capacity;
+  // How often the labs' schedules and idle rules are checked (lab_rules.h);
+  // 0: never (tests that count every hypervisor call).
+  int rules_interval_ms = 15 * 1000;
 };
 
 // One mutex per VM: actions on one VM (start, stop, revert, console) are
@@ -63,6 +67,7 @@ struct Backend {
   virt::Hypervisor* reader = nullptr;
   VmLocks vm_locks;
   ConsoleSessions consoles;
+  LabRules* rules = nullptr;  // the Server's, for the notes list shows
   store::Store* store = nullptr;
   std::mutex store_mu;
 };
@@ -97,7 +102,11 @@ class Server {
   void RemoveSocket();
   void ConnectionThread(int fd);
 
+  // The lab rules' thread: a pass every rules_interval_ms until Stop.
+  void RulesThread();
+
   Backend backend_;
+  LabRules rules_{backend_};
   int listen_fd_ = -1;
   int wake_[2] = {-1, -1};  // self-pipe: Stop writes, Serve polls
   bool socket_created_ = false;

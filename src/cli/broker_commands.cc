@@ -34,6 +34,7 @@ struct BrokerOptions {
   std::string pid_file = "/run/worlds/broker.pid";
   bool foreground = false;
   bool allow_non_root = false;
+  int check_every = 15;  // seconds between passes of the lab rules
 };
 
 // The server Stop() is called on from the signal handler.
@@ -99,6 +100,7 @@ int RunBroker(const Globals& globals, BrokerOptions options) {
   const deploy::Context& context = globals.context;
   server_options.state_dir = context.state_dir;
   server_options.capacity = context.capacity;
+  server_options.rules_interval_ms = options.check_every * 1000;
   // Opened before detaching, so a broken setup fails in the admin's face.
   std::unique_ptr<store::Store> store =
       store::Store::Open(core::StateDbPath(context.state_dir));
@@ -169,6 +171,10 @@ void AddBrokerCommand(CLI::App& app, Globals& globals, Commands& commands) {
                   "worlds.conf, worlds-admin)");
   cmd->add_option("--pid-file", options->pid_file, "where to write the daemon's pid")
       ->capture_default_str();
+  cmd->add_option("--check-every", options->check_every,
+                  "seconds between checks of the labs' schedules and idle VMs")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
   cmd->add_flag("--foreground", options->foreground,
                 "stay attached, log to stderr (no pid file unless --pid-file is given); "
                 "implied when systemd passes the socket");

@@ -64,7 +64,7 @@ void Record(const EventRecorder& record, VmOp op, const store::VmRecord& vm,
   event.action = EventAction(op, actor.spelling);
   event.target = vm.domain;
   event.result = outcome->result;
-  event.detail = outcome->detail;
+  event.detail = actor.why.empty() ? outcome->detail : actor.why + ": " + outcome->detail;
   try {
     record(event);
   } catch (const core::Error& e) {

@@ -38,6 +38,9 @@ struct Actor {
   int64_t uid = -1;
   std::string name;
   Spelling spelling = Spelling::kProtocol;
+  // Why the action is taken, for the events row's detail when a rule acts
+  // ("lab 'netlab' closed", "idle for 30 min"); empty for a person's action.
+  std::string why{};
 };
 
 struct VmOutcome {

@@ -216,12 +216,31 @@ class LibvirtHypervisor : public Hypervisor {
     virNodeInfo node;
     if (virNodeGetInfo(conn_.get(), &node) < 0) throw Failure("cannot read the host's info", uri_);
     HostInfo host;
-    host.memory_mib = static_cast<int64_t>(node.memory / 1024);
     host.cpus = static_cast<int>(node.cpus);
+    // virNodeGetInfo's memory is NUMA node 0's on some hosts (here: 18 of
+    // 24 GiB); the memory stats of all cells are the machine's (MemTotal).
+    host.memory_mib = static_cast<int64_t>(node.memory / 1024);
     unsigned long long free_bytes = virNodeGetFreeMemory(conn_.get());
-    // 0 is libvirt's error value (drivers without it, e.g. a remote one
-    // without permission): told as unknown, which is 0 free.
+    // 0 is libvirt's error value: told as unknown, which is 0 free.
     host.free_mib = static_cast<int64_t>(free_bytes / (1024 * 1024));
+    int count = 0;
+    if (virNodeGetMemoryStats(conn_.get(), VIR_NODE_MEMORY_STATS_ALL_CELLS, nullptr, &count,
+                              0) == 0 &&
+        count > 0) {
+      std::vector<virNodeMemoryStats> stats(static_cast<size_t>(count));
+      if (virNodeGetMemoryStats(conn_.get(), VIR_NODE_MEMORY_STATS_ALL_CELLS, stats.data(),
+                                &count, 0) == 0) {
+        for (int i = 0; i < count; ++i) {
+          std::string field = stats[i].field;
+          if (field == VIR_NODE_MEMORY_STATS_TOTAL) {
+            host.memory_mib = static_cast<int64_t>(stats[i].value / 1024);  // KiB
+          } else if (field == VIR_NODE_MEMORY_STATS_FREE) {
+            host.free_mib = static_cast<int64_t>(stats[i].value / 1024);
+          }
+        }
+      }
+    }
+    // Drivers without memory stats (the test driver) keep node info's.
     return host;
   }
 

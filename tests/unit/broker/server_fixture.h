@@ -68,6 +68,7 @@ class ServerTest : public ::testing::Test {
     options.max_clients = max_clients_;
     options.idle_timeout_ms = idle_timeout_ms_;
     options.state_dir = dir_;
+    options.rules_interval_ms = rules_interval_ms_;
     options.resolve = [this](uid_t uid) {
       std::lock_guard<std::mutex> lock(who_mu_);
       Identity identity = who_;
@@ -137,6 +138,7 @@ class ServerTest : public ::testing::Test {
   std::string socket_;
   int max_clients_ = 256;
   int idle_timeout_ms_ = 5 * 60 * 1000;
+  int rules_interval_ms_ = 0;  // the lab rules are lab_rules_test's
   fakes::FakeHypervisor hv_;
   std::unique_ptr<store::Store> store_;
   std::mutex store_mu_;

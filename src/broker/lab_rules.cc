@@ -1,0 +1,148 @@
+#include "broker/lab_rules.h"
+
+#include <iostream>
+#include <set>
+#include <vector>
+
+#include "broker/server.h"
+#include "core/error.h"
+#include "core/names.h"
+#include "deploy/lab_policy.h"
+#include "deploy/vm_actions.h"
+
+namespace broker {
+namespace {
+
+// Who the rules act as, in events rows.
+constexpr const char* kRulesActor = "worlds-rules";
+
+std::string Minutes(int minutes) { return std::to_string(minutes) + " min"; }
+
+}  // namespace
+
+std::string LabRules::Note(const std::string& domain) {
+  std::lock_guard<std::mutex> lock(notes_mu_);
+  auto it = notes_.find(domain);
+  return it == notes_.end() ? "" : it->second;
+}
+
+void LabRules::Act(const std::string& domain, bool power_off, const std::string& why,
+                   const std::string& note) {
+  std::optional<store::VmRecord> vm;
+  {
+    std::lock_guard<std::mutex> lock(backend_.store_mu);
+    vm = backend_.store->FindVmByDomain(domain);
+  }
+  if (!vm) return;  // destroyed meanwhile
+  deploy::EventRecorder record = [this](const store::Event& event) {
+    std::lock_guard<std::mutex> lock(backend_.store_mu);
+    backend_.store->AddEvent(event);
+  };
+  deploy::Actor actor{0, kRulesActor, deploy::Spelling::kProtocol, why};
+  deploy::VmOutcome outcome;
+  {
+    std::unique_lock<std::mutex> lock = backend_.vm_locks.Lock(domain);
+    deploy::VmActions actions(backend_.options.state_dir, *backend_.hypervisor, record,
+                              deploy::Admission{backend_.options.capacity, nullptr});
+    outcome = actions.Run(power_off ? deploy::VmOp::kPowerOff : deploy::VmOp::kShutdown, *vm,
+                          actor);
+  }
+  if (outcome.ok()) {
+    std::lock_guard<std::mutex> lock(notes_mu_);
+    notes_[domain] = note;
+  } else {
+    std::cerr << "worlds broker: " << why << ": " << domain << ": " << outcome.detail
+              << std::endl;
+  }
+}
+
+void LabRules::Closed(const std::string& lab, const std::string& domain, int grace_minutes,
+                      schedule::TimePoint now) {
+  auto asked = closing_.find(domain);
+  std::string at = schedule::FormatIn(now, "UTC", "%H:%M UTC");
+  if (asked == closing_.end()) {
+    closing_[domain] = now;
+    Act(domain, false, "lab '" + lab + "' closed",
+        "shut down at " + at + ": the lab closed");
+  } else if (now - asked->second >= std::chrono::minutes(grace_minutes)) {
+    Act(domain, true,
+        "lab '" + lab + "' closed; still running " + Minutes(grace_minutes) +
+            " after its ACPI shutdown",
+        "powered off at " + at + ": the lab closed");
+  }
+}
+
+void LabRules::Tick(schedule::TimePoint now) {
+  try {
+    std::vector<store::VmRecord> vms;
+    std::map<std::string, deploy::LabPolicyState> labs;
+    {
+      std::lock_guard<std::mutex> lock(backend_.store_mu);
+      vms = backend_.store->Vms(std::nullopt, std::nullopt);
+      for (const store::VmRecord& vm : vms) {
+        if (labs.count(vm.lab)) continue;
+        try {
+          labs.emplace(vm.lab, deploy::ReadLabPolicy(*backend_.store, vm.lab, now));
+        } catch (const core::Error& e) {
+          std::cerr << "worlds broker: lab '" << vm.lab << "': " << e.Describe() << std::endl;
+        }
+      }
+    }
+    std::map<std::string, virt::DomainUsage> usage;
+    for (virt::DomainUsage& d : backend_.reader->Usage(core::kObjectPrefix)) {
+      usage[d.name] = std::move(d);
+    }
+    for (const store::VmRecord& vm : vms) {
+      auto lab = labs.find(vm.lab);
+      auto found = usage.find(vm.domain);
+      bool running = found != usage.end() &&
+                     found->second.state != virt::DomainState::kShutOff;
+      if (!running) {
+        closing_.erase(vm.domain);
+        warned_.erase(vm.domain);
+        idle_.Forget(vm.domain);
+        continue;
+      }
+      {
+        // Running again (a student started it): the note is old news.
+        std::lock_guard<std::mutex> lock(notes_mu_);
+        notes_.erase(vm.domain);
+      }
+      if (lab == labs.end()) continue;
+      const deploy::LabPolicyState& policy = lab->second;
+      const std::optional<core::LabSchedule>& sched = policy.policy.schedule;
+      if (!policy.state.open) {
+        idle_.Forget(vm.domain);
+        Closed(vm.lab, vm.domain, sched ? sched->grace_minutes : 0, now);
+        continue;
+      }
+      closing_.erase(vm.domain);
+      int warning = sched ? sched->warning_minutes : 5;
+      if (std::optional<schedule::TimePoint> close =
+              schedule::WarningDue(policy.state, warning, now)) {
+        auto sent = warned_.find(vm.domain);
+        if ((sent == warned_.end() || sent->second != *close) &&
+            backend_.consoles.Open(vm.domain)) {
+          std::string text = "\r\n[worlds] Lab '" + vm.lab + "' closes at " +
+                             schedule::FormatForStudent(*close, policy.timezone, now) +
+                             ": save your work; its VMs will then be shut down.\r\n";
+          if (backend_.consoles.Tell(vm.domain, text) > 0) warned_[vm.domain] = *close;
+        }
+      }
+      if (const std::optional<core::IdlePolicy>& idle = policy.policy.idle) {
+        bool console = backend_.consoles.Open(vm.domain);
+        if (idle_.Observe(vm.domain, found->second.cpu_time_ns, found->second.vcpus, console,
+                          now, *idle)) {
+          idle_.Forget(vm.domain);
+          std::string at = schedule::FormatIn(now, policy.timezone, "%H:%M %Z");
+          Act(vm.domain, false, "idle for " + Minutes(idle->after_minutes),
+              "shut down at " + at + ": idle for " + Minutes(idle->after_minutes));
+        }
+      }
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "worlds broker: lab rules: " << e.what() << std::endl;
+  }
+}
+
+}  // namespace broker
