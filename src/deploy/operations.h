@@ -7,6 +7,7 @@
 #include <ostream>
 #include <string>
 
+#include "capacity/plan_fit.h"
 #include "config/roster_parser.h"
 #include "deploy/env.h"
 #include "virt/hypervisor.h"
@@ -26,6 +27,9 @@ struct Context {
   std::string guestfs_settings;
   int64_t uid = -1;        // who runs it, for events
   std::string actor;
+  // The deploy's capacity check (settings::CapacityPlanPolicy); the
+  // defaults are the settings' defaults.
+  capacity::PlanPolicy capacity;
 
   std::string ImageDir() const;
 };
