@@ -232,8 +232,7 @@ std::string DescribeFit(const Fit& fit) {
       Mib(fit.others_mib) + " (" + std::to_string(fit.others_running) + " running)";
   auto memory_row = [&](const std::string& label, int64_t lab_mib) {
     int64_t total = lab_mib + fit.others_mib;
-    std::string verdict = "host not read";
-    std::string host;
+    std::string host = "host not read", verdict;
     if (fit.budget_mib) {
       host = "budget " + Mib(*fit.budget_mib);
       verdict = total <= *fit.budget_mib ? "fits" : "over by " + Mib(total - *fit.budget_mib);

@@ -229,6 +229,22 @@ TEST_F(CapacityCheckTest, DeployedWorldsCountOnce) {
   EXPECT_TRUE(last_ok_) << text;
 }
 
+// A dry run without libvirt still shows the lab's side and the disk.
+TEST_F(CapacityCheckTest, DryRunWithoutLibvirtShowsTheLabOnly) {
+  fake_.env.hypervisor = []() -> std::unique_ptr<virt::Hypervisor> {
+    throw core::Error("cannot connect to the hypervisor", "qemu:///system");
+  };
+  std::string text = Run(true);
+  EXPECT_TRUE(last_ok_);
+  EXPECT_NE(text.find("note: libvirt not reachable, planning from scratch"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  memory, all 4 World(s) running  2048 MiB  0 MiB (0 running)  2048 MiB  "
+                      "host not read\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("overlay growth budget           256 MiB"), std::string::npos) << text;
+}
+
 TEST_F(CapacityCheckTest, SummaryHasTheShortForm) {
   std::string text = Run(false);
   ASSERT_TRUE(last_ok_) << text;
