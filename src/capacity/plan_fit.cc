@@ -146,7 +146,6 @@ Fit FitPlan(const PlanPolicy& policy, const LabDemand& lab, const HostSupply& su
   if (fit.worlds > 0 && fit.expected_worlds < 1) fit.expected_worlds = 1;
 
   std::set<std::string> ours = lab.leaving;
-  double growth_each_mib = static_cast<double>(policy.growth_mib);
   fit.growth_rule = policy.growth_mib > 0
                         ? Mib(policy.growth_mib) + " per VM"
                         : PercentText(policy.growth_percent) + " of the base's virtual size";
@@ -158,7 +157,7 @@ Fit FitPlan(const PlanPolicy& policy, const LabDemand& lab, const HostSupply& su
       fit.lab_all_vcpus += vm.vcpus;
       fit.overlay_bytes += vm.overlay_bytes;
       uint64_t budget = policy.growth_mib > 0
-                            ? static_cast<uint64_t>(growth_each_mib * 1024 * 1024)
+                            ? static_cast<uint64_t>(policy.growth_mib) * 1024 * 1024
                             : static_cast<uint64_t>(static_cast<double>(vm.base_virtual_bytes) *
                                                     policy.growth_percent / 100);
       if (budget > vm.overlay_bytes) fit.growth_bytes += budget - vm.overlay_bytes;
