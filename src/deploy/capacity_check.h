@@ -15,6 +15,10 @@ namespace deploy {
 // The plan's VMs as the check counts them: each with its memory and vCPUs as
 // the lab defines them, its base's virtual size and what its overlay holds;
 // the VMs the plan removes (dropped, to remove) are not counted anywhere.
+// Deploy checks the desired plan before it takes the lock or opens the
+// store, so there a dropped VM that runs still counts (it is removed later):
+// the dry run, which has the dropped VMs, can only be the more lenient of
+// the two, and only while such a VM runs.
 // `hypervisor` null: libvirt was not reached, only the lab and the disk are
 // shown. Throws core::Error when the host or a disk cannot be read.
 capacity::Fit CheckCapacity(const Plan& plan, const capacity::PlanPolicy& policy,
