@@ -51,7 +51,7 @@ void ApplySettings(const GlobalFlags& flags, Globals& globals) {
   context.image_dir = s["image-dir"];
   context.connect = s["connect"];
   context.jobs = std::stoi(s["jobs"]);
-  context.capacity = settings::CapacityPolicy(s);
+  context.capacity = settings::CapacityPlanPolicy(s);
   globals.accel = s["accel"];
 }
 

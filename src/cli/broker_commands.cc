@@ -99,7 +99,7 @@ int RunBroker(const Globals& globals, BrokerOptions options) {
   server_options.resolve = broker::SystemIdentity(options.admin_group);
   const deploy::Context& context = globals.context;
   server_options.state_dir = context.state_dir;
-  server_options.capacity = context.capacity;
+  server_options.capacity = context.capacity.budget;
   server_options.rules_interval_ms = options.check_every * 1000;
   // Opened before detaching, so a broken setup fails in the admin's face.
   std::unique_ptr<store::Store> store =

@@ -204,7 +204,7 @@ ActionTotals RunVmAction(const Context& context, store::Store& store,
     std::lock_guard<std::mutex> hold(mu);
     store.AddEvent(event);
   };
-  Admission admission{context.capacity, [&](const std::string& owner) {
+  Admission admission{context.capacity.budget, [&](const std::string& owner) {
                         std::lock_guard<std::mutex> hold(mu);
                         std::vector<std::string> domains;
                         for (const store::VmRecord& vm : store.Vms(std::nullopt, owner)) {

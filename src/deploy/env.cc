@@ -1,6 +1,10 @@
 #include "deploy/env.h"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 
@@ -38,6 +42,22 @@ class QemuImgDisks : public Disks {
   }
   uint64_t AllocatedBytes(const std::string& path) override {
     return std::filesystem::exists(path) ? image::AllocatedBytes(path) : 0;
+  }
+  uint64_t VirtualBytes(const std::string& path) override {
+    return image::Inspect(path).virtual_size;
+  }
+  uint64_t FreeBytes(const std::string& path) override {
+    std::filesystem::path existing = std::filesystem::absolute(path);
+    std::error_code ec;
+    while (!std::filesystem::exists(existing, ec) && existing.has_relative_path()) {
+      existing = existing.parent_path();
+    }
+    struct statvfs st;
+    if (::statvfs(existing.c_str(), &st) != 0) {
+      throw core::Error("cannot read the free space: " + std::string(std::strerror(errno)),
+                        existing.string());
+    }
+    return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
   }
 };
 

@@ -54,6 +54,13 @@ class Disks {
   virtual void Remove(const std::string& path) = 0;
   // Bytes the file occupies on the host; 0 when it does not exist.
   virtual uint64_t AllocatedBytes(const std::string& path) = 0;
+  // The size of the disk the guest sees in the image at `path`. Throws
+  // core::Error like HasClean.
+  virtual uint64_t VirtualBytes(const std::string& path) = 0;
+  // Bytes an unprivileged writer may still use on the filesystem holding
+  // `path` (its nearest existing parent while it does not exist), like
+  // df's "Avail". Throws core::Error when it cannot be read.
+  virtual uint64_t FreeBytes(const std::string& path) = 0;
 };
 
 // Disks over the host's filesystem and qemu-img (image/overlay.h).

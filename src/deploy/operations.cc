@@ -17,6 +17,7 @@
 #include "core/names.h"
 #include "deploy/actions.h"
 #include "deploy/base_images.h"
+#include "deploy/capacity_check.h"
 #include "deploy/executor.h"
 #include "deploy/inspections.h"
 #include "deploy/lock.h"
@@ -172,28 +173,47 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
       out << warning << "\n";
     }
     Plan plan = DesiredPlan(lab, worlds, plan_options);
+    std::unique_ptr<virt::Hypervisor> hypervisor;
     try {
-      std::unique_ptr<virt::Hypervisor> hypervisor = env.hypervisor();
+      hypervisor = env.hypervisor();
       ReconcileWithActual(plan, *hypervisor, *env.disks);
       std::vector<store::VmRecord> recorded;
       if (known) recorded = known->Vms(lab.name, std::nullopt);
       FindDroppedVms(plan, recorded, plan_options, *hypervisor, *env.disks);
     } catch (const core::Error& e) {
+      hypervisor.reset();
+      plan = DesiredPlan(lab, worlds, plan_options);
       out << "note: libvirt not reachable, planning from scratch: " << e.Describe()
           << "\n";
     }
-    out << DescribePlan(plan) << "Dry run: nothing was changed.\n";
+    capacity::Fit fit = CheckCapacity(plan, context.capacity, hypervisor.get(), *env.disks,
+                                      context.state_dir);
+    out << DescribePlan(plan) << capacity::DescribeFit(fit);
+    if (fit.Refused()) {
+      out << "A deploy would be refused (capacity-check = refuse): "
+          << capacity::RefusalFix() << ".\n";
+    }
+    out << "Dry run: nothing was changed.\n";
     return true;
   }
 
   // Before the lock and the state database: a host that cannot run the
   // result gets nothing made.
   if (env.check_host) env.check_host();
+  std::unique_ptr<virt::Hypervisor> hypervisor = env.hypervisor();
+  {
+    // The desired plan is enough to size the result (memory, vCPUs,
+    // disks); VMs it would remove still count if they run (conservative).
+    capacity::Fit fit = CheckCapacity(DesiredPlan(lab, worlds, plan_options), context.capacity,
+                                      hypervisor.get(), *env.disks, context.state_dir);
+    if (fit.Refused()) out << capacity::DescribeFit(fit) << std::flush;
+    RefuseIfShort(fit, lab.name);
+    for (const capacity::Shortfall& s : fit.shortfalls) out << "warning: " << s.message << "\n";
+  }
   StateLock lock(context.state_dir, "worlds deploy");
   WorldLocks world_locks = LockWorlds(context.state_dir, lab.name, worlds, "worlds deploy");
   std::unique_ptr<store::Store> store =
       store::Store::Open(core::StateDbPath(context.state_dir));
-  std::unique_ptr<virt::Hypervisor> hypervisor = env.hypervisor();
   CheckBaseImages(lab, *store, *env.disks);
   Clock::time_point inspect_start = Clock::now();
   plan_options.images =
@@ -248,6 +268,13 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
   RemoveDroppedVms(context, plan, *hypervisor, *env.disks, *store, out);
   uint64_t disk_bytes = DiskUsed(plan, *env.disks);
   std::string text = DescribeSummary(summary, disk_bytes);
+  try {
+    text += capacity::DescribeFitShort(CheckCapacity(plan, context.capacity, hypervisor.get(),
+                                                     *env.disks, context.state_dir));
+  } catch (const core::Error& e) {
+    // The deploy is done: a host that cannot be read now does not undo it.
+    text += "  capacity: not read (" + e.Describe() + ")\n";
+  }
   out << text << std::flush;
   if (!request.report_file.empty()) {
     WriteReport(request.report_file, plan, summary, validate_seconds, inspect_seconds,

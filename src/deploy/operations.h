@@ -7,7 +7,7 @@
 #include <ostream>
 #include <string>
 
-#include "capacity/budget.h"
+#include "capacity/plan_fit.h"
 #include "config/roster_parser.h"
 #include "deploy/env.h"
 #include "virt/hypervisor.h"
@@ -27,8 +27,10 @@ struct Context {
   std::string guestfs_settings;
   int64_t uid = -1;        // who runs it, for events
   std::string actor;
-  // The admission rule every start passes (memory-budget and friends).
-  capacity::Policy capacity;
+  // The deploy's capacity check and, in .budget, the admission rule every
+  // start passes (settings::CapacityPlanPolicy); the
+  // defaults are the settings' defaults.
+  capacity::PlanPolicy capacity;
 
   std::string ImageDir() const;
 };

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "capacity/budget.h"
+#include "capacity/plan_fit.h"
 #include "core/error.h"
 
 namespace settings {
@@ -48,6 +49,15 @@ std::string Invalid(const std::string& name, const std::string& value) {
   } else if (name == "max-running-per-student") {
     capacity::Policy ignored;
     return capacity::ParseMaxRunning(value, &ignored);
+  } else if (name == "expected-running") {
+    capacity::PlanPolicy ignored;
+    return capacity::ParseExpectedRunning(value, &ignored);
+  } else if (name == "capacity-check") {
+    capacity::PlanPolicy ignored;
+    return capacity::ParseCapacityCheck(value, &ignored);
+  } else if (name == "overlay-growth") {
+    capacity::PlanPolicy ignored;
+    return capacity::ParseOverlayGrowth(value, &ignored);
   } else if (name == "state-dir" || name == "image-dir" || name == "broker-socket") {
     if (value.empty() || value[0] != '/') return "is not an absolute path";
   } else if (value.empty()) {
@@ -76,6 +86,12 @@ const std::vector<Key>& Keys() {
        "multiplies the memory budget (1.0; 1.3-1.5 with KSM)"},
       {"max-running-per-student", "WORLDS_MAX_RUNNING_PER_STUDENT",
        "", "VMs one student (or group) may run at once; 0: no limit"},
+      {"expected-running", "WORLDS_EXPECTED_RUNNING", "",
+       "share of a lab's Worlds a deploy expects to run at once (100%)"},
+      {"capacity-check", "WORLDS_CAPACITY_CHECK", "",
+       "a deploy that does not fit the host: refuse or warn"},
+      {"overlay-growth", "WORLDS_OVERLAY_GROWTH", "",
+       "disk each overlay may grow by: a share of its base's virtual size (25%) or MiB"},
   };
   return keys;
 }
@@ -110,6 +126,9 @@ Settings Settings::Load(const std::string& config_flag, const Environment& env) 
   settings.Set("memory-budget", "90%", Source::kDefault, "default");
   settings.Set("memory-overcommit", "1.0", Source::kDefault, "default");
   settings.Set("max-running-per-student", "0", Source::kDefault, "default");
+  settings.Set("expected-running", "100%", Source::kDefault, "default");
+  settings.Set("capacity-check", "refuse", Source::kDefault, "default");
+  settings.Set("overlay-growth", "25%", Source::kDefault, "default");
 
   bool required = true;
   if (!config_flag.empty()) {
@@ -206,6 +225,15 @@ capacity::Policy CapacityPolicy(const Settings& settings) {
   capacity::ParseMemoryBudget(settings["memory-budget"], &policy);
   capacity::ParseOvercommit(settings["memory-overcommit"], &policy);
   capacity::ParseMaxRunning(settings["max-running-per-student"], &policy);
+  return policy;
+}
+
+capacity::PlanPolicy CapacityPlanPolicy(const Settings& settings) {
+  capacity::PlanPolicy policy;
+  policy.budget = CapacityPolicy(settings);
+  capacity::ParseExpectedRunning(settings["expected-running"], &policy);
+  capacity::ParseCapacityCheck(settings["capacity-check"], &policy);
+  capacity::ParseOverlayGrowth(settings["overlay-growth"], &policy);
   return policy;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "capacity/budget.h"
+#include "capacity/plan_fit.h"
 
 namespace settings {
 
@@ -76,6 +77,9 @@ class Settings {
 // The admission rule's settings (memory-budget, memory-overcommit,
 // max-running-per-student) as capacity/budget.h takes them.
 capacity::Policy CapacityPolicy(const Settings& settings);
+// A deploy plan's capacity check (expected-running, capacity-check,
+// overlay-growth) with the budget above (capacity/plan_fit.h).
+capacity::PlanPolicy CapacityPlanPolicy(const Settings& settings);
 
 // "default", "file", "environment", "flag".
 const char* SourceName(Source source);

@@ -115,4 +115,14 @@ uint64_t FakeDisks::AllocatedBytes(const std::string& path) {
   return ec ? 0 : size;
 }
 
+uint64_t FakeDisks::VirtualBytes(const std::string&) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return virtual_bytes;
+}
+
+uint64_t FakeDisks::FreeBytes(const std::string&) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return free_bytes;
+}
+
 }  // namespace fakes

@@ -18,9 +18,14 @@ class FakeHypervisor;
 class FakeDisks : public deploy::Disks {
  public:
   // Every call, in order: "CreateOverlay <overlay>", "Remove <path>",
-  // "HasClean <path>", "BackingFile <path>" (Exists and AllocatedBytes are
-  // not recorded).
+  // "HasClean <path>", "BackingFile <path>" (Exists, AllocatedBytes,
+  // VirtualBytes and FreeBytes are not recorded).
   std::vector<std::string> calls();
+
+  // What VirtualBytes answers for every image, and FreeBytes for every
+  // path; tests may set them (before the flow runs).
+  uint64_t virtual_bytes = 128ull << 20;
+  uint64_t free_bytes = 1ull << 40;
 
   // Later calls naming `path` throw core::Error(message) after being
   // recorded; an empty `message` clears it.
@@ -47,6 +52,8 @@ class FakeDisks : public deploy::Disks {
                      const std::string& overlay) override;
   void Remove(const std::string& path) override;
   uint64_t AllocatedBytes(const std::string& path) override;
+  uint64_t VirtualBytes(const std::string& path) override;
+  uint64_t FreeBytes(const std::string& path) override;
 
  private:
   void Record(const std::string& call, const std::string& path);

@@ -155,7 +155,7 @@ class AdmissionTest : public ActionsTest {
 };
 
 TEST_F(AdmissionTest, ConcurrentStartsCannotAllPassTheMemoryBudget) {
-  ASSERT_EQ(capacity::ParseMemoryBudget("600", &context_.capacity), "");
+  ASSERT_EQ(capacity::ParseMemoryBudget("600", &context_.capacity.budget), "");
   ActionRequest all{"netlab", std::nullopt, std::nullopt, true};
   EXPECT_FALSE(Run(AdminAction::kStart, all));
   EXPECT_EQ(Running(), 2) << "600 MiB holds two VMs of 256 MiB, four jobs or not";
@@ -170,7 +170,7 @@ TEST_F(AdmissionTest, ConcurrentStartsCannotAllPassTheMemoryBudget) {
 }
 
 TEST_F(AdmissionTest, OtherDomainsOnTheHostCountToo) {
-  ASSERT_EQ(capacity::ParseMemoryBudget("600", &context_.capacity), "");
+  ASSERT_EQ(capacity::ParseMemoryBudget("600", &context_.capacity.budget), "");
   fake_.domains["not-worlds"].spec.memory_mib = 512;
   fake_.domains["not-worlds"].state = virt::DomainState::kRunning;
   EXPECT_FALSE(Run(AdminAction::kStart, ActionRequest{"netlab", std::string("alice"),
@@ -179,7 +179,7 @@ TEST_F(AdmissionTest, OtherDomainsOnTheHostCountToo) {
 }
 
 TEST_F(AdmissionTest, PerStudentLimitCountsTheOwnersVmsInEveryLab) {
-  ASSERT_EQ(capacity::ParseMaxRunning("2", &context_.capacity), "");
+  ASSERT_EQ(capacity::ParseMaxRunning("2", &context_.capacity.budget), "");
   fake_.domains["w-weblab-alice-router"].state = virt::DomainState::kRunning;
   EXPECT_FALSE(Run(AdminAction::kStart, ActionRequest{"netlab", std::string("alice"),
                                                       std::nullopt}));
@@ -194,7 +194,7 @@ TEST_F(AdmissionTest, PerStudentLimitCountsTheOwnersVmsInEveryLab) {
 }
 
 TEST_F(AdmissionTest, AStartInFlightCountsAndADeadOnesReservationIsDropped) {
-  ASSERT_EQ(capacity::ParseMemoryBudget("300", &context_.capacity), "");
+  ASSERT_EQ(capacity::ParseMemoryBudget("300", &context_.capacity.budget), "");
   std::string dir = context_.state_dir + "/admission";
   std::filesystem::create_directories(dir);
   // Another process is starting bob's router (its flock held, here by a
@@ -216,7 +216,7 @@ TEST_F(AdmissionTest, AStartInFlightCountsAndADeadOnesReservationIsDropped) {
 }
 
 TEST_F(AdmissionTest, AnAlreadyRunningVmIsNotCheckedAgain) {
-  ASSERT_EQ(capacity::ParseMemoryBudget("256", &context_.capacity), "");
+  ASSERT_EQ(capacity::ParseMemoryBudget("256", &context_.capacity.budget), "");
   fake_.domains["w-netlab-alice-router"].state = virt::DomainState::kRunning;
   EXPECT_TRUE(Run(AdminAction::kStart, ActionRequest{"netlab", std::string("alice"),
                                                      std::string("router")}));

@@ -91,6 +91,24 @@ TEST_F(SettingsTest, CapacityPolicyComesFromTheFileAndTheEnvironment) {
   EXPECT_EQ(CapacityPolicy(Settings::Load("", Env())).max_running_per_owner, 0);
 }
 
+TEST_F(SettingsTest, PlanCapacityDefaultsAndOverrides) {
+  capacity::PlanPolicy defaults = CapacityPlanPolicy(Settings::Load("", Env()));
+  EXPECT_EQ(defaults.expected_percent, 100);
+  EXPECT_TRUE(defaults.refuse);
+  EXPECT_EQ(defaults.growth_mib, 0);
+  EXPECT_EQ(defaults.growth_percent, 25);
+  std::string conf = Conf("expected-running = \"60%\"\noverlay-growth = 2048\n");
+  env_["WORLDS_CAPACITY_CHECK"] = "warn";
+  capacity::PlanPolicy policy = CapacityPlanPolicy(Settings::Load(conf, Env()));
+  EXPECT_EQ(policy.expected_percent, 60);
+  EXPECT_FALSE(policy.refuse);
+  EXPECT_EQ(policy.growth_mib, 2048);
+  EXPECT_EQ(policy.budget.percent, 90);
+  env_["WORLDS_CAPACITY_CHECK"] = "maybe";
+  EXPECT_EQ(support::ErrorText([&] { Settings::Load("", Env()); }),
+            "environment variable WORLDS_CAPACITY_CHECK = 'maybe' is neither refuse nor warn");
+}
+
 TEST_F(SettingsTest, ABadMemoryBudgetNamesTheFileAndTheFormat) {
   std::string conf = Conf("memory-budget = \"2G\"\n");
   EXPECT_THAT(support::ErrorText([&] { Settings::Load(conf, Env()); }),
@@ -102,7 +120,8 @@ TEST_F(SettingsTest, UnknownKeysSectionsAndRepeatsNameTheFile) {
   EXPECT_EQ(support::ErrorText([&] { Settings::Load(conf, Env()); }),
             conf + ": unknown setting 'state_dir' (the settings are state-dir, image-dir, "
                    "connect, jobs, accel, admin-group, broker-socket, memory-budget, "
-                   "memory-overcommit, max-running-per-student)");
+                   "memory-overcommit, max-running-per-student, expected-running, "
+                   "capacity-check, overlay-growth)");
   conf = Conf("[broker]\nadmin-group = \"x\"\n");
   EXPECT_NE(support::ErrorText([&] { Settings::Load(conf, Env()); })
                 .find("sections are not used"),

@@ -1,0 +1,259 @@
+// The capacity check of a deploy (deploy/capacity_check.h) through the
+// whole flow with fakes: `--dry-run` prints the table, a deploy that does
+// not fit is refused before anything exists (or only warned about), and the
+// summary sums it up. The fake host's RAM, CPUs and free space are set per
+// test.
+#include "deploy/capacity_check.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "deploy/operations.h"
+#include "fakes/fake_env.h"
+#include "support/error_text.h"
+#include "support/temp_dir.h"
+
+namespace deploy {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Two VMs of 256 MiB and 1 vCPU per World.
+constexpr const char* kLab = R"(lab: caplab
+images:
+  - name: tiny
+    file: tiny.qcow2
+    format: qcow2
+    kernel: tiny.vmlinuz
+    initrd: tiny.initrd
+    cmdline: "root=/dev/vda rw console=ttyS0 quiet"
+networks:
+  - name: lan
+    cidr: 10.10.0.0/24
+vms:
+  - name: router
+    image: tiny
+    memory: 256M
+    vcpus: 1
+    nics:
+      - network: lan
+        ip: 10.10.0.1
+  - name: client
+    image: tiny
+    memory: 256M
+    vcpus: 1
+    nics:
+      - network: lan
+        ip: 10.10.0.10
+)";
+
+// Four Worlds: 2048 MiB and 8 vCPUs when every VM runs.
+constexpr const char* kRoster =
+    "username,full_name,group\n"
+    "cap1,Cap One,a\n"
+    "cap2,Cap Two,a\n"
+    "cap3,Cap Three,b\n"
+    "cap4,Cap Four,b\n";
+
+class CapacityCheckTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = temp_.path();
+    context_.state_dir = dir_ + "/state";
+    context_.image_dir = dir_ + "/images";
+    context_.jobs = 1;
+    context_.uid = 0;
+    context_.actor = "instructor";
+    fs::create_directories(context_.image_dir);
+    for (const char* file : {"tiny.qcow2", "tiny.vmlinuz", "tiny.initrd"}) {
+      std::ofstream(context_.image_dir + "/" + file) << "tiny " << file;
+    }
+    std::ofstream(dir_ + "/caplab.yaml") << kLab;
+    std::ofstream(dir_ + "/roster.csv") << kRoster;
+    request_.lab_file = dir_ + "/caplab.yaml";
+    request_.roster_file = dir_ + "/roster.csv";
+    // 10000 MiB RAM: a budget of 9000 MiB; 16 CPUs; 128 MiB virtual per
+    // base: 32 MiB of growth per VM (25%), 256 MiB for the lab.
+    fake_.hypervisor.host = virt::HostInfo{10000, 10000, 16};
+  }
+
+  std::string Run(bool dry_run) {
+    request_.dry_run = dry_run;
+    std::ostringstream out;
+    last_ok_ = Deploy(context_, fake_.env, request_, out);
+    return out.str();
+  }
+
+  // Another lab's VM, running.
+  void OtherRunning(const std::string& name, int mib, int vcpus) {
+    fakes::FakeHypervisor::Domain dom;
+    dom.spec.name = name;
+    dom.spec.memory_mib = mib;
+    dom.spec.vcpus = vcpus;
+    dom.state = virt::DomainState::kRunning;
+    fake_.hypervisor.domains[name] = dom;
+  }
+
+  support::TempDir temp_{"worlds-capacity-"};
+  std::string dir_;
+  Context context_;
+  DeployRequest request_;
+  fakes::FakeEnv fake_;
+  bool last_ok_ = false;
+};
+
+TEST_F(CapacityCheckTest, DryRunPrintsTheTableAfterThePlan) {
+  OtherRunning("other-vm", 1000, 2);
+  std::string text = Run(true);
+  EXPECT_TRUE(last_ok_);
+  size_t plan = text.find("Plan for lab 'caplab'");
+  size_t table = text.find("Capacity (4 World(s), 8 VM(s); expected-running 100% = 4 World(s); "
+                           "capacity-check refuse):\n");
+  ASSERT_NE(plan, std::string::npos) << text;
+  ASSERT_NE(table, std::string::npos) << text;
+  EXPECT_LT(plan, table);
+  EXPECT_NE(text.find("  memory, all 4 World(s) running  2048 MiB  1000 MiB (1 running)  "
+                      "3048 MiB  budget 9000 MiB  fits\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  vCPUs, 4 World(s) running       8         2                     "
+                      "10        16 CPUs          0.6×\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  overlay growth budget           256 MiB"), std::string::npos) << text;
+  EXPECT_NE(text.find("1024.0 GiB free  fits\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  memory budget: 90% of 10000 MiB RAM × overcommit 1 = 9000 MiB\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  overlay growth: 25% of the base's virtual size, less what each "
+                      "overlay holds now; free: " + context_.state_dir + "\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("warning"), std::string::npos) << text;
+  EXPECT_NE(text.find("Dry run: nothing was changed.\n"), std::string::npos);
+  EXPECT_FALSE(fs::exists(context_.state_dir));
+}
+
+// 2048 MiB of guests on a 2000 MiB host (budget 1800): refused with every
+// figure and the fix, before a state dir, a domain or a network exists.
+TEST_F(CapacityCheckTest, TooBigIsRefusedBeforeAnythingIsMade) {
+  fake_.hypervisor.host = virt::HostInfo{2000, 2000, 16};
+  std::string dry = Run(true);
+  EXPECT_NE(dry.find("refused: memory: 4 of 4 World(s) running (expected-running 100%) need "
+                     "2048 MiB, other domains hold 0 MiB: 2048 MiB of a budget of 1800 MiB, "
+                     "short by 248 MiB"),
+            std::string::npos)
+      << dry;
+  EXPECT_NE(dry.find("A deploy would be refused (capacity-check = refuse): deploy fewer "
+                     "Worlds"),
+            std::string::npos)
+      << dry;
+
+  std::string error = support::ErrorText([&] { Run(false); });
+  EXPECT_EQ(error,
+            "lab caplab: the lab does not fit this host (capacity-check = refuse), nothing was "
+            "changed: memory: 4 of 4 World(s) running (expected-running 100%) need 2048 MiB, "
+            "other domains hold 0 MiB: 2048 MiB of a budget of 1800 MiB, short by 248 MiB (90% "
+            "of 2000 MiB RAM × overcommit 1 = 1800 MiB) (" + capacity::RefusalFix() + ")");
+  EXPECT_FALSE(fs::exists(context_.state_dir));
+  EXPECT_TRUE(fake_.hypervisor.domains.empty());
+  EXPECT_TRUE(fake_.hypervisor.networks.empty());
+}
+
+TEST_F(CapacityCheckTest, FitsAtHalfTheWorldsRunning) {
+  fake_.hypervisor.host = virt::HostInfo{2000, 2000, 16};
+  ASSERT_EQ(capacity::ParseExpectedRunning("50%", &context_.capacity), "");
+  std::string dry = Run(true);
+  EXPECT_NE(dry.find("expected-running 50% = 2 World(s)"), std::string::npos) << dry;
+  EXPECT_NE(dry.find("  memory, 2 running (expected)    1024 MiB"), std::string::npos) << dry;
+  EXPECT_NE(dry.find("over by 248 MiB\n"), std::string::npos) << dry;  // all running: a note
+  EXPECT_EQ(dry.find("refused"), std::string::npos) << dry;
+  std::string text = Run(false);
+  EXPECT_TRUE(last_ok_) << text;
+  EXPECT_EQ(fake_.hypervisor.domains.size(), 8u);
+}
+
+TEST_F(CapacityCheckTest, WarnDeploysAnyway) {
+  fake_.hypervisor.host = virt::HostInfo{2000, 2000, 16};
+  context_.capacity.refuse = false;
+  std::string text = Run(false);
+  EXPECT_TRUE(last_ok_) << text;
+  EXPECT_NE(text.find("warning: memory: 4 of 4 World(s) running (expected-running 100%) need "
+                      "2048 MiB"),
+            std::string::npos)
+      << text;
+  EXPECT_LT(text.find("warning: memory"), text.find("Deploying lab 'caplab'")) << text;
+  EXPECT_EQ(fake_.hypervisor.domains.size(), 8u);
+}
+
+TEST_F(CapacityCheckTest, TooLittleDiskIsRefused) {
+  fake_.disks->free_bytes = 100ull << 20;  // 100 MiB for 256 MiB of growth
+  std::string error = support::ErrorText([&] { Run(false); });
+  EXPECT_NE(error.find("disk: the overlays may grow by 256 MiB (overlay-growth 25% of the "
+                       "base's virtual size), " + context_.state_dir +
+                       " has 100 MiB free, short by 156 MiB"),
+            std::string::npos)
+      << error;
+  EXPECT_FALSE(fs::exists(context_.state_dir));
+}
+
+TEST_F(CapacityCheckTest, MoreVcpusThanCpusOnlyWarns) {
+  fake_.hypervisor.host = virt::HostInfo{10000, 10000, 4};
+  std::string text = Run(false);
+  EXPECT_TRUE(last_ok_) << text;
+  EXPECT_NE(text.find("warning: vCPUs: 4 of 4 World(s) running (expected-running 100%) have 8, "
+                      "other domains 0: 8 on 4 host CPUs (2.0×); vCPUs are time-shared"),
+            std::string::npos)
+      << text;
+}
+
+// A second deploy of the same lab while its VMs run: they are the lab's,
+// counted once (2048 MiB), not also as "other domains" (4096 MiB would
+// exceed the 2700 MiB budget).
+TEST_F(CapacityCheckTest, DeployedWorldsCountOnce) {
+  fake_.hypervisor.host = virt::HostInfo{3000, 3000, 16};
+  Run(false);
+  ASSERT_TRUE(last_ok_);
+  for (auto& [name, dom] : fake_.hypervisor.domains) dom.state = virt::DomainState::kRunning;
+  OtherRunning("other-vm", 500, 1);
+  std::string dry = Run(true);
+  EXPECT_NE(dry.find("  memory, all 4 World(s) running  2048 MiB  500 MiB (1 running)  2548 MiB  "
+                     "budget 2700 MiB  fits\n"),
+            std::string::npos)
+      << dry;
+  std::string text = Run(false);
+  EXPECT_TRUE(last_ok_) << text;
+}
+
+// A dry run without libvirt still shows the lab's side and the disk.
+TEST_F(CapacityCheckTest, DryRunWithoutLibvirtShowsTheLabOnly) {
+  fake_.env.hypervisor = []() -> std::unique_ptr<virt::Hypervisor> {
+    throw core::Error("cannot connect to the hypervisor", "qemu:///system");
+  };
+  std::string text = Run(true);
+  EXPECT_TRUE(last_ok_);
+  EXPECT_NE(text.find("note: libvirt not reachable, planning from scratch"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  memory, all 4 World(s) running  2048 MiB  0 MiB (0 running)  2048 MiB  "
+                      "host not read\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("overlay growth budget           256 MiB"), std::string::npos) << text;
+}
+
+TEST_F(CapacityCheckTest, SummaryHasTheShortForm) {
+  std::string text = Run(false);
+  ASSERT_TRUE(last_ok_) << text;
+  EXPECT_NE(text.find("  capacity: memory 2048 MiB of 9000 MiB budget with 4 of 4 World(s) "
+                      "running, vCPUs 0.5× the host's 16; overlays "),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(" free\n"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace deploy
