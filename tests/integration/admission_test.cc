@@ -133,7 +133,7 @@ TEST_F(AdmissionTest, BudgetAndPerStudentLimitHoldForStudentsAdminsAndRaces) {
     }
   }
   EXPECT_EQ(started, 1);
-  it::Worlds(Global({"stop", Lab(), "--all", "--force"}));
+  it::Worlds(Global({"stop", Lab(), "--force"}));
 
   // One VM per student at a time, whatever the memory.
   ::unsetenv("WORLDS_MEMORY_BUDGET");
@@ -144,7 +144,7 @@ TEST_F(AdmissionTest, BudgetAndPerStudentLimitHoldForStudentsAdminsAndRaces) {
             "one of them first");
   EXPECT_EQ(Ask("wadm2", Op::kStart, Dom("wadm2", "client")), "ok running");
   StopBroker();
-  it::Worlds(Global({"stop", Lab(), "--all", "--force"}));
+  it::Worlds(Global({"stop", Lab(), "--force"}));
 
   // Every refusal is an events row that says why.
   int refusals = 0;
