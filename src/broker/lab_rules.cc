@@ -99,6 +99,7 @@ void LabRules::Tick(schedule::TimePoint now) {
                      found->second.state != virt::DomainState::kShutOff;
       if (!running) {
         closing_.erase(vm.domain);
+        idle_stopping_.erase(vm.domain);
         warned_.erase(vm.domain);
         idle_.Forget(vm.domain);
         continue;
@@ -113,6 +114,7 @@ void LabRules::Tick(schedule::TimePoint now) {
       const std::optional<core::LabSchedule>& sched = policy.policy.schedule;
       if (!policy.state.open) {
         idle_.Forget(vm.domain);
+        idle_stopping_.erase(vm.domain);
         Closed(vm.lab, vm.domain, sched ? sched->grace_minutes : 0, now);
         continue;
       }
@@ -131,9 +133,23 @@ void LabRules::Tick(schedule::TimePoint now) {
       }
       if (const std::optional<core::IdlePolicy>& idle = policy.policy.idle) {
         bool console = backend_.consoles.Open(vm.domain);
+        int grace = sched ? sched->grace_minutes : 2;
+        if (auto asked = idle_stopping_.find(vm.domain); asked != idle_stopping_.end()) {
+          if (console) {
+            idle_stopping_.erase(asked);  // someone came back in time
+          } else if (now - asked->second >= std::chrono::minutes(grace)) {
+            idle_stopping_.erase(asked);
+            std::string at = schedule::FormatIn(now, policy.timezone, "%H:%M %Z");
+            Act(vm.domain, true,
+                "idle; still running " + Minutes(grace) + " after its ACPI shutdown",
+                "powered off at " + at + ": idle for " + Minutes(idle->after_minutes));
+          }
+          continue;
+        }
         if (idle_.Observe(vm.domain, found->second.cpu_time_ns, found->second.vcpus, console,
                           now, *idle)) {
           idle_.Forget(vm.domain);
+          idle_stopping_[vm.domain] = now;
           std::string at = schedule::FormatIn(now, policy.timezone, "%H:%M %Z");
           Act(vm.domain, false, "idle for " + Minutes(idle->after_minutes),
               "shut down at " + at + ": idle for " + Minutes(idle->after_minutes));

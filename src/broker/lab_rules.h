@@ -2,7 +2,8 @@
 // (warn the students on a console before a close; at the close an ACPI
 // shutdown of every running VM of the lab, a power off after the grace
 // period) and its idle rule (a VM with no console session and next to no
-// CPU for the lab's time is shut down). Every action is a deploy::VmActions
+// CPU for the lab's time gets an ACPI shutdown, and a power off after the
+// same grace if it ignores it). Every action is a deploy::VmActions
 // (the World lock, the admission rule, one events row naming the rule), and
 // a VM the rules stopped carries a note the student reads in the menu.
 //
@@ -44,6 +45,9 @@ class LabRules {
   schedule::IdleTracker idle_;
   // Domain -> when this broker asked it to shut down because its lab closed.
   std::map<std::string, schedule::TimePoint> closing_;
+  // Domain -> when this broker asked it to shut down because it was idle:
+  // powered off if it still runs a grace later (a guest that ignores ACPI).
+  std::map<std::string, schedule::TimePoint> idle_stopping_;
   // Domain -> the close a warning was sent for.
   std::map<std::string, schedule::TimePoint> warned_;
   std::mutex notes_mu_;

@@ -91,7 +91,7 @@ struct LabSchedule {
   std::optional<LocalDateTime> close;
   std::vector<WeeklyWindow> windows;
   int warning_minutes = 5;  // students are warned this long before a close
-  int grace_minutes = 2;    // from the ACPI shutdown at close to power off
+  int grace_minutes = 2;    // from an ACPI shutdown (close, idle) to power off
   SourcePos pos;
 };
 

@@ -128,6 +128,13 @@ TEST_F(LabRulesTest, AnIdleVmIsShutDownUnlessSomeoneIsOnItsConsole) {
   EXPECT_EQ(open_hour.Note("w-lab1-alice-router"), "shut down at 09:30 UTC: idle for 30 min");
   EXPECT_EQ(CallsOf("Shutdown w-lab1-bob-router"), 0) << "bob is on its console";
   backend_.consoles.Remove("w-lab1-bob-router", session);
+  // The guest ignored ACPI: a grace (the schedule's, 2 min) later it goes.
+  Running("w-lab1-alice-router", 1000);
+  open_hour.Tick(Monday(9 * 60 + 31));
+  EXPECT_EQ(CallsOf("PowerOff w-lab1-alice-router"), 0);
+  open_hour.Tick(Monday(9 * 60 + 32));
+  EXPECT_EQ(CallsOf("PowerOff w-lab1-alice-router"), 1);
+  EXPECT_EQ(open_hour.Note("w-lab1-alice-router"), "powered off at 09:32 UTC: idle for 30 min");
 }
 
 TEST_F(LabRulesTest, ABusyVmIsNotIdle) {
