@@ -279,15 +279,32 @@ void MenuModel::AddListLines(Frame& frame, int width, int rows) const {
     if (owners) line += Pad(o, owner) + "  ";
     return Fit(line + Pad(v, vm) + "  " + s, width);
   };
+  // Each scheduled lab's state under the list ("Lab netlab: closed until
+  // Mon 09:00 CST"), with room kept for it.
+  std::vector<std::string> lab_lines;
+  for (const broker::VmView& v : vms_) {
+    std::string line = "Lab " + v.lab + ": " + v.lab_state;
+    if (!v.lab_state.empty() &&
+        std::find(lab_lines.begin(), lab_lines.end(), line) == lab_lines.end()) {
+      lab_lines.push_back(line);
+    }
+  }
+  if (!lab_lines.empty()) rows -= static_cast<int>(lab_lines.size()) + 1;
   frame.lines.push_back(row("  ", "#", "Lab", "Owner", "VM", "State"));
   rows = std::max(rows, 1);
   int top = selected_ >= rows ? selected_ - rows + 1 : 0;
   for (int i = top; i < static_cast<int>(vms_.size()) && i < top + rows; ++i) {
     const broker::VmView& v = vms_[i];
     if (i == selected_) frame.highlight = static_cast<int>(frame.lines.size());
+    // Why Worlds stopped it, when it did: "shut off (shut down at 11:50
+    // CST: the lab closed)".
+    std::string state = v.note.empty() ? v.state : v.state + " (" + v.note + ")";
     frame.lines.push_back(row(i == selected_ ? "> " : "  ", std::to_string(i + 1), v.lab,
-                              v.owner, v.vm, v.state));
+                              v.owner, v.vm, state));
   }
+  if (lab_lines.empty()) return;
+  frame.lines.push_back("");
+  for (const std::string& line : lab_lines) frame.lines.push_back(Fit(line, width));
 }
 
 void MenuModel::AddActionLines(Frame& frame, int width) const {
@@ -303,6 +320,8 @@ void MenuModel::AddActionLines(Frame& frame, int width) const {
       "  Esc  Back to the list",
   };
   for (const std::string& line : lines) frame.lines.push_back(Fit(line, width));
+  if (!v.note.empty()) frame.lines.push_back(Fit("Worlds stopped it: " + v.note + ".", width));
+  if (!v.lab_state.empty()) frame.lines.push_back(Fit("Lab " + v.lab + ": " + v.lab_state, width));
   if (!v.host_keys.empty()) {
     // What `ssh` will show the first time: the student can check it is this VM.
     frame.lines.push_back("");

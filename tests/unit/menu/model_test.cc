@@ -49,6 +49,18 @@ TEST_F(MenuModelTest, ShowsOnlyWhatTheBackendListsSortedByWorld) {
   EXPECT_EQ(Screen().find("bob"), std::string::npos);
 }
 
+TEST_F(MenuModelTest, ShowsTheLabsScheduleAndWhyWorldsStoppedAVm) {
+  for (broker::VmView& vm : backend_.vms) vm.lab_state = "closed until Mon 09:00 CST";
+  backend_.vms[0].note = "shut down at 11:50 CST: the lab closed";
+  ASSERT_TRUE(model_.Refresh());
+  Frame frame = model_.Render(100, 24);
+  EXPECT_EQ(frame.lines[4],
+            "  2  netlab  router  shut off (shut down at 11:50 CST: the lab closed)");
+  EXPECT_EQ(frame.lines[5], "");
+  EXPECT_EQ(frame.lines[6], "Lab netlab: closed until Mon 09:00 CST") << "once per lab";
+  EXPECT_EQ(frame.lines[7], "");
+}
+
 TEST_F(MenuModelTest, ShowsOwnersWhenTheListHasSeveral) {
   backend_.vms.push_back(Vm("netlab", "bob", "router", "running"));
   ASSERT_TRUE(model_.Refresh());
