@@ -136,7 +136,7 @@ std::string SourcePath(const std::string& relative) {
 }
 
 pid_t SpawnBroker(const std::string& state_dir, const std::string& socket,
-                  const std::string& log) {
+                  const std::string& log, const std::vector<std::string>& extra) {
   pid_t pid = ::fork();
   if (pid < 0) return -1;
   if (pid == 0) {
@@ -144,6 +144,7 @@ pid_t SpawnBroker(const std::string& state_dir, const std::string& socket,
     if (file) ::dup2(fileno(file), STDERR_FILENO);
     std::vector<std::string> args = {WORLDS_BINARY,  "--state-dir", state_dir, "broker",
                                      "--foreground", "--socket",    socket};
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -43,10 +43,12 @@ std::string ReadFile(const std::string& path);
 std::string AsUser(const std::string& user, const std::function<std::string()>& fn);
 
 // Forks `worlds --state-dir D broker --foreground --socket S` (as root,
-// stderr into `log`) and waits up to 10 s for its socket. Returns its pid;
+// stderr into `log`, `extra` arguments after) and waits up to 10 s for its
+// socket. Returns its pid;
 // -1 when the socket never appeared (the child is then killed).
 pid_t SpawnBroker(const std::string& state_dir, const std::string& socket,
-                  const std::string& log);
+                  const std::string& log,
+                  const std::vector<std::string>& extra = {});
 
 // True while `child` has not ended. Does not reap it: Child::Wait still
 // says how it ended.
