@@ -127,6 +127,7 @@ int Main(int argc, char** argv) {
   AddBrokerCommand(app, globals, commands);
   AddMenuCommand(app, globals, commands);
   AddConfigCommand(app, globals, commands);
+  AddTopCommand(app, globals, commands);
   AddHookCommands(app, globals, commands);
 
   try {

@@ -41,6 +41,7 @@ void AddAdminCommands(CLI::App& app, Globals& globals, Commands& commands);
 void AddBrokerCommand(CLI::App& app, Globals& globals, Commands& commands);
 void AddMenuCommand(CLI::App& app, Globals& globals, Commands& commands);
 void AddConfigCommand(CLI::App& app, Globals& globals, Commands& commands);
+void AddTopCommand(CLI::App& app, Globals& globals, Commands& commands);
 // `worlds hook network ...`: run by libvirt's network hook, not by people.
 void AddHookCommands(CLI::App& app, Globals& globals, Commands& commands);
 

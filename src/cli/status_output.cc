@@ -4,6 +4,8 @@
 #include <set>
 #include <sstream>
 
+#include "cli/table.h"
+
 #include <nlohmann/json.hpp>
 
 namespace cli {
@@ -64,6 +66,65 @@ std::string FormatStatusTable(const deploy::StatusReport& report,
   }
   for (const std::string& fix : fixes) out << "  " << fix << "\n";
   return out.str();
+}
+
+namespace {
+
+std::string TopMib(int64_t mib) { return std::to_string(mib) + " MiB"; }
+
+}  // namespace
+
+std::string FormatTop(const deploy::HostView& view, const std::string& consoles_note) {
+  std::ostringstream out;
+  out << "Host: " << view.host.cpus << " CPUs, " << TopMib(view.host.memory_mib) << " RAM ("
+      << TopMib(view.host.free_mib) << " free); memory budget " << view.budget << "\n";
+  out << "Committed: " << view.committed.memory_mib << " of " << TopMib(view.budget_mib) << " ("
+      << view.committed.running << " VM(s) running, " << view.committed.vcpus
+      << " vCPU(s) on " << view.host.cpus << " CPUs), of which "
+      << TopMib(view.others.memory_mib) << " in " << view.others.running
+      << " domain(s) Worlds did not deploy\n\n";
+  if (view.labs.empty()) {
+    out << "No Worlds deployed.\n";
+  } else {
+    Table table({"LAB", "WORLDS", "VMS", "RUNNING", "MEMORY", "VCPUS", "ON A CONSOLE"});
+    for (const deploy::LabView& lab : view.labs) {
+      std::string consoles;
+      for (const std::string& c : lab.consoles) consoles += (consoles.empty() ? "" : ", ") + c;
+      if (!view.consoles_known) consoles = "?";
+      table.AddRow({lab.lab, std::to_string(lab.worlds), std::to_string(lab.vms),
+                    std::to_string(lab.running), TopMib(lab.memory_mib), std::to_string(lab.vcpus),
+                    consoles.empty() ? "-" : consoles});
+    }
+    table.Print(out);
+  }
+  if (!consoles_note.empty()) out << "\n" << consoles_note << "\n";
+  return out.str();
+}
+
+std::string FormatTopJson(const deploy::HostView& view) {
+  nlohmann::json labs = nlohmann::json::array();
+  for (const deploy::LabView& lab : view.labs) {
+    labs.push_back({{"lab", lab.lab},
+                    {"worlds", lab.worlds},
+                    {"vms", lab.vms},
+                    {"running", lab.running},
+                    {"memory_mib", lab.memory_mib},
+                    {"vcpus", lab.vcpus},
+                    {"consoles", view.consoles_known ? nlohmann::json(lab.consoles)
+                                                     : nlohmann::json(nullptr)}});
+  }
+  nlohmann::json out = {
+      {"host", {{"cpus", view.host.cpus},
+                {"memory_mib", view.host.memory_mib},
+                {"free_mib", view.host.free_mib}}},
+      {"budget_mib", view.budget_mib},
+      {"budget", view.budget},
+      {"committed", {{"memory_mib", view.committed.memory_mib},
+                     {"vcpus", view.committed.vcpus},
+                     {"running", view.committed.running}}},
+      {"others", {{"memory_mib", view.others.memory_mib}, {"running", view.others.running}}},
+      {"labs", labs}};
+  return out.dump(2) + "\n";
 }
 
 }  // namespace cli

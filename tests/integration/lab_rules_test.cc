@@ -112,6 +112,14 @@ TEST_F(LabRulesTest, WarnCloseRefuseAndIdleShutdown) {
   const std::string one = Dom("wrl1", "router"), two = Dom("wrl2", "router");
   ASSERT_EQ(Ask("wrl1", Op::kStart, one), "ok running");
   ASSERT_EQ(Ask("wrl2", Op::kStart, two), "ok running");
+  // The admin's view of it, with the broker asked who is on a console.
+  ::setenv("WORLDS_BROKER_SOCKET", socket_.c_str(), 1);
+  it::Run top = it::Worlds(Global({"top", "--once"}));
+  ::unsetenv("WORLDS_BROKER_SOCKET");
+  EXPECT_EQ(top.code, 0) << top.err;
+  EXPECT_NE(top.out.find("\n" + Lab() + " 2      4   2       512 MiB 2     -\n"), std::string::npos)
+      << top.out;
+  EXPECT_EQ(top.out.find("unknown"), std::string::npos) << top.out;
 
   // The close is 6 minutes away, inside the 10 of warning: wrl2, on the
   // console, is told; then the instructor closes the lab at once.
