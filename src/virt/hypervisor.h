@@ -33,6 +33,10 @@ struct DomainSpec {
   std::string cmdline;
   std::string console_log;  // serial console also logged here when set
   std::string title;        // shown by virsh list --title
+  // The libvirt resource partition (cgroup) the domain runs in, e.g.
+  // core::WorldPartition; empty: libvirt's default, /machine. It must exist
+  // before the domain starts (virt/partition.h): Start makes sure it does.
+  std::string partition;
 };
 
 enum class DomainState { kRunning, kPaused, kShutOff, kOther };
