@@ -17,6 +17,7 @@
 #include "virt/hypervisor.h"
 #include "virt/libvirt_console.h"
 #include "virt/libvirt_handles.h"
+#include "virt/partition.h"
 
 namespace virt {
 namespace {
@@ -271,7 +272,28 @@ class LibvirtHypervisor : public Hypervisor {
   void Start(const std::string& name) override {
     Domain dom = RequireDomain(name);
     if (IsActive(dom, name)) throw AlreadyRunning(name);
+    EnsureOwnPartition(dom, name);
     if (virDomainCreate(dom.get()) < 0) throw Failure("cannot start domain", name);
+  }
+
+  // libvirt never creates a partition below /machine, and a reboot empties
+  // /sys/fs/cgroup: every start makes sure the domain's is there (cheap:
+  // a few mkdir and writes). Only the local kernel's cgroups can be made.
+  void EnsureOwnPartition(const Domain& dom, const std::string& name) {
+    if (uri_.rfind("qemu:///", 0) != 0) return;
+    char* raw = virDomainGetXMLDesc(dom.get(), VIR_DOMAIN_XML_INACTIVE);
+    if (!raw) throw Failure("cannot read domain definition", name);
+    std::string xml(raw);
+    free(raw);
+    std::string partition = PartitionOfDomainXml(xml);
+    if (partition.empty() || partition == "/machine") return;
+    try {
+      EnsurePartition(partition);
+    } catch (const core::Error& e) {
+      throw core::Error("cannot prepare the partition " + partition + " to start in: " +
+                            e.message(),
+                        e.where(), e.fix());
+    }
   }
 
   void Shutdown(const std::string& name) override {
