@@ -158,6 +158,7 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
   double validate_seconds = Since(start);
   Clock::time_point plan_start = Clock::now();
   PlanOptions plan_options{context.state_dir, context.accel, request.delete_student_data, {}};
+  plan_options.cpu_partitions = context.cpu_partitions;
 
   if (request.dry_run) {
     // A dry run creates nothing, not even an empty state database: it reads

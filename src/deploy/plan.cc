@@ -129,6 +129,7 @@ VmPlan PlanVm(const core::Lab& lab, const core::World& world,
   spec.cmdline = image->cmdline;
   spec.console_log =
       core::ConsoleLogPath(options.state_dir, lab.name, world.owner, vm.name);
+  if (options.cpu_partitions) spec.partition = core::WorldPartition(lab.name, world.owner);
   return plan;
 }
 

@@ -81,6 +81,17 @@ TEST(PlanTest, DesiredPlanDerivesEveryNameAndExpandsPatterns) {
   EXPECT_EQ(router.spec.interfaces[0].network, "w-netlab-bob-lan");
   EXPECT_EQ(router.spec.interfaces[0].mac, core::MacAddress("w-netlab-bob-router", 0));
   EXPECT_EQ(router.spec.console_log, "/state/worlds/netlab/bob/router.console.log");
+  // Both of bob's VMs share his World's partition; alice has her own.
+  EXPECT_EQ(router.spec.partition, "/machine/worlds/netlab_bob");
+  EXPECT_EQ(bob.vms[1].spec.partition, "/machine/worlds/netlab_bob");
+  EXPECT_EQ(plan.worlds[0].vms[0].spec.partition, "/machine/worlds/netlab_alice");
+}
+
+TEST(PlanTest, NoCpuPartitionsLeavesDomainsInLibvirtsDefault) {
+  PlanOptions options{"/state", "qemu"};
+  options.cpu_partitions = false;
+  Plan plan = DesiredPlan(TwoVmLab(), Worlds(), options);
+  EXPECT_EQ(plan.worlds[1].vms[0].spec.partition, "");
 }
 
 TEST(PlanTest, ReconcileKeepsCompleteVmsAndRebuildsTheRest) {
