@@ -42,12 +42,14 @@ struct DomainSpec {
 enum class DomainState { kRunning, kPaused, kShutOff, kOther };
 
 // What a defined domain was given: the part of a DomainSpec a lab change
-// can alter without touching the disk.
+// (or the cpu-partitions setting) can alter without touching the disk.
 struct DomainSize {
   int memory_mib = 0;
   int vcpus = 0;
+  std::string partition;  // empty: libvirt's default (/machine)
   bool operator==(const DomainSize& other) const {
-    return memory_mib == other.memory_mib && vcpus == other.vcpus;
+    return memory_mib == other.memory_mib && vcpus == other.vcpus &&
+           partition == other.partition;
   }
 };
 const char* ToString(DomainState state);

@@ -180,7 +180,13 @@ class LibvirtHypervisor : public Hypervisor {
     if (virDomainGetInfo(dom.get(), &info) < 0) {
       throw Failure("cannot query domain size", name);
     }
-    return DomainSize{static_cast<int>(info.maxMem / 1024), info.nrVirtCpu};
+    char* raw = virDomainGetXMLDesc(dom.get(), VIR_DOMAIN_XML_INACTIVE);
+    if (!raw) throw Failure("cannot read domain definition", name);
+    std::string xml(raw);
+    free(raw);
+    std::string partition = PartitionOfDomainXml(xml);
+    if (partition == "/machine") partition.clear();  // libvirt's default, spelled out
+    return DomainSize{static_cast<int>(info.maxMem / 1024), info.nrVirtCpu, partition};
   }
 
   std::vector<DomainUsage> Usage(const std::string& prefix) override {

@@ -103,7 +103,7 @@ virt::DomainSize FakeHypervisor::Size(const std::string& name) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("Size " + name);
   const Domain& dom = Require(name);
-  return {dom.spec.memory_mib, dom.spec.vcpus};
+  return {dom.spec.memory_mib, dom.spec.vcpus, dom.spec.partition};
 }
 
 std::vector<virt::DomainUsage> FakeHypervisor::Usage(const std::string& prefix) {

@@ -163,6 +163,22 @@ TEST_F(LabChangeTest, MemoryChangeRedefinesShutOffVmsAndWaitsForRunningOnes) {
             std::string::npos) << text;
 }
 
+// A World deployed before partitions (or with cpu-partitions = none) moves
+// into its partition at the next deploy, its disk kept; a running VM waits.
+TEST_F(LabChangeTest, PartitionChangeRedefinesShutOffVms) {
+  PlanOptions without = options_;
+  without.cpu_partitions = false;
+  Plan old_plan = DesiredPlan(TwoVmLab(), {{"netlab", "alice", 1}}, without);
+  for (const VmPlan& vm : old_plan.worlds[0].vms) Deployed(vm);
+  hv_.domains.at("w-netlab-alice-client").state = virt::DomainState::kRunning;
+  Plan plan = DesiredPlan(TwoVmLab(), {{"netlab", "alice", 1}}, options_);
+  ReconcileWithActual(plan, hv_, disks_);
+  const VmPlan& router = plan.worlds[0].vms[0];
+  EXPECT_EQ(router.action, VmAction::kAdopt);
+  EXPECT_EQ(router.change, "partition /machine -> /machine/worlds/netlab_alice");
+  EXPECT_EQ(plan.worlds[0].vms[1].action, VmAction::kNothing);
+}
+
 // libvirt lost `clean` (a define interrupted before the snapshot was
 // registered again) but the overlay has it: the student's disk is adopted,
 // never rebuilt.
