@@ -406,6 +406,10 @@ void Destroy(const Context& context, const Env& env, const DestroyRequest& reque
       for (const std::string& overlay : overlays) kept += env.disks->Exists(overlay);
     }
     store->RemoveWorld(lab_name, owner);
+    // Last, so that a partition still in use (it should not be: its
+    // domains are gone) fails a destroy that has done the rest; a re-run
+    // finishes it.
+    hypervisor->RemovePartition(core::WorldPartition(lab_name, owner));
   }
   std::string detail = std::to_string(owners.size()) + " World(s): " +
                        std::to_string(removed_domains) + " domain(s), " +

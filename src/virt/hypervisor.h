@@ -128,6 +128,14 @@ class Hypervisor {
   // The host's memory and CPUs.
   virtual HostInfo Host() = 0;
 
+  // Removes a World's resource partition (DomainSpec::partition) once its
+  // domains are gone, so destroyed Worlds leave no cgroups behind. Absent is
+  // fine; a no-op off the local host and on systemd hosts (virt/partition.h).
+  // Throws core::Error when a running domain is still in it.
+  virtual void RemovePartition(const std::string& partition) = 0;
+
+  // Makes sure the domain's partition exists first (libvirt never creates
+  // one, and a reboot empties the cgroups: virt/partition.h).
   virtual void Start(const std::string& name) = 0;
   virtual void Shutdown(const std::string& name) = 0;   // ACPI, returns at once
   virtual void PowerOff(const std::string& name) = 0;   // destroy

@@ -275,6 +275,11 @@ class LibvirtHypervisor : public Hypervisor {
     }
   }
 
+  void RemovePartition(const std::string& partition) override {
+    if (uri_.rfind("qemu:///", 0) != 0) return;
+    virt::RemovePartition(partition);
+  }
+
   void Start(const std::string& name) override {
     Domain dom = RequireDomain(name);
     if (IsActive(dom, name)) throw AlreadyRunning(name);

@@ -89,6 +89,17 @@ void FakeHypervisor::RemoveDomain(const std::string& name) {
   domains.erase(name);
 }
 
+void FakeHypervisor::RemovePartition(const std::string& partition) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Record("RemovePartition " + partition);
+  for (const auto& [name, dom] : domains) {
+    if (dom.spec.partition == partition && dom.state != virt::DomainState::kShutOff) {
+      throw core::Error("cannot remove the cgroup: Device or resource busy", partition,
+                        "stop the World's VMs first");
+    }
+  }
+}
+
 std::vector<std::string> FakeHypervisor::ListDomains(const std::string& prefix) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("ListDomains " + prefix);
