@@ -137,6 +137,9 @@ class LibvirtHypervisor : public Hypervisor {
     std::string xml = RenderDomainXml(spec);
     Domain dom(virDomainDefineXML(conn_.get(), xml.c_str()));
     if (!dom) throw Failure("cannot define domain", spec.name);
+    // Also here, so that a start outside Worlds (virsh start) finds it too,
+    // until the next reboot (the qemu hook covers that: virt/partition.h).
+    EnsureLocalPartition(spec.partition, spec.name);
   }
 
   void RemoveDomain(const std::string& name) override {
@@ -296,12 +299,16 @@ class LibvirtHypervisor : public Hypervisor {
     if (!raw) throw Failure("cannot read domain definition", name);
     std::string xml(raw);
     free(raw);
-    std::string partition = PartitionOfDomainXml(xml);
+    EnsureLocalPartition(PartitionOfDomainXml(xml), name);
+  }
+
+  void EnsureLocalPartition(const std::string& partition, const std::string& name) {
+    if (uri_.rfind("qemu:///", 0) != 0) return;
     if (partition.empty() || partition == "/machine") return;
     try {
       EnsurePartition(partition);
     } catch (const core::Error& e) {
-      throw core::Error("cannot prepare the partition " + partition + " to start in: " +
+      throw core::Error("cannot prepare the partition " + partition + " of " + name + ": " +
                             e.message(),
                         e.where(), e.fix());
     }

@@ -12,6 +12,7 @@
 #include <pugixml.hpp>
 
 #include "core/error.h"
+#include "core/names.h"
 
 namespace virt {
 namespace {
@@ -177,6 +178,12 @@ void EnsurePartition(const std::string& partition, const CgroupHost& host) {
   std::vector<std::string> dirs = PartitionDirs(partition);
   if (Exists(host.systemd_marker)) return;
   for (const Hierarchy& h : Hierarchies(host)) EnsureIn(h, dirs);
+}
+
+bool HookPreparesPartition(const std::string& domain, const std::string& operation,
+                           const std::string& suboperation) {
+  return operation == "prepare" && suboperation == "begin" &&
+         domain.rfind(core::kObjectPrefix, 0) == 0;
 }
 
 std::string PartitionOfDomainXml(const std::string& xml) {

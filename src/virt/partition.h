@@ -57,6 +57,14 @@ std::vector<std::string> PartitionDirs(const std::string& partition);
 // or a setting cannot be written (not root, cgroups not mounted).
 void EnsurePartition(const std::string& partition, const CgroupHost& host = {});
 
+// Whether a call of libvirt's qemu hook (/etc/libvirt/hooks/qemu.d/worlds:
+// DOMAIN OPERATION SUBOPERATION -, the domain's XML on stdin) is one to
+// make the partition at: "prepare begin", which libvirt runs before it sets
+// up anything for the domain, of a World's domain (core::kObjectPrefix).
+// That covers every start, `virsh start` and autostart after a reboot too.
+bool HookPreparesPartition(const std::string& domain, const std::string& operation,
+                           const std::string& suboperation);
+
 // The <resource><partition> of a libvirt domain definition; empty when it
 // has none. Throws core::Error when `xml` is not a domain's XML.
 std::string PartitionOfDomainXml(const std::string& xml);

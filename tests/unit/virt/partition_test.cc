@@ -76,6 +76,13 @@ TEST(PartitionDirsTest, RefusesWhatWorldsNeverMakes) {
             "core::WorldPartition: /machine/worlds/<lab>_<owner>)");
 }
 
+TEST(HookPreparesPartitionTest, OnlyBeforeAWorldsDomainStarts) {
+  EXPECT_TRUE(HookPreparesPartition("w-netlab-alice-router", "prepare", "begin"));
+  EXPECT_FALSE(HookPreparesPartition("w-netlab-alice-router", "start", "begin"));
+  EXPECT_FALSE(HookPreparesPartition("w-netlab-alice-router", "release", "end"));
+  EXPECT_FALSE(HookPreparesPartition("someone-elses-vm", "prepare", "begin"));
+}
+
 TEST(PartitionOfDomainXmlTest, ReadsTheResourcePartition) {
   EXPECT_EQ(PartitionOfDomainXml("<domain><name>x</name><resource><partition>"
                                  "/machine/worlds/l_o</partition></resource></domain>"),
