@@ -143,7 +143,9 @@ void EnsureIn(const Hierarchy& h, const std::vector<std::string>& dirs) {
     // /machine is libvirt's own (it makes it at its first start); only the
     // levels below it are ours to set.
     bool ours = i > 0;
-    if (h.v2 && ours) EnableControllers(parent);
+    // Down from the root: on a cgroup v2 host without systemd we may make
+    // /machine before libvirt does, and it must have the controllers too.
+    if (h.v2) EnableControllers(parent);
     MakeDir(dir);
     if (!h.v2 && h.controllers.count("cpuset")) InheritCpuset(parent, dir);
     if (ours && !h.v2 && h.controllers.count("cpu")) {

@@ -140,8 +140,8 @@ TEST_F(PartitionTest, CgroupV2EnablesControllersDownToTheWorldAndSetsItsWeight) 
   Put("unified/machine/cgroup.controllers", "cpu memory\n");
   Put("unified/machine/cgroup.subtree_control", "\n");
   EnsurePartition("/machine/worlds/netlab_alice", host_);
-  // The root is libvirt's to enable; /machine's children are ours.
-  EXPECT_EQ(Read("unified/cgroup.subtree_control"), "\n");
+  // Every controller from the root down to the World's level.
+  EXPECT_EQ(Read("unified/cgroup.subtree_control"), "+pids\n");
   EXPECT_EQ(Read("unified/machine/cgroup.subtree_control"), "+memory\n")
       << "one write per controller; the fake file keeps the last";
   EXPECT_EQ(Read("unified/machine/worlds.partition/netlab_alice.partition/cpu.weight"),
