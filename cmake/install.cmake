@@ -22,7 +22,7 @@ target_compile_definitions(worlds_settings PUBLIC WORLDS_CONFIG_FILE="${WORLDS_C
 # Files that name installed paths are configured into the build tree.
 set(WORLDS_DATA_OUT ${CMAKE_BINARY_DIR}/data)
 foreach(file systemd/worlds-broker.service systemd/worlds-broker.socket ssh/worlds.conf
-             libvirt/worlds-network-hook)
+             libvirt/worlds-network-hook libvirt/worlds-qemu-hook)
   configure_file(${CMAKE_SOURCE_DIR}/data/${file}.in ${WORLDS_DATA_OUT}/${file} @ONLY)
 endforeach()
 
@@ -39,6 +39,8 @@ install(FILES ${WORLDS_DATA_OUT}/ssh/worlds.conf
         DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/ssh/sshd_config.d)
 install(PROGRAMS ${WORLDS_DATA_OUT}/libvirt/worlds-network-hook
         DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/libvirt/hooks/network.d RENAME worlds)
+install(PROGRAMS ${WORLDS_DATA_OUT}/libvirt/worlds-qemu-hook
+        DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/libvirt/hooks/qemu.d RENAME worlds)
 install(FILES data/worlds.conf DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/worlds)
 install(FILES data/worlds.conf DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 install(DIRECTORY labs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/worlds/labs

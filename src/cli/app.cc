@@ -52,6 +52,7 @@ void ApplySettings(const GlobalFlags& flags, Globals& globals) {
   context.connect = s["connect"];
   context.jobs = std::stoi(s["jobs"]);
   context.capacity = settings::CapacityPlanPolicy(s);
+  context.cpu_partitions = s["cpu-partitions"] == "world";
   globals.accel = s["accel"];
 }
 

@@ -20,6 +20,7 @@
 #include "guest/customizer.h"
 #include "process/process.h"
 #include "virt/hypervisor.h"
+#include "virt/partition.h"
 
 namespace cli {
 
@@ -46,6 +47,25 @@ class Report {
   std::ostream& out_;
   bool failed_ = false;
 };
+
+// Whether a World's partition can be made here (virt/partition.h): a probe
+// partition made and removed. Its level has no '_', so it is no World's.
+// A warning: with cpu-partitions = none the host does without.
+void CheckPartitions(Report& report) {
+  const std::string probe = std::string(core::kWorldsPartition) + "/doctor-probe";
+  if (::access(virt::CgroupHost().systemd_marker.c_str(), F_OK) == 0) {
+    report.Ok("cpu partitions", "systemd makes each World's slice");
+    return;
+  }
+  try {
+    virt::EnsurePartition(probe);
+    virt::RemovePartition(probe);
+    report.Ok("cpu partitions", "made and removed " + probe + " in the cgroups");
+  } catch (const core::Error& e) {
+    report.Fail("cpu partitions", e.Describe(),
+                "run as root on the libvirt host, or set cpu-partitions = none", false);
+  }
+}
 
 std::string FirstLine(const std::string& text) {
   return text.substr(0, text.find('\n'));
@@ -214,6 +234,7 @@ int RunDoctor(const DoctorOptions& options, std::ostream& out) {
   }
 
   CheckSshd(report);
+  CheckPartitions(report);
 
   std::string kernel = CheckKernel(options.image_dir);
   std::string accel = "qemu";

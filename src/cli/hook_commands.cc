@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "virt/bridge_guard.h"
 #include "virt/network_hook.h"
+#include "virt/partition.h"
 
 namespace cli {
 namespace {
@@ -45,6 +46,32 @@ int RunNetworkHook(const NetworkHookArgs& args, std::istream& in) {
   return kExitOk;
 }
 
+struct QemuHookArgs {
+  std::string domain;
+  std::string operation;
+  std::string suboperation;
+  std::string extra;
+};
+
+// A failure makes libvirt refuse the start, with this message in its error:
+// the domain could not run where its World's CPU share is kept anyway.
+int RunQemuHook(const QemuHookArgs& args, std::istream& in) {
+  if (!virt::HookPreparesPartition(args.domain, args.operation, args.suboperation)) {
+    return kExitOk;
+  }
+  std::string xml{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::string partition = virt::PartitionOfDomainXml(xml);
+  if (partition.empty() || partition == "/machine") return kExitOk;
+  try {
+    virt::EnsurePartition(partition);
+  } catch (const core::Error& e) {
+    throw core::Error("cannot make the partition " + partition + " of '" + args.domain +
+                          "', so libvirt will not start it: " + e.message(),
+                      e.where(), e.fix());
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddHookCommands(CLI::App& app, Globals& /*globals*/, Commands& commands) {
@@ -63,6 +90,17 @@ void AddHookCommands(CLI::App& app, Globals& /*globals*/, Commands& commands) {
   network->add_option("suboperation", args->suboperation, "begin, end, ...")->required();
   network->add_option("extra", args->extra, "'-' (libvirt's extra argument)");
   commands.emplace_back(network, [args] { return RunNetworkHook(*args, std::cin); });
+
+  // /etc/libvirt/hooks/qemu.d/worlds: the partition (virt/partition.h) is
+  // made before every start of a World's domain, whoever starts it.
+  CLI::App* qemu = hook->add_subcommand(
+      "qemu", "libvirt is about to start a domain (its XML on stdin): make its World's partition");
+  auto qemu_args = std::make_shared<QemuHookArgs>();
+  qemu->add_option("domain", qemu_args->domain, "the domain's name")->required();
+  qemu->add_option("operation", qemu_args->operation, "prepare, start, ...")->required();
+  qemu->add_option("suboperation", qemu_args->suboperation, "begin, end, ...")->required();
+  qemu->add_option("extra", qemu_args->extra, "'-' (libvirt's extra argument)");
+  commands.emplace_back(qemu, [qemu_args] { return RunQemuHook(*qemu_args, std::cin); });
 }
 
 }  // namespace cli

@@ -42,6 +42,10 @@ std::string DomainName(const std::string& lab, const std::string& owner,
   return WorldObjectPrefix(lab, owner) + vm;
 }
 
+std::string WorldPartition(const std::string& lab, const std::string& owner) {
+  return std::string(kWorldsPartition) + "/" + lab + "_" + owner;
+}
+
 std::string NetworkName(const std::string& lab, const std::string& owner,
                         const std::string& net) {
   return WorldObjectPrefix(lab, owner) + net;

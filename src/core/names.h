@@ -41,6 +41,13 @@ std::string NetworkName(const std::string& lab, const std::string& owner,
 // ("wb" + 13 hex digits of a 64-bit FNV-1a hash of the network name).
 std::string BridgeName(const std::string& lab, const std::string& owner,
                        const std::string& net);
+// The libvirt resource partition (<resource><partition>) all of `owner`'s
+// World of `lab` runs in: "/machine/worlds/<lab>_<owner>". One per World, so
+// CPU is shared per World, not per VM (virt/partition.h). '_' cannot occur
+// in a lab name, so the first '_' splits it and no two Worlds share one
+// (unlike '-', which both names may hold).
+inline constexpr const char* kWorldsPartition = "/machine/worlds";
+std::string WorldPartition(const std::string& lab, const std::string& owner);
 // A stable locally administered MAC address for a VM's nth NIC.
 std::string MacAddress(const std::string& domain, int nic_index);
 

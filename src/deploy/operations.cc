@@ -158,6 +158,7 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
   double validate_seconds = Since(start);
   Clock::time_point plan_start = Clock::now();
   PlanOptions plan_options{context.state_dir, context.accel, request.delete_student_data, {}};
+  plan_options.cpu_partitions = context.cpu_partitions;
 
   if (request.dry_run) {
     // A dry run creates nothing, not even an empty state database: it reads
@@ -405,6 +406,10 @@ void Destroy(const Context& context, const Env& env, const DestroyRequest& reque
       for (const std::string& overlay : overlays) kept += env.disks->Exists(overlay);
     }
     store->RemoveWorld(lab_name, owner);
+    // Last, so that a partition still in use (it should not be: its
+    // domains are gone) fails a destroy that has done the rest; a re-run
+    // finishes it.
+    hypervisor->RemovePartition(core::WorldPartition(lab_name, owner));
   }
   std::string detail = std::to_string(owners.size()) + " World(s): " +
                        std::to_string(removed_domains) + " domain(s), " +

@@ -31,6 +31,8 @@ struct Context {
   // start passes (settings::CapacityPlanPolicy); the
   // defaults are the settings' defaults.
   capacity::PlanPolicy capacity;
+  // Each World's domains in a resource partition of its own (cpu-partitions).
+  bool cpu_partitions = true;
 
   std::string ImageDir() const;
 };

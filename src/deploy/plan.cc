@@ -129,6 +129,7 @@ VmPlan PlanVm(const core::Lab& lab, const core::World& world,
   spec.cmdline = image->cmdline;
   spec.console_log =
       core::ConsoleLogPath(options.state_dir, lab.name, world.owner, vm.name);
+  if (options.cpu_partitions) spec.partition = core::WorldPartition(lab.name, world.owner);
   return plan;
 }
 
@@ -175,6 +176,11 @@ std::string DescribeResize(const virt::DomainSize& have, const virt::DomainSize&
     out += (out.empty() ? "" : ", ") + std::string("vCPUs ") + std::to_string(have.vcpus) +
            " -> " + std::to_string(want.vcpus);
   }
+  if (have.partition != want.partition) {
+    auto shown = [](const std::string& p) { return p.empty() ? std::string("/machine") : p; };
+    out += (out.empty() ? "" : ", ") + std::string("partition ") + shown(have.partition) +
+           " -> " + shown(want.partition);
+  }
   return out;
 }
 
@@ -192,7 +198,7 @@ void ReconcileWithActual(Plan& plan, virt::Hypervisor& hypervisor, Disks& disks)
       switch (facts.condition) {
         case VmCondition::kReady: {
           vm.action = VmAction::kNothing;
-          virt::DomainSize want{vm.spec.memory_mib, vm.spec.vcpus};
+          virt::DomainSize want{vm.spec.memory_mib, vm.spec.vcpus, vm.spec.partition};
           virt::DomainSize have = hypervisor.Size(vm.domain);
           if (have == want) break;
           // The lab changed: a new definition over the same overlay keeps

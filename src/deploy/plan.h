@@ -87,6 +87,7 @@ struct PlanOptions {
   // What each lab image (by name) holds (InspectLabImages); an image not
   // here is customized as a guest with no udev (NICs eth0, eth1, ...).
   std::map<std::string, guest::OsInfo> images;
+  bool cpu_partitions = true;  // each World's domains in core::WorldPartition
 };
 
 // The desired state alone: every VM planned as kBuild. Pure; for --dry-run

@@ -24,7 +24,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(NetworkSpec, name, bridge)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(InterfaceSpec, network, mac)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DomainSpec, name, accel, memory_mib, vcpus,
                                    disk_path, disk_format, interfaces, kernel,
-                                   initrd, cmdline, console_log, title)
+                                   initrd, cmdline, console_log, title,
+                                   partition)
 }  // namespace virt
 
 namespace core {

@@ -58,6 +58,8 @@ std::string Invalid(const std::string& name, const std::string& value) {
   } else if (name == "overlay-growth") {
     capacity::PlanPolicy ignored;
     return capacity::ParseOverlayGrowth(value, &ignored);
+  } else if (name == "cpu-partitions") {
+    if (value != "world" && value != "none") return "is neither world nor none";
   } else if (name == "state-dir" || name == "image-dir" || name == "broker-socket") {
     if (value.empty() || value[0] != '/') return "is not an absolute path";
   } else if (value.empty()) {
@@ -92,6 +94,8 @@ const std::vector<Key>& Keys() {
        "a deploy that does not fit the host: refuse or warn"},
       {"overlay-growth", "WORLDS_OVERLAY_GROWTH", "",
        "disk each overlay may grow by: a share of its base's virtual size (25%) or MiB"},
+      {"cpu-partitions", "WORLDS_CPU_PARTITIONS", "",
+       "world: each World's VMs share one cgroup with equal CPU per World; none"},
   };
   return keys;
 }
@@ -129,6 +133,7 @@ Settings Settings::Load(const std::string& config_flag, const Environment& env) 
   settings.Set("expected-running", "100%", Source::kDefault, "default");
   settings.Set("capacity-check", "refuse", Source::kDefault, "default");
   settings.Set("overlay-growth", "25%", Source::kDefault, "default");
+  settings.Set("cpu-partitions", "world", Source::kDefault, "default");
 
   bool required = true;
   if (!config_flag.empty()) {

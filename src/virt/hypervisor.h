@@ -33,17 +33,23 @@ struct DomainSpec {
   std::string cmdline;
   std::string console_log;  // serial console also logged here when set
   std::string title;        // shown by virsh list --title
+  // The libvirt resource partition (cgroup) the domain runs in, e.g.
+  // core::WorldPartition; empty: libvirt's default, /machine. It must exist
+  // before the domain starts (virt/partition.h): Start makes sure it does.
+  std::string partition;
 };
 
 enum class DomainState { kRunning, kPaused, kShutOff, kOther };
 
 // What a defined domain was given: the part of a DomainSpec a lab change
-// can alter without touching the disk.
+// (or the cpu-partitions setting) can alter without touching the disk.
 struct DomainSize {
   int memory_mib = 0;
   int vcpus = 0;
+  std::string partition;  // empty: libvirt's default (/machine)
   bool operator==(const DomainSize& other) const {
-    return memory_mib == other.memory_mib && vcpus == other.vcpus;
+    return memory_mib == other.memory_mib && vcpus == other.vcpus &&
+           partition == other.partition;
   }
 };
 const char* ToString(DomainState state);
@@ -122,6 +128,14 @@ class Hypervisor {
   // The host's memory and CPUs.
   virtual HostInfo Host() = 0;
 
+  // Removes a World's resource partition (DomainSpec::partition) once its
+  // domains are gone, so destroyed Worlds leave no cgroups behind. Absent is
+  // fine; a no-op off the local host and on systemd hosts (virt/partition.h).
+  // Throws core::Error when a running domain is still in it.
+  virtual void RemovePartition(const std::string& partition) = 0;
+
+  // Makes sure the domain's partition exists first (libvirt never creates
+  // one, and a reboot empties the cgroups: virt/partition.h).
   virtual void Start(const std::string& name) = 0;
   virtual void Shutdown(const std::string& name) = 0;   // ACPI, returns at once
   virtual void PowerOff(const std::string& name) = 0;   // destroy

@@ -17,6 +17,7 @@
 #include "virt/hypervisor.h"
 #include "virt/libvirt_console.h"
 #include "virt/libvirt_handles.h"
+#include "virt/partition.h"
 
 namespace virt {
 namespace {
@@ -136,6 +137,9 @@ class LibvirtHypervisor : public Hypervisor {
     std::string xml = RenderDomainXml(spec);
     Domain dom(virDomainDefineXML(conn_.get(), xml.c_str()));
     if (!dom) throw Failure("cannot define domain", spec.name);
+    // Also here, so that a start outside Worlds (virsh start) finds it too,
+    // until the next reboot (the qemu hook covers that: virt/partition.h).
+    EnsureLocalPartition(spec.partition, spec.name);
   }
 
   void RemoveDomain(const std::string& name) override {
@@ -179,7 +183,13 @@ class LibvirtHypervisor : public Hypervisor {
     if (virDomainGetInfo(dom.get(), &info) < 0) {
       throw Failure("cannot query domain size", name);
     }
-    return DomainSize{static_cast<int>(info.maxMem / 1024), info.nrVirtCpu};
+    char* raw = virDomainGetXMLDesc(dom.get(), VIR_DOMAIN_XML_INACTIVE);
+    if (!raw) throw Failure("cannot read domain definition", name);
+    std::string xml(raw);
+    free(raw);
+    std::string partition = PartitionOfDomainXml(xml);
+    if (partition == "/machine") partition.clear();  // libvirt's default, spelled out
+    return DomainSize{static_cast<int>(info.maxMem / 1024), info.nrVirtCpu, partition};
   }
 
   std::vector<DomainUsage> Usage(const std::string& prefix) override {
@@ -268,10 +278,40 @@ class LibvirtHypervisor : public Hypervisor {
     }
   }
 
+  void RemovePartition(const std::string& partition) override {
+    if (uri_.rfind("qemu:///", 0) != 0) return;
+    virt::RemovePartition(partition);
+  }
+
   void Start(const std::string& name) override {
     Domain dom = RequireDomain(name);
     if (IsActive(dom, name)) throw AlreadyRunning(name);
+    EnsureOwnPartition(dom, name);
     if (virDomainCreate(dom.get()) < 0) throw Failure("cannot start domain", name);
+  }
+
+  // libvirt never creates a partition below /machine, and a reboot empties
+  // /sys/fs/cgroup: every start makes sure the domain's is there (cheap:
+  // a few mkdir and writes). Only the local kernel's cgroups can be made.
+  void EnsureOwnPartition(const Domain& dom, const std::string& name) {
+    if (uri_.rfind("qemu:///", 0) != 0) return;
+    char* raw = virDomainGetXMLDesc(dom.get(), VIR_DOMAIN_XML_INACTIVE);
+    if (!raw) throw Failure("cannot read domain definition", name);
+    std::string xml(raw);
+    free(raw);
+    EnsureLocalPartition(PartitionOfDomainXml(xml), name);
+  }
+
+  void EnsureLocalPartition(const std::string& partition, const std::string& name) {
+    if (uri_.rfind("qemu:///", 0) != 0) return;
+    if (partition.empty() || partition == "/machine") return;
+    try {
+      EnsurePartition(partition);
+    } catch (const core::Error& e) {
+      throw core::Error("cannot prepare the partition " + partition + " of " + name + ": " +
+                            e.message(),
+                        e.where(), e.fix());
+    }
   }
 
   void Shutdown(const std::string& name) override {

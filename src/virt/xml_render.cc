@@ -188,6 +188,18 @@ std::string RenderDomainXml(const DomainSpec& spec) {
   }
   Must(domain, "memory", t).text().set(spec.memory_mib);
   Must(domain, "vcpu", t).text().set(spec.vcpus);
+  pugi::xml_node resource = Must(domain, "resource", t);
+  if (spec.partition.empty()) {
+    domain.remove_child(resource);
+  } else {
+    // libvirt refuses a relative one only when the domain starts.
+    if (spec.partition[0] != '/') {
+      throw core::Error("resource partition '" + spec.partition + "' is not absolute",
+                        spec.name, "name it from the root, e.g. /machine/worlds/...");
+    }
+    SetText(Must(resource, "partition", t), spec.partition, "resource partition",
+            spec.name);
+  }
   FillOs(spec, Must(domain, "os", t));
   FillDevices(spec, Must(domain, "devices", t));
   return Save(doc);

@@ -89,6 +89,17 @@ void FakeHypervisor::RemoveDomain(const std::string& name) {
   domains.erase(name);
 }
 
+void FakeHypervisor::RemovePartition(const std::string& partition) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Record("RemovePartition " + partition);
+  for (const auto& [name, dom] : domains) {
+    if (dom.spec.partition == partition && dom.state != virt::DomainState::kShutOff) {
+      throw core::Error("cannot remove the cgroup: Device or resource busy", partition,
+                        "stop the World's VMs first");
+    }
+  }
+}
+
 std::vector<std::string> FakeHypervisor::ListDomains(const std::string& prefix) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("ListDomains " + prefix);
@@ -103,7 +114,7 @@ virt::DomainSize FakeHypervisor::Size(const std::string& name) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("Size " + name);
   const Domain& dom = Require(name);
-  return {dom.spec.memory_mib, dom.spec.vcpus};
+  return {dom.spec.memory_mib, dom.spec.vcpus, dom.spec.partition};
 }
 
 std::vector<virt::DomainUsage> FakeHypervisor::Usage(const std::string& prefix) {

@@ -110,6 +110,8 @@ class FakeHypervisor : public virt::Hypervisor {
   virt::HostInfo Host() override;
   virt::DomainState State(const std::string& name) override;
 
+  // Fails like the real one while a running domain is in the partition.
+  void RemovePartition(const std::string& partition) override;
   // Fails like libvirt when a NIC's network is missing or inactive.
   void Start(const std::string& name) override;
   // The fake guest obeys ACPI at once: the domain is shut off on return.

@@ -37,6 +37,7 @@ class SharedHypervisor : public virt::Hypervisor {
     return Locked([&] { return fake_.Usage(p); });
   }
   virt::HostInfo Host() override { return Locked([&] { return fake_.Host(); }); }
+  void RemovePartition(const std::string& p) override { Locked([&] { fake_.RemovePartition(p); }); }
   void Start(const std::string& n) override { Locked([&] { fake_.Start(n); }); }
   void Shutdown(const std::string& n) override { Locked([&] { fake_.Shutdown(n); }); }
   void PowerOff(const std::string& n) override { Locked([&] { fake_.PowerOff(n); }); }

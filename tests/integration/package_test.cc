@@ -275,8 +275,8 @@ TEST_F(PackageTest, InstalledLayoutGroupsStateDirAndShell) {
   for (const char* path :
        {"/usr/bin/worlds", "/usr/bin/worlds-menu", "/lib/systemd/system/worlds-broker.service",
         "/lib/systemd/system/worlds-broker.socket", "/etc/ssh/sshd_config.d/worlds.conf",
-        "/etc/libvirt/hooks/network.d/worlds", "/etc/worlds/worlds.conf",
-        "/usr/share/man/man1/worlds.1.gz", "/usr/share/man/man1/worlds-menu.1.gz",
+        "/etc/libvirt/hooks/network.d/worlds", "/etc/libvirt/hooks/qemu.d/worlds",
+        "/etc/worlds/worlds.conf", "/usr/share/man/man1/worlds.1.gz", "/usr/share/man/man1/worlds-menu.1.gz",
         "/usr/share/man/man5/worlds.conf.5.gz",
         "/usr/share/bash-completion/completions/worlds",
         "/usr/share/doc/worlds/examples/worlds.conf", "/usr/share/worlds/labs/netlab.yaml",
@@ -287,7 +287,8 @@ TEST_F(PackageTest, InstalledLayoutGroupsStateDirAndShell) {
   // The admin's files under /etc are conffiles: an upgrade keeps their edits.
   std::string conffiles = it::ReadFile("/var/lib/dpkg/info/worlds.conffiles");
   for (const char* path : {"/etc/worlds/worlds.conf", "/etc/ssh/sshd_config.d/worlds.conf",
-                           "/etc/libvirt/hooks/network.d/worlds"}) {
+                           "/etc/libvirt/hooks/network.d/worlds",
+                           "/etc/libvirt/hooks/qemu.d/worlds"}) {
     EXPECT_NE(conffiles.find(path), std::string::npos) << conffiles;
   }
   for (const std::string& group : kGroups) EXPECT_TRUE(GroupExists(group)) << group;

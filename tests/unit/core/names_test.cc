@@ -10,6 +10,13 @@ TEST(NamesTest, DomainAndNetworkNamesFollowTheScheme) {
   EXPECT_EQ(NetworkName("netlab", "alice", "lan"), "w-netlab-alice-lan");
 }
 
+TEST(NamesTest, WorldPartitionIsOnePerWorldAndUnambiguous) {
+  EXPECT_EQ(WorldPartition("netlab", "alice"), "/machine/worlds/netlab_alice");
+  // With '-' these two Worlds would share "/machine/worlds/a-b-c".
+  EXPECT_NE(WorldPartition("a-b", "c"), WorldPartition("a", "b-c"));
+  EXPECT_EQ(WorldPartition("a-b", "c_d"), "/machine/worlds/a-b_c_d");
+}
+
 TEST(NamesTest, BridgeNamesFitLinuxLimitAndDiffer) {
   std::string a = BridgeName("netlab", "alice", "lan");
   std::string b = BridgeName("netlab", "bob", "lan");

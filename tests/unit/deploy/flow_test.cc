@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -230,6 +231,12 @@ TEST_F(FlowTest, DeployKilledPartWayThenReRunConvergesAndDestroyKeepsOverlays) {
                 "them).\n");
   EXPECT_TRUE(fake_.hypervisor.domains.empty());
   EXPECT_TRUE(fake_.hypervisor.networks.empty());
+  for (const char* owner : {"alice", "bob", "carol"}) {
+    EXPECT_EQ(std::count(fake_.hypervisor.calls.begin(), fake_.hypervisor.calls.end(),
+                         std::string("RemovePartition /machine/worlds/netlab_") + owner),
+              1)
+        << owner;
+  }
   EXPECT_TRUE(fs::exists(Overlay("bob", "client")));
   EXPECT_TRUE(Status(context_, fake_.env, {}).vms.empty());
 

@@ -81,6 +81,17 @@ TEST(PlanTest, DesiredPlanDerivesEveryNameAndExpandsPatterns) {
   EXPECT_EQ(router.spec.interfaces[0].network, "w-netlab-bob-lan");
   EXPECT_EQ(router.spec.interfaces[0].mac, core::MacAddress("w-netlab-bob-router", 0));
   EXPECT_EQ(router.spec.console_log, "/state/worlds/netlab/bob/router.console.log");
+  // Both of bob's VMs share his World's partition; alice has her own.
+  EXPECT_EQ(router.spec.partition, "/machine/worlds/netlab_bob");
+  EXPECT_EQ(bob.vms[1].spec.partition, "/machine/worlds/netlab_bob");
+  EXPECT_EQ(plan.worlds[0].vms[0].spec.partition, "/machine/worlds/netlab_alice");
+}
+
+TEST(PlanTest, NoCpuPartitionsLeavesDomainsInLibvirtsDefault) {
+  PlanOptions options{"/state", "qemu"};
+  options.cpu_partitions = false;
+  Plan plan = DesiredPlan(TwoVmLab(), Worlds(), options);
+  EXPECT_EQ(plan.worlds[1].vms[0].spec.partition, "");
 }
 
 TEST(PlanTest, ReconcileKeepsCompleteVmsAndRebuildsTheRest) {
@@ -150,6 +161,22 @@ TEST_F(LabChangeTest, MemoryChangeRedefinesShutOffVmsAndWaitsForRunningOnes) {
   EXPECT_NE(text.find("    w-netlab-alice-router: re-define over its kept overlay (memory "
                       "512 -> 1024 MiB, vCPUs 2 -> 1)\n"),
             std::string::npos) << text;
+}
+
+// A World deployed before partitions (or with cpu-partitions = none) moves
+// into its partition at the next deploy, its disk kept; a running VM waits.
+TEST_F(LabChangeTest, PartitionChangeRedefinesShutOffVms) {
+  PlanOptions without = options_;
+  without.cpu_partitions = false;
+  Plan old_plan = DesiredPlan(TwoVmLab(), {{"netlab", "alice", 1}}, without);
+  for (const VmPlan& vm : old_plan.worlds[0].vms) Deployed(vm);
+  hv_.domains.at("w-netlab-alice-client").state = virt::DomainState::kRunning;
+  Plan plan = DesiredPlan(TwoVmLab(), {{"netlab", "alice", 1}}, options_);
+  ReconcileWithActual(plan, hv_, disks_);
+  const VmPlan& router = plan.worlds[0].vms[0];
+  EXPECT_EQ(router.action, VmAction::kAdopt);
+  EXPECT_EQ(router.change, "partition /machine -> /machine/worlds/netlab_alice");
+  EXPECT_EQ(plan.worlds[0].vms[1].action, VmAction::kNothing);
 }
 
 // libvirt lost `clean` (a define interrupted before the snapshot was

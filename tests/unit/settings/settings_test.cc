@@ -41,6 +41,7 @@ TEST_F(SettingsTest, DefaultsWhenNothingIsSet) {
   EXPECT_EQ(s["broker-socket"], "/run/worlds/broker.sock");
   EXPECT_EQ(s["image-dir"], "");
   EXPECT_GE(std::stoi(s["jobs"]), 1);
+  EXPECT_EQ(s["cpu-partitions"], "world");
   EXPECT_EQ(s.Get("state-dir").source, Source::kDefault);
   EXPECT_TRUE(s.config_read());
   EXPECT_EQ(s.config_origin(), "WORLDS_CONFIG");
@@ -121,7 +122,7 @@ TEST_F(SettingsTest, UnknownKeysSectionsAndRepeatsNameTheFile) {
             conf + ": unknown setting 'state_dir' (the settings are state-dir, image-dir, "
                    "connect, jobs, accel, admin-group, broker-socket, memory-budget, "
                    "memory-overcommit, max-running-per-student, expected-running, "
-                   "capacity-check, overlay-growth)");
+                   "capacity-check, overlay-growth, cpu-partitions)");
   conf = Conf("[broker]\nadmin-group = \"x\"\n");
   EXPECT_NE(support::ErrorText([&] { Settings::Load(conf, Env()); })
                 .find("sections are not used"),
@@ -144,6 +145,12 @@ TEST_F(SettingsTest, BadValuesAreRefusedWhereverTheyComeFrom) {
   EXPECT_EQ(support::ErrorText([&] { Settings::Load(conf, Env()); }),
             "environment variable WORLDS_ACCEL = 'hvf' is neither kvm nor qemu (TCG)");
   env_.erase("WORLDS_ACCEL");
+  env_["WORLDS_CPU_PARTITIONS"] = "vm";
+  EXPECT_EQ(support::ErrorText([&] { Settings::Load(conf, Env()); }),
+            "environment variable WORLDS_CPU_PARTITIONS = 'vm' is neither world nor none");
+  env_["WORLDS_CPU_PARTITIONS"] = "none";
+  EXPECT_EQ(Settings::Load(conf, Env())["cpu-partitions"], "none");
+  env_.erase("WORLDS_CPU_PARTITIONS");
   Settings s = Settings::Load(conf, Env());
   EXPECT_EQ(support::ErrorText([&] { s.SetFlag("image-dir", "images"); }),
             "--image-dir = 'images' is not an absolute path");

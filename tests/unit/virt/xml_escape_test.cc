@@ -50,6 +50,7 @@ TEST(XmlEscapeTest, DomainValuesRoundTrip) {
     spec.initrd = "/i" + s.ch;
     spec.cmdline = "console=ttyS0 x=" + s.ch;
     spec.console_log = "/log" + s.ch;
+    spec.partition = "/machine/p" + s.ch;
     std::string xml = RenderDomainXml(spec);
     // The injected character never shows raw where markup could start.
     if (s.ch == "<" || s.ch == "&") {
@@ -73,9 +74,11 @@ TEST(XmlEscapeTest, DomainValuesRoundTrip) {
               spec.interfaces[0].mac);
     EXPECT_EQ(dev.child("serial").child("log").attribute("file").value(),
               spec.console_log);
+    EXPECT_EQ(d.child("resource").child_value("partition"), spec.partition);
     // Structure unchanged: nothing was injected.
     EXPECT_EQ(doc.select_nodes("//interface").size(), 1u);
     EXPECT_EQ(doc.select_nodes("//disk").size(), 1u);
+    EXPECT_EQ(doc.select_nodes("//partition").size(), 1u);
   }
 }
 

@@ -117,6 +117,30 @@ TEST(RenderDomainXmlTest, AccelIsTheDomainType) {
             "w-netlab-alice-router: unknown acceleration 'xen' (use 'kvm' or 'qemu')");
 }
 
+TEST(RenderDomainXmlTest, DefaultPartitionHasNoResourceElement) {
+  pugi::xml_document doc;
+  Parse(RenderDomainXml(SampleDomain()), &doc);
+  EXPECT_FALSE(doc.select_node("//resource"));
+}
+
+TEST(RenderDomainXmlTest, PartitionIsTheResourcePartition) {
+  DomainSpec spec = SampleDomain();
+  spec.partition = "/machine/worlds/netlab_alice";
+  pugi::xml_document doc;
+  Parse(RenderDomainXml(spec), &doc);
+  EXPECT_STREQ(doc.select_node("/domain/resource/partition").node().child_value(),
+               "/machine/worlds/netlab_alice");
+  EXPECT_EQ(doc.select_nodes("/domain/resource/*").size(), 1u);
+}
+
+TEST(RenderDomainXmlTest, RejectsARelativePartition) {
+  DomainSpec spec = SampleDomain();
+  spec.partition = "machine/worlds/netlab_alice";
+  EXPECT_EQ(support::ErrorText([&] { RenderDomainXml(spec); }),
+            "w-netlab-alice-router: resource partition 'machine/worlds/netlab_alice' is "
+            "not absolute (name it from the root, e.g. /machine/worlds/...)");
+}
+
 TEST(RenderDomainXmlTest, BootsFromDiskWithoutKernel) {
   pugi::xml_document doc;
   Parse(RenderDomainXml(SampleDomain()), &doc);
