@@ -257,12 +257,33 @@ TEST_F(PackageTest, UpgradeKeepsStateMigratesItAndKeepsOverlaysAndDomains) {
             false)
       << status.out;
   EXPECT_NE(status.out.find("ready"), std::string::npos) << status.out;
-  // A re-run of the deploy by the new version finds nothing to do.
+  // The first re-run by the new version moves the old version's domains
+  // into their World's CPU partition (0.2.0's deploy puts each World in
+  // one): it re-defines them over the kept overlays, builds nothing, and
+  // keeps every overlay and its clean snapshot.
   it::Run again = Installed(with({"deploy", lab_file, "--roster", roster}));
   EXPECT_EQ(again.code, 0) << again.out << again.err;
-  EXPECT_NE(again.out.find("Nothing to do: 1 World(s), 2 VM(s) already deployed"),
+  EXPECT_NE(again.out.find("0 VM(s) to build, 2 to re-define over kept overlays"),
             std::string::npos)
       << again.out;
+  for (const auto& [path, inode] : overlays) {
+    struct stat st = {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
+    EXPECT_EQ(st.st_ino, inode) << path << " was replaced by the re-define";
+  }
+  for (const auto& [domain, uuid] : uuids) {
+    EXPECT_EQ(Trim(it::Exec({"virsh", "-c", "qemu:///system", "snapshot-list", domain,
+                             "--name"})
+                       .out),
+              "clean")
+        << domain;
+  }
+  // The next one finds nothing to do.
+  it::Run settled = Installed(with({"deploy", lab_file, "--roster", roster}));
+  EXPECT_EQ(settled.code, 0) << settled.out << settled.err;
+  EXPECT_NE(settled.out.find("Nothing to do: 1 World(s), 2 VM(s) already deployed"),
+            std::string::npos)
+      << settled.out;
 
   it::Run destroy = Installed(with({"destroy", lab_file, "--delete-student-data"}));
   EXPECT_EQ(destroy.code, 0) << destroy.out << destroy.err;
