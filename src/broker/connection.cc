@@ -235,15 +235,8 @@ class Connection {
       backend_.store->AddEvent(event);
     };
     deploy::Actor actor{identity_.uid, ActorName(identity_), deploy::Spelling::kProtocol};
-    deploy::Admission admission{backend_.options.capacity, [this](const std::string& owner) {
-                                  std::lock_guard<std::mutex> lock(backend_.store_mu);
-                                  std::vector<std::string> domains;
-                                  for (const store::VmRecord& owned :
-                                       backend_.store->Vms(std::nullopt, owner)) {
-                                    domains.push_back(owned.domain);
-                                  }
-                                  return domains;
-                                }};
+    deploy::Admission admission =
+        deploy::StoreAdmission(backend_.options.capacity, *backend_.store, backend_.store_mu);
     deploy::VmOutcome outcome;
     {
       std::unique_lock<std::mutex> lock = backend_.vm_locks.Lock(vm.domain);

@@ -57,9 +57,9 @@ void LabRules::Act(const std::string& domain, bool power_off, const std::string&
 }
 
 void LabRules::Closed(const std::string& lab, const std::string& domain, int grace_minutes,
-                      schedule::TimePoint now) {
+                      const std::string& timezone, schedule::TimePoint now) {
   auto asked = closing_.find(domain);
-  std::string at = schedule::FormatIn(now, "UTC", "%H:%M UTC");
+  std::string at = schedule::FormatIn(now, timezone, "%H:%M %Z");
   if (asked == closing_.end()) {
     closing_[domain] = now;
     Act(domain, false, "lab '" + lab + "' closed",
@@ -111,17 +111,20 @@ void LabRules::Tick(schedule::TimePoint now) {
       }
       if (lab == labs.end()) continue;
       const deploy::LabPolicyState& policy = lab->second;
-      const std::optional<core::LabSchedule>& sched = policy.policy.schedule;
+      // A lab without a schedule (closed by an instructor) has the
+      // schedule's default warning and grace.
+      static const core::LabSchedule kNoSchedule;
+      const core::LabSchedule& sched =
+          policy.policy.schedule ? *policy.policy.schedule : kNoSchedule;
       if (!policy.state.open) {
         idle_.Forget(vm.domain);
         idle_stopping_.erase(vm.domain);
-        Closed(vm.lab, vm.domain, sched ? sched->grace_minutes : 0, now);
+        Closed(vm.lab, vm.domain, sched.grace_minutes, policy.timezone, now);
         continue;
       }
       closing_.erase(vm.domain);
-      int warning = sched ? sched->warning_minutes : 5;
       if (std::optional<schedule::TimePoint> close =
-              schedule::WarningDue(policy.state, warning, now)) {
+              schedule::WarningDue(policy.state, sched.warning_minutes, now)) {
         auto sent = warned_.find(vm.domain);
         if ((sent == warned_.end() || sent->second != *close) &&
             backend_.consoles.Open(vm.domain)) {
@@ -133,7 +136,7 @@ void LabRules::Tick(schedule::TimePoint now) {
       }
       if (const std::optional<core::IdlePolicy>& idle = policy.policy.idle) {
         bool console = backend_.consoles.Open(vm.domain);
-        int grace = sched ? sched->grace_minutes : 2;
+        int grace = sched.grace_minutes;
         if (auto asked = idle_stopping_.find(vm.domain); asked != idle_stopping_.end()) {
           if (console) {
             idle_stopping_.erase(asked);  // someone came back in time

@@ -37,7 +37,7 @@ class LabRules {
 
  private:
   void Closed(const std::string& lab, const std::string& domain, int grace_minutes,
-              schedule::TimePoint now);
+              const std::string& timezone, schedule::TimePoint now);
   void Act(const std::string& domain, bool power_off, const std::string& why,
            const std::string& note);
 

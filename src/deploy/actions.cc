@@ -204,14 +204,7 @@ ActionTotals RunVmAction(const Context& context, store::Store& store,
     std::lock_guard<std::mutex> hold(mu);
     store.AddEvent(event);
   };
-  Admission admission{context.capacity.budget, [&](const std::string& owner) {
-                        std::lock_guard<std::mutex> hold(mu);
-                        std::vector<std::string> domains;
-                        for (const store::VmRecord& vm : store.Vms(std::nullopt, owner)) {
-                          domains.push_back(vm.domain);
-                        }
-                        return domains;
-                      }};
+  Admission admission = StoreAdmission(context.capacity.budget, store, mu);
   std::atomic<size_t> next{0};
   auto work = [&] {
     std::unique_ptr<virt::Hypervisor> hypervisor;

@@ -75,6 +75,18 @@ std::map<std::string, int> InFlight(const fs::path& dir) {
 
 }  // namespace
 
+Admission StoreAdmission(const capacity::Policy& policy, store::Store& store,
+                         std::mutex& store_mu) {
+  return Admission{policy, [&store, &store_mu](const std::string& owner) {
+                     std::lock_guard<std::mutex> lock(store_mu);
+                     std::vector<std::string> domains;
+                     for (const store::VmRecord& vm : store.Vms(std::nullopt, owner)) {
+                       domains.push_back(vm.domain);
+                     }
+                     return domains;
+                   }};
+}
+
 StartReservation::~StartReservation() {
   if (fd_ < 0) return;
   ::unlink(path_.c_str());  // before the close that lets its flock go

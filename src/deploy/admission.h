@@ -12,6 +12,7 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,12 @@ struct Admission {
   // limit counts.
   std::function<std::vector<std::string>(const std::string& owner)> owner_domains;
 };
+
+// The admission of `policy` whose owners' domains are what `store` records,
+// read under `store_mu` (the caller's lock of that single-threaded store).
+// Both must outlive the Admission.
+Admission StoreAdmission(const capacity::Policy& policy, store::Store& store,
+                         std::mutex& store_mu);
 
 // A start the rule turned down; message() is for the student.
 class NotAdmitted : public core::Error {
