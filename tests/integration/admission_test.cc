@@ -78,11 +78,6 @@ class AdmissionTest : public it::DeployTest {
     return std::to_string(capacity::Sum(hv->Usage("")).memory_mib + room);
   }
 
-  std::string DomState(const std::string& domain) {
-    std::string out = it::Exec({"virsh", "-c", "qemu:///system", "domstate", domain}).out;
-    return out.substr(0, out.find('\n'));
-  }
-
   std::string Dom(const char* owner, const char* vm) { return core::DomainName(Lab(), owner, vm); }
 
   support::StudentAccounts accounts_;
@@ -100,12 +95,12 @@ TEST_F(AdmissionTest, BudgetAndPerStudentLimitHoldForStudentsAdminsAndRaces) {
   EXPECT_EQ(Ask("wadm1", Op::kStart, Dom("wadm1", "client")),
             "refused: the lab host is full: 256 MiB needed, 44 MiB free; try again later or "
             "ask your instructor");
-  EXPECT_EQ(DomState(Dom("wadm1", "client")), "shut off");
+  EXPECT_EQ(it::DomState(Dom("wadm1", "client")), "shut off");
   // The admin's command passes the same rule.
   it::Run admin = it::Worlds(Global({"start", Lab(), "--owner", "wadm2"}));
   EXPECT_NE(admin.code, 0);
   EXPECT_NE(admin.out.find("the lab host is full"), std::string::npos) << admin.out << admin.err;
-  EXPECT_EQ(DomState(Dom("wadm2", "router")), "shut off");
+  EXPECT_EQ(it::DomState(Dom("wadm2", "router")), "shut off");
   EXPECT_EQ(Ask("wadm1", Op::kPowerOff, Dom("wadm1", "router")), "ok shut off");
 
   // Four starts at once, as root (an admin), room for one: one passes.

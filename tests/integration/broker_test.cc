@@ -79,11 +79,6 @@ class BrokerTest : public it::DeployTest {
     });
   }
 
-  std::string DomState(const std::string& domain) {
-    std::string out = it::Exec({"virsh", "-c", "qemu:///system", "domstate", domain}).out;
-    return out.substr(0, out.find('\n'));
-  }
-
   std::string Dom(const char* owner, const char* vm) { return core::DomainName(Lab(), owner, vm); }
 
   support::StudentAccounts accounts_;
@@ -102,13 +97,13 @@ TEST_F(BrokerTest, StudentsActOnlyOnTheirOwnVmsAndReachTheirConsole) {
                                          Dom("alice", "router") + "=shut off");
   EXPECT_EQ(Ask("alice", Op::kStart, Dom("bob", "router")),
             "refused: '" + Dom("bob", "router") + "' is not one of alice's VMs");
-  EXPECT_EQ(DomState(Dom("bob", "router")), "shut off");
+  EXPECT_EQ(it::DomState(Dom("bob", "router")), "shut off");
   EXPECT_EQ(Ask("nobody", Op::kList), "refused: user 'nobody' has no Worlds");
 
   EXPECT_EQ(Ask("alice", Op::kStart, Dom("alice", "router")), "ok running");
-  EXPECT_EQ(DomState(Dom("alice", "router")), "running");
+  EXPECT_EQ(it::DomState(Dom("alice", "router")), "running");
   EXPECT_EQ(Ask("alice", Op::kRevert, Dom("alice", "router")), "ok shut off");
-  EXPECT_EQ(DomState(Dom("alice", "router")), "shut off");
+  EXPECT_EQ(it::DomState(Dom("alice", "router")), "shut off");
   EXPECT_EQ(Ask("alice", Op::kStart, Dom("alice", "router")), "ok running");
   {
     // A deploy of alice's World holds its lock (as deploy::Deploy does): her
@@ -118,7 +113,7 @@ TEST_F(BrokerTest, StudentsActOnlyOnTheirOwnVmsAndReachTheirConsole) {
     EXPECT_EQ(Ask("alice", Op::kRevert, Dom("alice", "router")),
               "refused: the World of 'alice' in lab '" + Lab() + "' is being changed by pid " +
                   std::to_string(::getpid()) + ": worlds deploy; try again when it finishes");
-    EXPECT_EQ(DomState(Dom("alice", "router")), "running");
+    EXPECT_EQ(it::DomState(Dom("alice", "router")), "running");
   }
 
   // The console, as alice: wait for the guest's shell, run a command, see

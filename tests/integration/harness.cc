@@ -40,6 +40,11 @@ std::string TestImageDir() {
   return std::filesystem::exists(path + "/tiny.qcow2") ? path : "";
 }
 
+std::string DomState(const std::string& domain) {
+  std::string out = Exec({"virsh", "-c", "qemu:///system", "domstate", domain}).out;
+  return out.substr(0, out.find('\n'));
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::ostringstream buf;

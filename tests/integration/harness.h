@@ -36,6 +36,10 @@ std::string TestImageDir();
 // Reads a whole file ("" when missing).
 std::string ReadFile(const std::string& path);
 
+// `virsh domstate` of `domain` on qemu:///system: "running", "shut off", or
+// the first line of virsh's error when it is not there.
+std::string DomState(const std::string& domain);
+
 // Runs `fn` in a child process that has become `user` for good (its
 // groups, gid and uid; root cannot be regained) and returns what `fn`
 // returned, "error: <what>" when it threw, or "child failed: ..." when the

@@ -71,11 +71,6 @@ class LabRulesTest : public it::DeployTest {
     });
   }
 
-  std::string DomState(const std::string& domain) {
-    std::string out = it::Exec({"virsh", "-c", "qemu:///system", "domstate", domain}).out;
-    return out.substr(0, out.find('\n'));
-  }
-
   // Waits up to `seconds` for `done`.
   static bool Within(int seconds, const std::function<bool()>& done) {
     auto deadline = Clock::now() + std::chrono::seconds(seconds);
@@ -144,11 +139,11 @@ TEST_F(LabRulesTest, WarnCloseRefuseAndIdleShutdown) {
 
   it::Run close = it::Worlds(Global({"lab", "close", Lab()}));
   ASSERT_EQ(close.code, 0) << close.out << close.err;
-  EXPECT_TRUE(Within(60, [&] { return DomState(one) == "shut off" && DomState(two) == "shut off"; }))
-      << DomState(one) << " / " << DomState(two) << "\n" << it::ReadFile(log);
+  EXPECT_TRUE(Within(60, [&] { return it::DomState(one) == "shut off" && it::DomState(two) == "shut off"; }))
+      << it::DomState(one) << " / " << it::DomState(two) << "\n" << it::ReadFile(log);
   EXPECT_EQ(Ask("wrl1", Op::kStart, one),
             "refused: lab '" + Lab() + "' is closed; ask your instructor");
-  EXPECT_EQ(DomState(one), "shut off");
+  EXPECT_EQ(it::DomState(one), "shut off");
   std::string listed = Ask("wrl1", Op::kList, one);
   EXPECT_EQ(listed.rfind("shut off | ", 0), 0u) << listed;
   EXPECT_NE(listed.find(": the lab closed | closed"), std::string::npos) << listed;
@@ -163,8 +158,8 @@ TEST_F(LabRulesTest, WarnCloseRefuseAndIdleShutdown) {
   // alone with nobody on its console, is shut down after its idle minute.
   ASSERT_EQ(it::Worlds(Global({"lab", "follow-schedule", Lab()})).code, 0);
   ASSERT_EQ(Ask("wrl1", Op::kStart, one), "ok running");
-  EXPECT_TRUE(Within(180, [&] { return DomState(one) == "shut off"; }))
-      << "still " << DomState(one) << " after 3 min\n" << it::ReadFile(log);
+  EXPECT_TRUE(Within(180, [&] { return it::DomState(one) == "shut off"; }))
+      << "still " << it::DomState(one) << " after 3 min\n" << it::ReadFile(log);
   rows = RulesEvents();
   ASSERT_FALSE(rows.empty());
   EXPECT_EQ(rows.back().target, one);

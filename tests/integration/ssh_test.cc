@@ -212,14 +212,9 @@ class SshWorld : public it::DeployTest {
     return core::DomainName(Lab(), owner, vm);
   }
 
-  std::string State(const std::string& domain) {
-    std::string out = it::Exec({"virsh", "-c", "qemu:///system", "domstate", domain}).out;
-    return out.substr(0, out.find('\n'));
-  }
-
   bool WaitForState(const std::string& domain, const std::string& state, int seconds) {
     for (int i = 0; i < seconds * 5; ++i) {
-      if (State(domain) == state) return true;
+      if (it::DomState(domain) == state) return true;
       Sleep(200);
     }
     return false;
@@ -342,7 +337,7 @@ class SshWorld : public it::DeployTest {
                "), broker::Client start " + others_domain,
            start);
     EXPECT_EQ(start.rfind("refused: ", 0), 0u) << start;
-    EXPECT_EQ(State(others_domain), "shut off");
+    EXPECT_EQ(it::DomState(others_domain), "shut off");
 
     std::string console = AsUser(user, [&] {
       broker::Client client(broker::kDefaultSocket);
@@ -374,7 +369,7 @@ class SshWorld : public it::DeployTest {
     Record("as " + user + ", raw line start " + others_domain + " with \"user\":\"root\",\"uid\":0",
            raw);
     EXPECT_NE(raw.find("\"ok\":false"), std::string::npos) << raw;
-    EXPECT_EQ(State(others_domain), "shut off");
+    EXPECT_EQ(it::DomState(others_domain), "shut off");
 
     std::string list = AsUser(user, [&] {
       broker::Client client(broker::kDefaultSocket);
