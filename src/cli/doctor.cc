@@ -58,7 +58,7 @@ void CheckPartitions(Report& report) {
     return;
   }
   try {
-    virt::EnsurePartition(probe);
+    virt::EnsurePartition({probe});
     virt::RemovePartition(probe);
     report.Ok("cpu partitions", "made and removed " + probe + " in the cgroups");
   } catch (const core::Error& e) {

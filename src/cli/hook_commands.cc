@@ -60,12 +60,12 @@ int RunQemuHook(const QemuHookArgs& args, std::istream& in) {
     return kExitOk;
   }
   std::string xml{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  std::string partition = virt::PartitionOfDomainXml(xml);
-  if (partition.empty() || partition == "/machine") return kExitOk;
+  virt::PartitionSpec partition = virt::PartitionOfDomainXml(xml);
+  if (partition.path.empty() || partition.path == "/machine") return kExitOk;
   try {
     virt::EnsurePartition(partition);
   } catch (const core::Error& e) {
-    throw core::Error("cannot make the partition " + partition + " of '" + args.domain +
+    throw core::Error("cannot make the partition " + partition.path + " of '" + args.domain +
                           "', so libvirt will not start it: " + e.message(),
                       e.where(), e.fix());
   }

@@ -88,4 +88,19 @@ std::optional<int> ParseMemoryMib(const std::string& text) {
   return std::nullopt;
 }
 
+std::optional<int> ParseCpuPercent(const std::string& text) {
+  size_t dot = text.find('.');
+  std::string whole = text.substr(0, dot);
+  std::string decimals = dot == std::string::npos ? "" : text.substr(dot + 1);
+  // "1." and ".5" are not written by people; "1.50" is.
+  if (!AllDigits(whole) || whole.size() > 4) return std::nullopt;
+  if (dot != std::string::npos && (!AllDigits(decimals) || decimals.size() > 2)) {
+    return std::nullopt;
+  }
+  while (decimals.size() < 2) decimals += '0';
+  int percent = std::stoi(whole) * 100 + std::stoi(decimals);
+  if (percent > 1024 * 100) return std::nullopt;
+  return percent;
+}
+
 }  // namespace config

@@ -26,7 +26,8 @@ using internal::Fields;
 using internal::KindName;
 
 const std::vector<std::string> kLabKeys = {
-    "lab", "description", "images", "networks", "vms", "schedule", "idle-shutdown"};
+    "lab",      "description",   "images",   "networks",
+    "vms",      "schedule",      "idle-shutdown", "cpu-limit"};
 const std::vector<std::string> kImageKeys = {"name",   "file",   "format",
                                              "kernel", "initrd", "cmdline"};
 const std::vector<std::string> kNetworkKeys = {"name", "cidr"};
@@ -101,6 +102,7 @@ class LabReader {
     }
     internal::ReadSchedule(fields, &reporter_, &lab_);
     internal::ReadIdleShutdown(fields, &reporter_, &lab_);
+    ReadCpuLimit(fields, where);
     CheckReferences();
     internal::CheckWorld(lab_, core::World{lab_.name, "student", 1},
                          /*sample=*/true, hostname_pos_, out_);
@@ -108,6 +110,20 @@ class LabReader {
   }
 
  private:
+  void ReadCpuLimit(Fields& fields, const std::string& where) {
+    const std::string rule =
+        "a number of host CPUs from 0.01 to 1024 with at most two decimals (e.g. 1.5)";
+    std::optional<std::string> text = fields.String("cpu-limit", false, where, rule);
+    if (!text) return;
+    std::optional<int> percent = ParseCpuPercent(*text);
+    if (!percent || *percent < 1) {
+      reporter_.Error(fields.ValuePos("cpu-limit"),
+                      "'cpu-limit' in the lab must be " + rule + ", not '" + *text + "'");
+      return;
+    }
+    lab_.cpu_limit = core::CpuLimit{*percent, fields.ValuePos("cpu-limit")};
+  }
+
   void ReadList(const YAML::Node& list, const Fields& parent,
                 const std::string& key, const std::string& kind,
                 void (LabReader::*read)(const YAML::Node&, size_t)) {

@@ -19,6 +19,8 @@
 //             before from crosses midnight; equal is an error), warning
 //             and grace (minutes, default 5 and 2)
 //   idle-shutdown: after (minutes, 1 or more)
+//   cpu-limit: host CPUs each World may use, all its VMs together (0.01 to
+//              1024, at most two decimals, e.g. 1.5); none by default
 //
 // Patterns (hostname, nic ip) may use {owner}, {vm}, {lab} and {index};
 // any other {placeholder} is an error; gateway and dns take none. Commands
@@ -114,5 +116,11 @@ bool IsValidHostname(const std::string& name);
 // "256", "256M", "256MiB", "1G", "1GiB" -> MiB; nullopt when not of that
 // form or larger than fits an int. The range is not checked here.
 std::optional<int> ParseMemoryMib(const std::string& text);
+
+// A number of host CPUs with at most two decimals, as percent of one CPU:
+// "1.5" -> 150, "2" -> 200, "0.25" -> 25; nullopt when not of that form
+// (no sign, no exponent, no unit) or above 1024 CPUs. 0 is returned as 0:
+// the range is the caller's.
+std::optional<int> ParseCpuPercent(const std::string& text);
 
 }  // namespace config

@@ -105,6 +105,14 @@ struct IdlePolicy {
   SourcePos pos;
 };
 
+// At most this much of the host's CPU time for each World of the lab, all
+// its VMs together (the cgroup quota of the World's partition): 150 is one
+// and a half host CPUs. Needs the cpu-partitions setting "world".
+struct CpuLimit {
+  int percent = 0;  // of one host CPU, 1..102400
+  SourcePos pos;
+};
+
 struct Lab {
   std::string name;
   std::string description;
@@ -114,6 +122,7 @@ struct Lab {
   std::vector<LabVm> vms;
   std::optional<LabSchedule> schedule;  // none: always open
   std::optional<IdlePolicy> idle;       // none: idle VMs keep running
+  std::optional<CpuLimit> cpu_limit;    // none: a World takes what its share gives
 
   const BaseImage* FindImage(const std::string& name) const;
   const LabNetwork* FindNetwork(const std::string& name) const;

@@ -225,6 +225,9 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
     out << warning << "\n";
   }
   Plan plan = DesiredPlan(lab, worlds, plan_options);
+  if (plan.cpu_limit_percent > 0 && !plan.cpu_limit_applied) {
+    out << "warning: " << DescribeCpuLimit(plan) << "\n";
+  }
   ReconcileWithActual(plan, *hypervisor, *env.disks);
   FindDroppedVms(plan, store->Vms(lab.name, std::nullopt), plan_options, *hypervisor,
                  *env.disks);

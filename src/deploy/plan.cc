@@ -129,7 +129,11 @@ VmPlan PlanVm(const core::Lab& lab, const core::World& world,
   spec.cmdline = image->cmdline;
   spec.console_log =
       core::ConsoleLogPath(options.state_dir, lab.name, world.owner, vm.name);
-  if (options.cpu_partitions) spec.partition = core::WorldPartition(lab.name, world.owner);
+  if (options.cpu_partitions) {
+    spec.partition = core::WorldPartition(lab.name, world.owner);
+    // Without a partition there is nothing to limit: DescribePlan says so.
+    if (lab.cpu_limit) spec.cpu_limit_percent = lab.cpu_limit->percent;
+  }
   return plan;
 }
 
@@ -139,6 +143,10 @@ Plan DesiredPlan(const core::Lab& lab, const std::vector<core::World>& worlds,
                  const PlanOptions& options) {
   Plan plan;
   plan.lab = lab.name;
+  if (lab.cpu_limit) {
+    plan.cpu_limit_percent = lab.cpu_limit->percent;
+    plan.cpu_limit_applied = options.cpu_partitions;
+  }
   for (const core::World& world : worlds) {
     WorldPlan world_plan;
     world_plan.world = world;
@@ -166,6 +174,17 @@ Plan DesiredPlan(const core::Lab& lab, const std::vector<core::World>& worlds,
 
 namespace {
 
+// 150 -> "1.5 CPUs", 100 -> "1 CPU", 0 -> "none".
+std::string FormatCpuLimit(int percent) {
+  if (percent <= 0) return "none";
+  std::string text = std::to_string(percent / 100);
+  if (int rest = percent % 100) {
+    text += "." + std::string(rest < 10 ? "0" : "") + std::to_string(rest);
+    if (text.back() == '0') text.pop_back();
+  }
+  return text + (percent == 100 ? " CPU" : " CPUs");
+}
+
 std::string DescribeResize(const virt::DomainSize& have, const virt::DomainSize& want) {
   std::string out;
   if (have.memory_mib != want.memory_mib) {
@@ -180,6 +199,11 @@ std::string DescribeResize(const virt::DomainSize& have, const virt::DomainSize&
     auto shown = [](const std::string& p) { return p.empty() ? std::string("/machine") : p; };
     out += (out.empty() ? "" : ", ") + std::string("partition ") + shown(have.partition) +
            " -> " + shown(want.partition);
+  }
+  if (have.cpu_limit_percent != want.cpu_limit_percent) {
+    out += (out.empty() ? "" : ", ") + std::string("World CPU limit ") +
+           FormatCpuLimit(have.cpu_limit_percent) + " -> " +
+           FormatCpuLimit(want.cpu_limit_percent);
   }
   return out;
 }
@@ -198,7 +222,8 @@ void ReconcileWithActual(Plan& plan, virt::Hypervisor& hypervisor, Disks& disks)
       switch (facts.condition) {
         case VmCondition::kReady: {
           vm.action = VmAction::kNothing;
-          virt::DomainSize want{vm.spec.memory_mib, vm.spec.vcpus, vm.spec.partition};
+          virt::DomainSize want{vm.spec.memory_mib, vm.spec.vcpus, vm.spec.partition,
+                                vm.spec.cpu_limit_percent};
           virt::DomainSize have = hypervisor.Size(vm.domain);
           if (have == want) break;
           // The lab changed: a new definition over the same overlay keeps
@@ -268,6 +293,17 @@ void FindDroppedVms(Plan& plan, const std::vector<store::VmRecord>& recorded,
   }
 }
 
+std::string DescribeCpuLimit(const Plan& plan) {
+  if (plan.cpu_limit_percent <= 0) return "";
+  if (plan.cpu_limit_applied) {
+    return "Each World's VMs together may use at most " + FormatCpuLimit(plan.cpu_limit_percent) +
+           " of the host (cpu-limit)";
+  }
+  return "cpu-limit " + FormatCpuLimit(plan.cpu_limit_percent) +
+         " is not applied: the cpu-partitions setting is none, so no World has a partition "
+         "to limit";
+}
+
 std::string DescribePlan(const Plan& plan) {
   std::ostringstream out;
   out << "Plan for lab '" << plan.lab << "': " << plan.worlds.size()
@@ -283,6 +319,7 @@ std::string DescribePlan(const Plan& plan) {
         << " to remove, " << plan.CountDropped(false) << " kept)";
   }
   out << "\n";
+  if (plan.cpu_limit_percent > 0) out << "  " << DescribeCpuLimit(plan) << "\n";
   for (const WorldPlan& world : plan.worlds) {
     out << "  World " << world.world.owner << " (#" << world.world.index << ")\n";
     for (const virt::NetworkSpec& net : world.networks) {

@@ -73,6 +73,10 @@ struct WorldPlan {
 struct Plan {
   std::string lab;
   std::vector<WorldPlan> worlds;
+  // The lab's cpu-limit (core::CpuLimit) in percent, 0 when it has none;
+  // not applied (no partition to limit) when cpu-partitions is none.
+  int cpu_limit_percent = 0;
+  bool cpu_limit_applied = false;
 
   int TotalVms() const;
   int CountAction(VmAction action) const;
@@ -107,6 +111,11 @@ void ReconcileWithActual(Plan& plan, virt::Hypervisor& hypervisor, Disks& disks)
 // An overlay that cannot be read counts as student data.
 void FindDroppedVms(Plan& plan, const std::vector<store::VmRecord>& recorded,
                     const PlanOptions& options, virt::Hypervisor& hypervisor, Disks& disks);
+
+// The lab's cpu-limit as the plan applies it ("Each World's VMs together
+// may use at most 1.5 CPUs of the host (cpu-limit)"), or why it is not
+// applied; empty when the lab has none.
+std::string DescribeCpuLimit(const Plan& plan);
 
 // Human-readable plan for --dry-run: one line per World and VM.
 std::string DescribePlan(const Plan& plan);

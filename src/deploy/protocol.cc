@@ -25,7 +25,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(InterfaceSpec, network, mac)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DomainSpec, name, accel, memory_mib, vcpus,
                                    disk_path, disk_format, interfaces, kernel,
                                    initrd, cmdline, console_log, title,
-                                   partition)
+                                   partition, cpu_limit_percent)
 }  // namespace virt
 
 namespace core {

@@ -37,6 +37,10 @@ struct DomainSpec {
   // core::WorldPartition; empty: libvirt's default, /machine. It must exist
   // before the domain starts (virt/partition.h): Start makes sure it does.
   std::string partition;
+  // The partition's CPU limit in percent of one host CPU (core::CpuLimit),
+  // kept in the domain's metadata so that whoever makes the partition
+  // (Start, the qemu hook) sets it; 0: none. Needs a partition.
+  int cpu_limit_percent = 0;
 };
 
 enum class DomainState { kRunning, kPaused, kShutOff, kOther };
@@ -47,9 +51,10 @@ struct DomainSize {
   int memory_mib = 0;
   int vcpus = 0;
   std::string partition;  // empty: libvirt's default (/machine)
+  int cpu_limit_percent = 0;  // DomainSpec::cpu_limit_percent
   bool operator==(const DomainSize& other) const {
     return memory_mib == other.memory_mib && vcpus == other.vcpus &&
-           partition == other.partition;
+           partition == other.partition && cpu_limit_percent == other.cpu_limit_percent;
   }
 };
 const char* ToString(DomainState state);

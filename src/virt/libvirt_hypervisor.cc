@@ -139,7 +139,7 @@ class LibvirtHypervisor : public Hypervisor {
     if (!dom) throw Failure("cannot define domain", spec.name);
     // Also here, so that a start outside Worlds (virsh start) finds it too,
     // until the next reboot (the qemu hook covers that: virt/partition.h).
-    EnsureLocalPartition(spec.partition, spec.name);
+    EnsureLocalPartition({spec.partition, spec.cpu_limit_percent}, spec.name);
   }
 
   void RemoveDomain(const std::string& name) override {
@@ -187,9 +187,10 @@ class LibvirtHypervisor : public Hypervisor {
     if (!raw) throw Failure("cannot read domain definition", name);
     std::string xml(raw);
     free(raw);
-    std::string partition = PartitionOfDomainXml(xml);
-    if (partition == "/machine") partition.clear();  // libvirt's default, spelled out
-    return DomainSize{static_cast<int>(info.maxMem / 1024), info.nrVirtCpu, partition};
+    PartitionSpec partition = PartitionOfDomainXml(xml);
+    if (partition.path == "/machine") partition.path.clear();  // libvirt's default, spelled out
+    return DomainSize{static_cast<int>(info.maxMem / 1024), info.nrVirtCpu, partition.path,
+                      partition.cpu_limit_percent};
   }
 
   std::vector<DomainUsage> Usage(const std::string& prefix) override {
@@ -302,13 +303,13 @@ class LibvirtHypervisor : public Hypervisor {
     EnsureLocalPartition(PartitionOfDomainXml(xml), name);
   }
 
-  void EnsureLocalPartition(const std::string& partition, const std::string& name) {
+  void EnsureLocalPartition(const PartitionSpec& partition, const std::string& name) {
     if (uri_.rfind("qemu:///", 0) != 0) return;
-    if (partition.empty() || partition == "/machine") return;
+    if (partition.path.empty() || partition.path == "/machine") return;
     try {
       EnsurePartition(partition);
     } catch (const core::Error& e) {
-      throw core::Error("cannot prepare the partition " + partition + " of " + name + ": " +
+      throw core::Error("cannot prepare the partition " + partition.path + " of " + name + ": " +
                             e.message(),
                         e.where(), e.fix());
     }

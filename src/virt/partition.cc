@@ -136,7 +136,21 @@ bool Lists(const std::string& file, const std::string& word) {
   return false;
 }
 
-void EnsureIn(const Hierarchy& h, const std::vector<std::string>& dirs) {
+// The World's own level: its quota per period, or none.
+void LimitCpu(const Hierarchy& h, const std::string& parent, const std::string& dir,
+              int percent) {
+  std::string period = std::to_string(kCpuPeriodUs);
+  std::string quota = std::to_string(static_cast<long long>(percent) * kCpuPeriodUs / 100);
+  if (!h.v2 && h.controllers.count("cpu")) {
+    Write(dir + "/cpu.cfs_period_us", period);
+    Write(dir + "/cpu.cfs_quota_us", percent > 0 ? quota : "-1");
+  }
+  if (h.v2 && Lists(parent + "/cgroup.subtree_control", "cpu")) {
+    Write(dir + "/cpu.max", (percent > 0 ? quota : "max") + " " + period);
+  }
+}
+
+void EnsureIn(const Hierarchy& h, const std::vector<std::string>& dirs, int cpu_limit_percent) {
   std::string parent = h.root;
   for (size_t i = 0; i < dirs.size(); ++i) {
     std::string dir = h.root + "/" + dirs[i];
@@ -154,6 +168,7 @@ void EnsureIn(const Hierarchy& h, const std::vector<std::string>& dirs) {
     if (ours && h.v2 && Lists(parent + "/cgroup.subtree_control", "cpu")) {
       Write(dir + "/cpu.weight", std::to_string(kCpuWeightV2));
     }
+    if (i + 1 == dirs.size()) LimitCpu(h, parent, dir, cpu_limit_percent);
     parent = dir;
   }
 }
@@ -176,10 +191,15 @@ std::vector<std::string> PartitionDirs(const std::string& partition) {
   return dirs;
 }
 
-void EnsurePartition(const std::string& partition, const CgroupHost& host) {
-  std::vector<std::string> dirs = PartitionDirs(partition);
+void EnsurePartition(const PartitionSpec& partition, const CgroupHost& host) {
+  std::vector<std::string> dirs = PartitionDirs(partition.path);
+  if (partition.cpu_limit_percent < 0) {
+    throw core::Error("a CPU limit of " + std::to_string(partition.cpu_limit_percent) +
+                          "% is not a limit",
+                      partition.path);
+  }
   if (Exists(host.systemd_marker)) return;
-  for (const Hierarchy& h : Hierarchies(host)) EnsureIn(h, dirs);
+  for (const Hierarchy& h : Hierarchies(host)) EnsureIn(h, dirs, partition.cpu_limit_percent);
 }
 
 bool HookPreparesPartition(const std::string& domain, const std::string& operation,
@@ -188,12 +208,39 @@ bool HookPreparesPartition(const std::string& domain, const std::string& operati
          domain.rfind(core::kObjectPrefix, 0) == 0;
 }
 
-std::string PartitionOfDomainXml(const std::string& xml) {
+PartitionSpec PartitionOfDomainXml(const std::string& xml) {
   pugi::xml_document doc;
   if (!doc.load_string(xml.c_str()) || !doc.child("domain")) {
     throw core::Error("libvirt returned a domain definition that is not XML");
   }
-  return doc.child("domain").child("resource").child_value("partition");
+  pugi::xml_node domain = doc.child("domain");
+  PartitionSpec spec;
+  spec.path = domain.child("resource").child_value("partition");
+  // The element is found by its namespace, whatever prefix libvirt gave it
+  // (it keeps the one it was defined with).
+  for (pugi::xml_node element : domain.child("metadata").children()) {
+    std::string name = element.name();
+    std::string::size_type colon = name.find(':');
+    std::string prefix = colon == std::string::npos ? "" : name.substr(0, colon);
+    std::string local = colon == std::string::npos ? name : name.substr(colon + 1);
+    std::string xmlns = prefix.empty() ? "xmlns" : "xmlns:" + prefix;
+    if (local != "partition" || std::string(element.attribute(xmlns.c_str()).value()) !=
+                                    kMetadataNamespace) {
+      continue;
+    }
+    std::string limit = element.attribute("cpu-limit-percent").value();
+    bool digits = !limit.empty() && limit.size() <= 6 &&
+                  limit.find_first_not_of("0123456789") == std::string::npos;
+    int percent = digits ? std::stoi(limit) : 0;
+    if (percent < 1 || percent > 102400) {
+      throw core::Error("the domain's CPU limit '" + limit + "' is not a number from 1 to 102400",
+                        spec.path,
+                        "correct or remove the partition element in the domain's <metadata> "
+                        "(virsh edit)");
+    }
+    spec.cpu_limit_percent = percent;
+  }
+  return spec;
 }
 
 void RemovePartition(const std::string& partition, const CgroupHost& host) {

@@ -40,6 +40,25 @@ struct CgroupHost {
 inline constexpr int kCpuSharesV1 = 1024;  // cpu.shares
 inline constexpr int kCpuWeightV2 = 100;   // cpu.weight
 
+// A World's optional CPU limit (core::CpuLimit) is the bandwidth quota of
+// its partition per period: cpu.cfs_quota_us / cpu.cfs_period_us on v1,
+// cpu.max "QUOTA PERIOD" on v2 ("-1" and "max" when there is none). The
+// kernel's default period, 100 ms: 150% is 150 ms of CPU time per 100 ms.
+inline constexpr int kCpuPeriodUs = 100000;
+
+// The namespace of Worlds' element in a domain's <metadata>, where the
+// partition's CPU limit travels with the definition (libvirt keeps any
+// element of a namespace of its own there):
+//   <metadata><worlds:partition xmlns:worlds="urn:x-worlds:partition:1"
+//                               cpu-limit-percent="150"/></metadata>
+inline constexpr const char* kMetadataNamespace = "urn:x-worlds:partition:1";
+
+// What a domain's definition says about its partition.
+struct PartitionSpec {
+  std::string path;           // <resource><partition>; empty: none
+  int cpu_limit_percent = 0;  // of one host CPU, for the whole partition; 0: none
+};
+
 // The directories libvirt uses for `partition` below a hierarchy's root on
 // a host without systemd: "/machine/worlds/netlab_alice" gives
 // {"machine", "machine/worlds.partition",
@@ -49,13 +68,15 @@ inline constexpr int kCpuWeightV2 = 100;   // cpu.weight
 // libvirt would escape are never made by Worlds).
 std::vector<std::string> PartitionDirs(const std::string& partition);
 
-// Makes sure `partition` exists as libvirt will look for it, with the equal
-// CPU weight above on each level below /machine (on cgroup v2 with the
-// controllers enabled that libvirt needs below it). Idempotent and safe
-// to call from two starts of one World at once. Does nothing on a systemd
-// host (see above). Throws core::Error naming the path when a directory
-// or a setting cannot be written (not root, cgroups not mounted).
-void EnsurePartition(const std::string& partition, const CgroupHost& host = {});
+// Makes sure `partition.path` exists as libvirt will look for it, with the
+// equal CPU weight above on each level below /machine (on cgroup v2 with
+// the controllers enabled that libvirt needs below it) and the World's own
+// level limited to `partition.cpu_limit_percent` (or unlimited again).
+// Idempotent and safe to call from two starts of one World at once. Does
+// nothing on a systemd host (see above). Throws core::Error naming the
+// path when a directory or a setting cannot be written (not root, cgroups
+// not mounted).
+void EnsurePartition(const PartitionSpec& partition, const CgroupHost& host = {});
 
 // Whether a call of libvirt's qemu hook (/etc/libvirt/hooks/qemu.d/worlds:
 // DOMAIN OPERATION SUBOPERATION -, the domain's XML on stdin) is one to
@@ -65,9 +86,11 @@ void EnsurePartition(const std::string& partition, const CgroupHost& host = {});
 bool HookPreparesPartition(const std::string& domain, const std::string& operation,
                            const std::string& suboperation);
 
-// The <resource><partition> of a libvirt domain definition; empty when it
-// has none. Throws core::Error when `xml` is not a domain's XML.
-std::string PartitionOfDomainXml(const std::string& xml);
+// The <resource><partition> of a libvirt domain definition (empty when it
+// has none) and the CPU limit in its Worlds metadata (0 when none). Throws
+// core::Error when `xml` is not a domain's XML or the limit is not a
+// number from 1 to 102400.
+PartitionSpec PartitionOfDomainXml(const std::string& xml);
 
 // Removes the World's own level of `partition` from every hierarchy (the
 // shared /machine/worlds stays); absent is fine. Throws core::Error when a

@@ -8,6 +8,7 @@
 #include "core/embedded.h"
 #include "core/error.h"
 #include "virt/hypervisor.h"
+#include "virt/partition.h"
 
 namespace virt {
 namespace {
@@ -199,6 +200,23 @@ std::string RenderDomainXml(const DomainSpec& spec) {
     }
     SetText(Must(resource, "partition", t), spec.partition, "resource partition",
             spec.name);
+  }
+  if (spec.cpu_limit_percent < 0 || spec.cpu_limit_percent > 102400) {
+    throw core::Error("CPU limit " + std::to_string(spec.cpu_limit_percent) +
+                          "% is out of range (1 to 102400)",
+                      spec.name);
+  }
+  if (spec.cpu_limit_percent > 0) {
+    if (spec.partition.empty()) {
+      throw core::Error("a CPU limit needs a resource partition to limit", spec.name,
+                        "set cpu-partitions = world, or leave cpu-limit out of the lab");
+    }
+    // Read back by PartitionOfDomainXml; libvirt keeps it as written.
+    pugi::xml_node element =
+        domain.insert_child_after("metadata", Must(domain, "vcpu", t))
+            .append_child("worlds:partition");
+    element.append_attribute("xmlns:worlds").set_value(kMetadataNamespace);
+    element.append_attribute("cpu-limit-percent").set_value(spec.cpu_limit_percent);
   }
   FillOs(spec, Must(domain, "os", t));
   FillDevices(spec, Must(domain, "devices", t));

@@ -114,7 +114,7 @@ virt::DomainSize FakeHypervisor::Size(const std::string& name) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   Record("Size " + name);
   const Domain& dom = Require(name);
-  return {dom.spec.memory_mib, dom.spec.vcpus, dom.spec.partition};
+  return {dom.spec.memory_mib, dom.spec.vcpus, dom.spec.partition, dom.spec.cpu_limit_percent};
 }
 
 std::vector<virt::DomainUsage> FakeHypervisor::Usage(const std::string& prefix) {

@@ -53,7 +53,7 @@ TEST_F(LabErrorsTest, UnknownKeysGetDidYouMean) {
   EXPECT_EQ(VmErrors("", "zzzzzzzzzzz: hi\n"),
             V{"labs/x.yaml:11:1: unknown key 'zzzzzzzzzzz' in the lab "
               "(allowed: lab, description, images, networks, vms, schedule, "
-              "idle-shutdown)"});
+              "idle-shutdown, cpu-limit)"});
   EXPECT_EQ(VmErrors("    nics:\n      - {network: lan, ip: 10.10.0.2, "
                      "netwrk: lan}\n"),
             V{"labs/x.yaml:12:39: unknown key 'netwrk' in nic 1 of vm 'router' "
@@ -67,6 +67,19 @@ TEST_F(LabErrorsTest, UnknownKeysGetDidYouMean) {
                    "vms: [{name: a, image: tiny}]\n"),
             V{"labs/x.yaml:3:43: unknown key 'dhcp' in network 'lan' "
               "(allowed: name, cidr)"});
+}
+
+TEST_F(LabErrorsTest, CpuLimitIsANumberOfHostCpus) {
+  for (const char* bad : {"0", "0.001", "-1", "1.5.2", "1,5", "2 CPUs", "150%", "1025", ".5",
+                          "1."}) {
+    EXPECT_EQ(VmErrors("", std::string("cpu-limit: \"") + bad + "\"\n"),
+              V{std::string("labs/x.yaml:11:12: 'cpu-limit' in the lab must be a number of "
+                            "host CPUs from 0.01 to 1024 with at most two decimals (e.g. 1.5), "
+                            "not '") +
+                bad + "'"})
+        << bad;
+  }
+  EXPECT_EQ(VmErrors("", "cpu-limit: [1]\n").size(), 1u);
 }
 
 // Aliases of aliases expand exponentially (a 3.7 KB lab gave 361,801

@@ -220,6 +220,17 @@ TEST(HostnameTest, FollowsLabelRules) {
   }
 }
 
+TEST(CpuPercentTest, TwoDecimalsAtMost) {
+  EXPECT_EQ(ParseCpuPercent("1.5"), 150);
+  EXPECT_EQ(ParseCpuPercent("0.05"), 5);
+  EXPECT_EQ(ParseCpuPercent("0"), 0);
+  EXPECT_EQ(ParseCpuPercent("1024.00"), 102400);
+  for (const char* bad : {"", ".", "1.", ".5", "0.125", "1e2", "+1", "-1", "1024.01", "99999",
+                          " 1", "1 "}) {
+    EXPECT_FALSE(ParseCpuPercent(bad)) << bad;
+  }
+}
+
 TEST(MemoryTest, ParsesUnits) {
   EXPECT_EQ(ParseMemoryMib("512"), 512);
   EXPECT_EQ(ParseMemoryMib("512M"), 512);

@@ -68,6 +68,7 @@ TEST_F(LabScheduleTest, DefaultsAndAbsence) {
   ASSERT_TRUE(none.lab);
   EXPECT_FALSE(none.lab->schedule);
   EXPECT_FALSE(none.lab->idle);
+  EXPECT_FALSE(none.lab->cpu_limit);
   LabParseResult bounds = Parse("schedule:\n  close: 2027-05-07 17:00\n");
   ASSERT_EQ(Lines(bounds.errors), V{});
   EXPECT_EQ(bounds.lab->schedule->timezone, "UTC");
@@ -78,6 +79,15 @@ TEST_F(LabScheduleTest, DefaultsAndAbsence) {
       Parse("schedule:\n  windows: [{days: sat, from: \"00:00\", to: \"24:00\"}]\n");
   ASSERT_EQ(Lines(whole_day.errors), V{});
   EXPECT_EQ(whole_day.lab->schedule->windows[0].to, 1440);
+}
+
+TEST_F(LabScheduleTest, CpuLimitInPercentOfOneHostCpu) {
+  for (const auto& [text, percent] : std::vector<std::pair<std::string, int>>{
+           {"1.5", 150}, {"2", 200}, {"0.25", 25}, {"0.01", 1}, {"1.50", 150}, {"1024", 102400}}) {
+    LabParseResult result = Parse("cpu-limit: " + text + "\n");
+    ASSERT_EQ(Lines(result.errors), V{}) << text;
+    EXPECT_EQ(result.lab->cpu_limit->percent, percent) << text;
+  }
 }
 
 TEST_F(LabScheduleTest, UnknownTimeZoneGetsDidYouMean) {

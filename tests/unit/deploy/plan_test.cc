@@ -94,6 +94,37 @@ TEST(PlanTest, NoCpuPartitionsLeavesDomainsInLibvirtsDefault) {
   EXPECT_EQ(plan.worlds[1].vms[0].spec.partition, "");
 }
 
+// The lab's cpu-limit goes on every VM of every World (each World's
+// partition is limited as a whole), and only where there is a partition.
+TEST(PlanTest, CpuLimitIsEachWorldsAndNeedsPartitions) {
+  core::Lab lab = TwoVmLab();
+  lab.cpu_limit = core::CpuLimit{150, {}};
+  Plan plan = DesiredPlan(lab, Worlds(), {"/state", "qemu"});
+  for (const WorldPlan& world : plan.worlds) {
+    for (const VmPlan& vm : world.vms) EXPECT_EQ(vm.spec.cpu_limit_percent, 150) << vm.domain;
+  }
+  EXPECT_EQ(DescribeCpuLimit(plan),
+            "Each World's VMs together may use at most 1.5 CPUs of the host (cpu-limit)");
+  EXPECT_NE(DescribePlan(plan).find("\n  Each World's VMs together may use at most 1.5 CPUs"),
+            std::string::npos);
+
+  PlanOptions options{"/state", "qemu"};
+  options.cpu_partitions = false;
+  Plan none = DesiredPlan(lab, Worlds(), options);
+  EXPECT_EQ(none.worlds[0].vms[0].spec.cpu_limit_percent, 0);
+  EXPECT_EQ(DescribeCpuLimit(none),
+            "cpu-limit 1.5 CPUs is not applied: the cpu-partitions setting is none, so no "
+            "World has a partition to limit");
+  lab.cpu_limit = core::CpuLimit{100, {}};
+  EXPECT_EQ(DescribeCpuLimit(DesiredPlan(lab, Worlds(), {"/state", "qemu"})),
+            "Each World's VMs together may use at most 1 CPU of the host (cpu-limit)");
+  lab.cpu_limit = core::CpuLimit{5, {}};
+  EXPECT_EQ(DescribeCpuLimit(DesiredPlan(lab, Worlds(), {"/state", "qemu"})),
+            "Each World's VMs together may use at most 0.05 CPUs of the host (cpu-limit)");
+  lab.cpu_limit.reset();
+  EXPECT_EQ(DescribeCpuLimit(DesiredPlan(lab, Worlds(), {"/state", "qemu"})), "");
+}
+
 TEST(PlanTest, ReconcileKeepsCompleteVmsAndRebuildsTheRest) {
   Plan plan = DesiredPlan(TwoVmLab(), Worlds(), {"/nonexistent-state", "qemu"});
   fakes::FakeHypervisor hv;
@@ -177,6 +208,19 @@ TEST_F(LabChangeTest, PartitionChangeRedefinesShutOffVms) {
   EXPECT_EQ(router.action, VmAction::kAdopt);
   EXPECT_EQ(router.change, "partition /machine -> /machine/worlds/netlab_alice");
   EXPECT_EQ(plan.worlds[0].vms[1].action, VmAction::kNothing);
+}
+
+// A new cpu-limit in the lab re-defines the shut-off VMs over their disks.
+TEST_F(LabChangeTest, CpuLimitChangeRedefinesShutOffVms) {
+  Plan old_plan = DesiredPlan(TwoVmLab(), {{"netlab", "alice", 1}}, options_);
+  for (const VmPlan& vm : old_plan.worlds[0].vms) Deployed(vm);
+  core::Lab lab = TwoVmLab();
+  lab.cpu_limit = core::CpuLimit{50, {}};
+  Plan plan = DesiredPlan(lab, {{"netlab", "alice", 1}}, options_);
+  ReconcileWithActual(plan, hv_, disks_);
+  const VmPlan& router = plan.worlds[0].vms[0];
+  EXPECT_EQ(router.action, VmAction::kAdopt);
+  EXPECT_EQ(router.change, "World CPU limit none -> 0.5 CPUs");
 }
 
 // libvirt lost `clean` (a define interrupted before the snapshot was

@@ -15,6 +15,7 @@
 #include "fakes/fake_disks.h"
 #include "fakes/fake_hypervisor.h"
 #include "support/temp_dir.h"
+#include "virt/hypervisor.h"
 
 namespace deploy {
 namespace {
@@ -231,6 +232,21 @@ TEST(ProtocolTest, BatchAndMessagesRoundTrip) {
   vm.edit.commands = {"echo \"<&>\"", "line\nbreak"};
   vm.edit.nics.push_back({"eth0", "10.0.0.1", 24});
   vm.spec.interfaces.push_back({"net", "52:54:00:00:00:01"});
+  // Every field the domain's XML is made of, so that a field the protocol
+  // forgets shows as a different definition below.
+  vm.spec.name = vm.domain;
+  vm.spec.accel = "kvm";
+  vm.spec.memory_mib = 768;
+  vm.spec.vcpus = 3;
+  vm.spec.disk_path = "/state/lab/x/y.qcow2";
+  vm.spec.disk_format = "raw";
+  vm.spec.kernel = "/k";
+  vm.spec.initrd = "/i";
+  vm.spec.cmdline = "root=/dev/vda";
+  vm.spec.console_log = "/state/logs/y.log";
+  vm.spec.title = "lab / x / y";
+  vm.spec.partition = "/machine/worlds/lab_x";
+  vm.spec.cpu_limit_percent = 150;
   world.vms.push_back(vm);
   batch.worlds.push_back(world);
   Batch back = DecodeBatch(EncodeBatch(batch));
@@ -240,6 +256,7 @@ TEST(ProtocolTest, BatchAndMessagesRoundTrip) {
   EXPECT_EQ(back.worlds[0].vms[0].action, VmAction::kAdopt);
   EXPECT_EQ(back.worlds[0].vms[0].edit.commands, vm.edit.commands);
   EXPECT_EQ(back.worlds[0].vms[0].spec.interfaces[0].mac, "52:54:00:00:00:01");
+  EXPECT_EQ(virt::RenderDomainXml(back.worlds[0].vms[0].spec), virt::RenderDomainXml(vm.spec));
 
   Message m{"error", "w-a-b-c", "customize", "it\nbroke", 1.5, 3};
   std::string line = EncodeMessage(m);

@@ -84,15 +84,47 @@ TEST(HookPreparesPartitionTest, OnlyBeforeAWorldsDomainStarts) {
 }
 
 TEST(PartitionOfDomainXmlTest, ReadsTheResourcePartition) {
-  EXPECT_EQ(PartitionOfDomainXml("<domain><name>x</name><resource><partition>"
-                                 "/machine/worlds/l_o</partition></resource></domain>"),
-            "/machine/worlds/l_o");
-  EXPECT_EQ(PartitionOfDomainXml("<domain><name>x</name></domain>"), "");
+  PartitionSpec spec = PartitionOfDomainXml(
+      "<domain><name>x</name><resource><partition>"
+      "/machine/worlds/l_o</partition></resource></domain>");
+  EXPECT_EQ(spec.path, "/machine/worlds/l_o");
+  EXPECT_EQ(spec.cpu_limit_percent, 0);
+  EXPECT_EQ(PartitionOfDomainXml("<domain><name>x</name></domain>").path, "");
   EXPECT_THROW(PartitionOfDomainXml("<network/>"), core::Error);
 }
 
+// libvirt gives the metadata back with the prefix it was defined with; the
+// element is found by its namespace, and other namespaces are not ours.
+TEST(PartitionOfDomainXmlTest, ReadsTheCpuLimitFromWorldsMetadataByNamespace) {
+  auto xml = [](const std::string& metadata) {
+    return "<domain><name>x</name><metadata>" + metadata +
+           "</metadata><resource><partition>/machine/worlds/l_o</partition></resource>"
+           "</domain>";
+  };
+  EXPECT_EQ(PartitionOfDomainXml(xml("<worlds:partition xmlns:worlds=\"urn:x-worlds:partition:1\" "
+                                     "cpu-limit-percent=\"150\"/>"))
+                .cpu_limit_percent,
+            150);
+  EXPECT_EQ(PartitionOfDomainXml(xml("<w:partition xmlns:w=\"urn:x-worlds:partition:1\" "
+                                     "cpu-limit-percent=\"25\"/>"))
+                .cpu_limit_percent,
+            25);
+  EXPECT_EQ(PartitionOfDomainXml(xml("<o:partition xmlns:o=\"http://other.example/\" "
+                                     "cpu-limit-percent=\"25\"/>"))
+                .cpu_limit_percent,
+            0);
+  for (const char* bad : {"0", "-5", "abc", "", "1.5", "102401"}) {
+    EXPECT_THROW(PartitionOfDomainXml(xml(std::string("<worlds:partition xmlns:worlds="
+                                                      "\"urn:x-worlds:partition:1\" "
+                                                      "cpu-limit-percent=\"") +
+                                          bad + "\"/>")),
+                 core::Error)
+        << bad;
+  }
+}
+
 TEST_F(PartitionTest, MakesThePartitionInEveryHierarchyLibvirtUses) {
-  EnsurePartition("/machine/worlds/netlab_alice", host_);
+  EnsurePartition({"/machine/worlds/netlab_alice"}, host_);
   for (const char* h : {"cpu", "cpuset", "memory", "unified"}) {
     EXPECT_TRUE(Has(std::string(h) + "/machine/worlds.partition/netlab_alice.partition")) << h;
   }
@@ -101,8 +133,8 @@ TEST_F(PartitionTest, MakesThePartitionInEveryHierarchyLibvirtUses) {
 }
 
 TEST_F(PartitionTest, EveryWorldGetsTheSameCpuShares) {
-  EnsurePartition("/machine/worlds/netlab_alice", host_);
-  EnsurePartition("/machine/worlds/netlab_bob", host_);
+  EnsurePartition({"/machine/worlds/netlab_alice"}, host_);
+  EnsurePartition({"/machine/worlds/netlab_bob"}, host_);
   EXPECT_EQ(Read("cpu/machine/worlds.partition/cpu.shares"), "1024\n");
   EXPECT_EQ(Read("cpu/machine/worlds.partition/netlab_alice.partition/cpu.shares"), "1024\n");
   EXPECT_EQ(Read("cpu/machine/worlds.partition/netlab_bob.partition/cpu.shares"), "1024\n");
@@ -111,14 +143,36 @@ TEST_F(PartitionTest, EveryWorldGetsTheSameCpuShares) {
 }
 
 TEST_F(PartitionTest, SharesAreSetAgainWhenChanged) {
-  EnsurePartition("/machine/worlds/netlab_alice", host_);
+  EnsurePartition({"/machine/worlds/netlab_alice"}, host_);
   Put("cpu/machine/worlds.partition/netlab_alice.partition/cpu.shares", "8192\n");
-  EnsurePartition("/machine/worlds/netlab_alice", host_);
+  EnsurePartition({"/machine/worlds/netlab_alice"}, host_);
   EXPECT_EQ(Read("cpu/machine/worlds.partition/netlab_alice.partition/cpu.shares"), "1024\n");
 }
 
+TEST_F(PartitionTest, TheWorldsLevelGetsItsCpuLimitAsAQuotaPerPeriod) {
+  EnsurePartition({"/machine/worlds/netlab_alice", 150}, host_);
+  const std::string world = "cpu/machine/worlds.partition/netlab_alice.partition/";
+  EXPECT_EQ(Read(world + "cpu.cfs_period_us"), "100000\n");
+  EXPECT_EQ(Read(world + "cpu.cfs_quota_us"), "150000\n");
+  // The shared level is never limited: the limit is each World's.
+  EXPECT_FALSE(Has("cpu/machine/worlds.partition/cpu.cfs_quota_us"));
+  // A lab that drops its limit: unlimited again at the next start.
+  EnsurePartition({"/machine/worlds/netlab_alice"}, host_);
+  EXPECT_EQ(Read(world + "cpu.cfs_quota_us"), "-1\n");
+}
+
+TEST_F(PartitionTest, CgroupV2LimitIsCpuMax) {
+  fs::create_directories(root_ / "unified/machine/worlds.partition");
+  Put("unified/machine/worlds.partition/cgroup.subtree_control", "cpu memory\n");
+  const std::string world = "unified/machine/worlds.partition/netlab_alice.partition/";
+  EnsurePartition({"/machine/worlds/netlab_alice", 25}, host_);
+  EXPECT_EQ(Read(world + "cpu.max"), "25000 100000\n");
+  EnsurePartition({"/machine/worlds/netlab_alice", 0}, host_);
+  EXPECT_EQ(Read(world + "cpu.max"), "max 100000\n");
+}
+
 TEST_F(PartitionTest, CpusetLevelsGetTheirParentsCpusAndMems) {
-  EnsurePartition("/machine/worlds/netlab_alice", host_);
+  EnsurePartition({"/machine/worlds/netlab_alice"}, host_);
   for (const char* dir : {"machine", "machine/worlds.partition",
                           "machine/worlds.partition/netlab_alice.partition"}) {
     EXPECT_EQ(Read(std::string("cpuset/") + dir + "/cpuset.cpus"), "0-3\n") << dir;
@@ -130,7 +184,7 @@ TEST_F(PartitionTest, CpusetAlreadySetIsKept) {
   fs::create_directories(root_ / "cpuset/machine");
   Put("cpuset/machine/cpuset.cpus", "1\n");
   Put("cpuset/machine/cpuset.mems", "0\n");
-  EnsurePartition("/machine/worlds/netlab_alice", host_);
+  EnsurePartition({"/machine/worlds/netlab_alice"}, host_);
   EXPECT_EQ(Read("cpuset/machine/cpuset.cpus"), "1\n");
   EXPECT_EQ(Read("cpuset/machine/worlds.partition/cpuset.cpus"), "1\n");
 }
@@ -139,7 +193,7 @@ TEST_F(PartitionTest, CgroupV2EnablesControllersDownToTheWorldAndSetsItsWeight) 
   fs::create_directories(root_ / "unified/machine");
   Put("unified/machine/cgroup.controllers", "cpu memory\n");
   Put("unified/machine/cgroup.subtree_control", "\n");
-  EnsurePartition("/machine/worlds/netlab_alice", host_);
+  EnsurePartition({"/machine/worlds/netlab_alice"}, host_);
   // Every controller from the root down to the World's level.
   EXPECT_EQ(Read("unified/cgroup.subtree_control"), "+pids\n");
   EXPECT_EQ(Read("unified/machine/cgroup.subtree_control"), "+memory\n")
@@ -151,7 +205,7 @@ TEST_F(PartitionTest, CgroupV2EnablesControllersDownToTheWorldAndSetsItsWeight) 
 TEST_F(PartitionTest, CgroupV2WeightWhereCpuIsEnabled) {
   fs::create_directories(root_ / "unified/machine/worlds.partition");
   Put("unified/machine/worlds.partition/cgroup.subtree_control", "cpu memory\n");
-  EnsurePartition("/machine/worlds/netlab_alice", host_);
+  EnsurePartition({"/machine/worlds/netlab_alice"}, host_);
   EXPECT_EQ(Read("unified/machine/worlds.partition/netlab_alice.partition/cpu.weight"),
             "100\n");
 }
@@ -159,13 +213,13 @@ TEST_F(PartitionTest, CgroupV2WeightWhereCpuIsEnabled) {
 TEST_F(PartitionTest, SystemdHostsAreLeftToSystemd) {
   Put("systemd-booted", "");
   host_.systemd_marker = (root_ / "systemd-booted").string();
-  EnsurePartition("/machine/worlds/netlab_alice", host_);
+  EnsurePartition({"/machine/worlds/netlab_alice"}, host_);
   EXPECT_FALSE(Has("cpu/machine"));
 }
 
 TEST_F(PartitionTest, NoCgroupsMountedIsAnErrorToActOn) {
   Put("mounts", "proc /proc proc rw 0 0\n");
-  EXPECT_EQ(support::ErrorText([&] { EnsurePartition("/machine/worlds/netlab_alice", host_); }),
+  EXPECT_EQ(support::ErrorText([&] { EnsurePartition({"/machine/worlds/netlab_alice"}, host_); }),
             host_.mounts +
                 ": no cgroup hierarchy is mounted (run as root on the libvirt host with the "
                 "cgroup controllers mounted, or set cpu-partitions = none)");
@@ -174,7 +228,7 @@ TEST_F(PartitionTest, NoCgroupsMountedIsAnErrorToActOn) {
 TEST_F(PartitionTest, UnwritableHierarchyNamesThePath) {
   Put("mounts", "cgroup " + (root_ / "absent").string() + " cgroup rw,cpu 0 0\n");
   std::string text =
-      support::ErrorText([&] { EnsurePartition("/machine/worlds/netlab_alice", host_); });
+      support::ErrorText([&] { EnsurePartition({"/machine/worlds/netlab_alice"}, host_); });
   EXPECT_EQ(text.rfind((root_ / "absent/machine").string() + ": cannot create the cgroup: ", 0),
             0u)
       << text;
@@ -182,7 +236,7 @@ TEST_F(PartitionTest, UnwritableHierarchyNamesThePath) {
 
 TEST_F(PartitionTest, RemoveTakesOnlyTheWorldsLevelAndAbsentIsFine) {
   Put("mounts", "cgroup " + (root_ / "memory").string() + " cgroup rw,memory 0 0\n");
-  EnsurePartition("/machine/worlds/netlab_alice", host_);
+  EnsurePartition({"/machine/worlds/netlab_alice"}, host_);
   RemovePartition("/machine/worlds/netlab_alice", host_);
   EXPECT_FALSE(Has("memory/machine/worlds.partition/netlab_alice.partition"));
   EXPECT_TRUE(Has("memory/machine/worlds.partition"));

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "support/error_text.h"
 #include "virt/hypervisor.h"
+#include "virt/partition.h"
 
 namespace virt {
 namespace {
@@ -131,6 +132,34 @@ TEST(RenderDomainXmlTest, PartitionIsTheResourcePartition) {
   EXPECT_STREQ(doc.select_node("/domain/resource/partition").node().child_value(),
                "/machine/worlds/netlab_alice");
   EXPECT_EQ(doc.select_nodes("/domain/resource/*").size(), 1u);
+}
+
+TEST(RenderDomainXmlTest, CpuLimitTravelsInWorldsMetadata) {
+  DomainSpec spec = SampleDomain();
+  spec.partition = "/machine/worlds/netlab_alice";
+  spec.cpu_limit_percent = 150;
+  std::string xml = RenderDomainXml(spec);
+  PartitionSpec back = PartitionOfDomainXml(xml);
+  EXPECT_EQ(back.path, "/machine/worlds/netlab_alice");
+  EXPECT_EQ(back.cpu_limit_percent, 150);
+  pugi::xml_document doc;
+  Parse(xml, &doc);
+  EXPECT_EQ(doc.select_nodes("/domain/metadata/*").size(), 1u);
+  // No limit, no metadata.
+  spec.cpu_limit_percent = 0;
+  Parse(RenderDomainXml(spec), &doc);
+  EXPECT_FALSE(doc.select_node("/domain/metadata"));
+}
+
+TEST(RenderDomainXmlTest, CpuLimitNeedsAPartition) {
+  DomainSpec spec = SampleDomain();
+  spec.cpu_limit_percent = 150;
+  EXPECT_EQ(support::ErrorText([&] { RenderDomainXml(spec); }),
+            "w-netlab-alice-router: a CPU limit needs a resource partition to limit (set "
+            "cpu-partitions = world, or leave cpu-limit out of the lab)");
+  spec.partition = "/machine/worlds/netlab_alice";
+  spec.cpu_limit_percent = -1;
+  EXPECT_THROW(RenderDomainXml(spec), core::Error);
 }
 
 TEST(RenderDomainXmlTest, RejectsARelativePartition) {
