@@ -5,12 +5,14 @@
 
 #include <climits>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/command.h"
 #include "cli/doctor.h"
 #include "cli/exit_status.h"
 #include "core/error.h"
+#include "core/names.h"
 #include "core/version.h"
 #include "deploy/worker.h"
 #include "menu/shell.h"
@@ -74,6 +76,11 @@ void Resolve(Globals& globals) {
 
 }  // namespace
 
+std::unique_ptr<store::Store> OpenExistingState(const Globals& globals) {
+  const std::string path = core::StateDbPath(globals.context.state_dir);
+  return store::Store::Open(std::filesystem::exists(path) ? path : ":memory:");
+}
+
 const char* Version() { return core::Version(); }
 
 int Main(int argc, char** argv) {
@@ -125,6 +132,7 @@ int Main(int argc, char** argv) {
   AddDoctorCommand(app, globals, commands);
   AddUsersCommands(app, globals, commands);
   AddAdminCommands(app, globals, commands);
+  AddHostCommands(app, globals, commands);
   AddBrokerCommand(app, globals, commands);
   AddMenuCommand(app, globals, commands);
   AddConfigCommand(app, globals, commands);

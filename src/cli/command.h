@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,7 @@
 
 #include "deploy/operations.h"
 #include "settings/settings.h"
+#include "store/store.h"
 
 namespace cli {
 
@@ -24,6 +26,11 @@ struct Globals {
   // default); commands read admin-group and broker-socket here.
   settings::Settings settings;
 };
+
+// The state database when it exists, else an empty one in memory: reading
+// commands (a listing, a state) must not create state.db on a host where
+// nothing was deployed yet.
+std::unique_ptr<store::Store> OpenExistingState(const Globals& globals);
 
 // A runner returns the process exit code (cli/exit_status.h) and may throw
 // core::Error, which Main prints.
@@ -42,6 +49,7 @@ void AddBrokerCommand(CLI::App& app, Globals& globals, Commands& commands);
 void AddMenuCommand(CLI::App& app, Globals& globals, Commands& commands);
 void AddConfigCommand(CLI::App& app, Globals& globals, Commands& commands);
 void AddTopCommand(CLI::App& app, Globals& globals, Commands& commands);
+void AddHostCommands(CLI::App& app, Globals& globals, Commands& commands);
 // `worlds hook network ...`: run by libvirt's network hook, not by people.
 void AddHookCommands(CLI::App& app, Globals& globals, Commands& commands);
 

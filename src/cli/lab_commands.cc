@@ -70,12 +70,6 @@ int ValidateRoster(const std::string& path) {
   return kExitOk;
 }
 
-// The state database, or an empty one in memory when there is none yet: no
-// lab was ever deployed, and asking about labs must not create state.db.
-std::unique_ptr<store::Store> OpenExisting(const Globals& globals) {
-  const std::string path = core::StateDbPath(globals.context.state_dir);
-  return store::Store::Open(std::filesystem::exists(path) ? path : ":memory:");
-}
 
 }  // namespace
 
@@ -116,7 +110,7 @@ void AddLabCommands(CLI::App& app, Globals& globals, Commands& commands) {
       if (!until->empty()) request->until = *until;
       request->actor = globals.context.actor;
       request->uid = globals.context.uid;
-      std::unique_ptr<store::Store> store = OpenExisting(globals);
+      std::unique_ptr<store::Store> store = OpenExistingState(globals);
       SwitchLab(*store, *request, std::chrono::system_clock::now(), std::cout);
       return kExitOk;
     });
@@ -129,7 +123,7 @@ void AddLabCommands(CLI::App& app, Globals& globals, Commands& commands) {
   commands.emplace_back(state, [&globals, state_lab, state_json] {
     std::optional<std::string> only;
     if (!state_lab->empty()) only = *state_lab;
-    std::unique_ptr<store::Store> store = OpenExisting(globals);
+    std::unique_ptr<store::Store> store = OpenExistingState(globals);
     ShowLabState(*store, only, *state_json, std::chrono::system_clock::now(), std::cout);
     return kExitOk;
   });

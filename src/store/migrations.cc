@@ -18,6 +18,7 @@ constexpr const char* kMigrations[] = {
     "db/003_inspections.sql",
     "db/004_schema_history.sql",
     "db/005_lab_policy.sql",
+    "db/006_hosts.sql",
 };
 // From this schema version on, each applied migration is a schema_history row.
 constexpr int kFirstRecordedVersion = 4;

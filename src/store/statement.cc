@@ -90,6 +90,12 @@ Statement& Statement::Bind(int index, const std::optional<std::string>& value) {
   return *this;
 }
 
+Statement& Statement::Bind(int index, const std::optional<int64_t>& value) {
+  if (value) return Bind(index, *value);
+  CheckBind(sqlite3_bind_null(stmt_.get(), index), index);
+  return *this;
+}
+
 bool Statement::Step() {
   int rc = sqlite3_step(stmt_.get());
   if (rc == SQLITE_ROW) return true;

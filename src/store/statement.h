@@ -33,6 +33,7 @@ class Statement {
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, int value) { return Bind(index, int64_t{value}); }
   Statement& Bind(int index, const std::optional<std::string>& value);
+  Statement& Bind(int index, const std::optional<int64_t>& value);  // nullopt: NULL
 
   // Advances: true when a row is ready to read, false when done.
   [[nodiscard]] bool Step();

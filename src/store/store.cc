@@ -174,7 +174,7 @@ void Store::UpsertWorld(const std::string& lab, const std::string& owner, int in
 std::vector<WorldRecord> Store::Worlds(const std::optional<std::string>& lab,
                                        const std::optional<std::string>& owner) {
   Statement query(db_.get(),
-                  "SELECT lab, owner, idx, created_at FROM worlds "
+                  "SELECT lab, owner, idx, created_at, host FROM worlds "
                   "WHERE (?1 IS NULL OR lab = ?1) AND (?2 IS NULL OR owner = ?2) "
                   "ORDER BY lab, idx, owner");
   query.Bind(1, lab).Bind(2, owner);
@@ -185,6 +185,7 @@ std::vector<WorldRecord> Store::Worlds(const std::optional<std::string>& lab,
     world.owner = query.Text(1);
     world.index = static_cast<int>(query.Int(2));
     world.created_at = query.Text(3);
+    if (!query.IsNull(4)) world.host = query.Text(4);
     worlds.push_back(std::move(world));
   }
   return worlds;

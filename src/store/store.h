@@ -50,6 +50,20 @@ struct WorldRecord {
   std::string owner;
   int index = 0;
   std::string created_at;
+  std::string host;  // a HostRecord's name; "": the `connect` setting's host
+};
+
+// A lab host of the inventory (db/006_hosts.sql).
+struct HostRecord {
+  std::string name;
+  std::string uri;          // libvirt URI
+  std::string storage_dir;  // where its overlays live, on that host
+  std::optional<int64_t> memory_mib;  // nullopt: what libvirt reports
+  std::optional<int> vcpus;           // nullopt: what libvirt reports
+  int64_t keep_free_mib = 0;          // disk to leave free in storage_dir
+  bool draining = false;              // no new World is placed there
+  std::string added_by;
+  std::string added_at;  // set by the store
 };
 
 struct BaseImageRecord {
@@ -153,6 +167,21 @@ class Store {
                                   const std::optional<std::string>& owner);
   // Removes the World and its VMs' rows.
   void RemoveWorld(const std::string& lab, const std::string& owner);
+  // Places the World on `host` (a HostRecord's name; "" for the `connect`
+  // setting's host). Throws core::Error when the World or the host is not
+  // recorded.
+  void SetWorldHost(const std::string& lab, const std::string& owner, const std::string& host);
+
+  // The lab host inventory (src/hosts/inventory.h decides what is valid).
+  // AddHost throws core::Error when the name or the URI is taken.
+  void AddHost(const HostRecord& host);
+  std::vector<HostRecord> Hosts();  // by name
+  std::optional<HostRecord> FindHost(const std::string& name);
+  // Throws core::Error while a World is placed on the host.
+  void RemoveHost(const std::string& name);
+  void SetHostDraining(const std::string& name, bool draining);
+  // How many Worlds are placed on `host` ("": the `connect` setting's).
+  int CountWorldsOn(const std::string& host);
 
   // Inserts or updates one VM row (its World must exist).
   void SetVm(const VmRecord& vm);

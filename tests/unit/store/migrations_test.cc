@@ -29,9 +29,15 @@ std::string RawQuery(const std::string& path, const std::string& sql) {
   return result;
 }
 
+// Takes a database back from schema 6 to 5.
+void UndoHosts(const std::string& path) {
+  RawQuery(path, "ALTER TABLE worlds DROP COLUMN host");
+  RawQuery(path, "DROP TABLE hosts");
+}
+
 TEST(MigrationsTest, NewMemoryDatabaseGetsTheLatestSchema) {
   auto store = Store::Open(":memory:");
-  EXPECT_EQ(store->SchemaVersion(), 5);
+  EXPECT_EQ(store->SchemaVersion(), 6);
 }
 
 TEST(MigrationsTest, NewFileDatabaseRecordsUserVersionAndUsesWal) {
@@ -39,9 +45,9 @@ TEST(MigrationsTest, NewFileDatabaseRecordsUserVersionAndUsesWal) {
   std::string path = dir.File("state.db");
   {
     auto store = Store::Open(path);
-    EXPECT_EQ(store->SchemaVersion(), 5);
+    EXPECT_EQ(store->SchemaVersion(), 6);
   }
-  EXPECT_EQ(RawQuery(path, "PRAGMA user_version"), "5");
+  EXPECT_EQ(RawQuery(path, "PRAGMA user_version"), "6");
   EXPECT_EQ(RawQuery(path, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(RawQuery(path, "SELECT count(*) FROM sqlite_master WHERE name = 'events_at'"),
             "1");
@@ -57,13 +63,13 @@ TEST(MigrationsTest, ReopeningDoesNotReapplyMigrations) {
   // Re-running 001 would fail with "table labs already exists" and a fresh
   // schema would have lost the row.
   auto store = Store::Open(path);
-  EXPECT_EQ(store->SchemaVersion(), 5);
+  EXPECT_EQ(store->SchemaVersion(), 6);
   store->UpsertWorld("netlab", "alice", 1);
   EXPECT_EQ(store->Worlds("netlab", std::nullopt).size(), 1u);
 }
 
 // A database of worlds 0.1.0 (schema 3) opened by this version: its rows
-// stay, migrations 4 and 5 run once and are recorded with this worlds'
+// stay, migrations 4 to 6 run once and are recorded with this worlds'
 // version.
 TEST(MigrationsTest, AnOlderDatabaseIsMigratedAndTheMigrationRecorded) {
   support::TempDir dir("worlds-store-");
@@ -72,25 +78,26 @@ TEST(MigrationsTest, AnOlderDatabaseIsMigratedAndTheMigrationRecorded) {
     auto store = Store::Open(path);
     store->UpsertLab("netlab", "labs/netlab.yaml", "from 0.1.0");
   }
-  // Back to schema 3: undo migrations 5 and 4.
+  // Back to schema 3: undo migrations 6, 5 and 4.
+  UndoHosts(path);
   RawQuery(path, "DROP TABLE lab_overrides");
   RawQuery(path, "ALTER TABLE labs DROP COLUMN policy");
   RawQuery(path, "DROP TABLE schema_history");
   RawQuery(path, "PRAGMA user_version = 3");
 
   auto store = Store::Open(path);
-  EXPECT_EQ(store->SchemaVersion(), 5);
+  EXPECT_EQ(store->SchemaVersion(), 6);
   EXPECT_EQ(RawQuery(path, "SELECT description FROM labs WHERE name = 'netlab'"),
             "from 0.1.0");
   std::vector<Store::SchemaChange> history = store->SchemaHistory();
-  ASSERT_EQ(history.size(), 2u);
+  ASSERT_EQ(history.size(), 3u);
   EXPECT_EQ(history[0].version, 4);
   EXPECT_EQ(history[0].name, "db/004_schema_history.sql");
   EXPECT_EQ(history[0].worlds_version, core::Version());
   EXPECT_FALSE(history[0].applied_at.empty());
   EXPECT_EQ(history[1].version, 5);
   store.reset();
-  EXPECT_EQ(Store::Open(path)->SchemaHistory().size(), 2u);  // not re-applied
+  EXPECT_EQ(Store::Open(path)->SchemaHistory().size(), 3u);  // not re-applied
 }
 
 // A database of worlds 0.2.0 (schema 4): its labs get an empty policy
@@ -102,13 +109,14 @@ TEST(MigrationsTest, Version4GainsLabPolicyAndOverrides) {
     auto store = Store::Open(path);
     store->UpsertLab("netlab", "labs/netlab.yaml", "from 0.2.0");
   }
+  UndoHosts(path);
   RawQuery(path, "DROP TABLE lab_overrides");
   RawQuery(path, "ALTER TABLE labs DROP COLUMN policy");
-  RawQuery(path, "DELETE FROM schema_history WHERE version = 5");
+  RawQuery(path, "DELETE FROM schema_history WHERE version >= 5");
   RawQuery(path, "PRAGMA user_version = 4");
 
   auto store = Store::Open(path);
-  EXPECT_EQ(store->SchemaVersion(), 5);
+  EXPECT_EQ(store->SchemaVersion(), 6);
   std::optional<LabRecord> lab = store->FindLab("netlab");
   ASSERT_TRUE(lab);
   EXPECT_EQ(lab->description, "from 0.2.0");
@@ -117,10 +125,34 @@ TEST(MigrationsTest, Version4GainsLabPolicyAndOverrides) {
   store->SetLabOverride({"netlab", false, std::nullopt, "prof", ""});
   EXPECT_TRUE(store->FindLabOverride("netlab"));
   std::vector<Store::SchemaChange> history = store->SchemaHistory();
-  ASSERT_EQ(history.size(), 2u);
+  ASSERT_EQ(history.size(), 3u);
   EXPECT_EQ(history[1].version, 5);
   EXPECT_EQ(history[1].name, "db/005_lab_policy.sql");
   EXPECT_EQ(history[1].worlds_version, core::Version());
+}
+
+// A database of schema 5 (before the host inventory): its Worlds stay on
+// the `connect` host (no host recorded), and hosts can be added.
+TEST(MigrationsTest, Version5GainsTheHostInventory) {
+  support::TempDir dir("worlds-store-");
+  std::string path = dir.File("state.db");
+  {
+    auto store = Store::Open(path);
+    store->UpsertLab("netlab", "labs/netlab.yaml", "from schema 5");
+    store->UpsertWorld("netlab", "alice", 1);
+  }
+  UndoHosts(path);
+  RawQuery(path, "DELETE FROM schema_history WHERE version = 6");
+  RawQuery(path, "PRAGMA user_version = 5");
+
+  auto store = Store::Open(path);
+  EXPECT_EQ(store->SchemaVersion(), 6);
+  std::vector<WorldRecord> worlds = store->Worlds("netlab", std::nullopt);
+  ASSERT_EQ(worlds.size(), 1u);
+  EXPECT_EQ(worlds[0].host, "");
+  EXPECT_EQ(store->CountWorldsOn(""), 1);
+  EXPECT_TRUE(store->Hosts().empty());
+  EXPECT_EQ(store->SchemaHistory().back().name, "db/006_hosts.sql");
 }
 
 TEST(MigrationsTest, DatabaseNewerThanTheBinaryIsRefused) {
@@ -131,7 +163,7 @@ TEST(MigrationsTest, DatabaseNewerThanTheBinaryIsRefused) {
   {
     const core::Error e = support::ThrownError([&] { Store::Open(path); });
     EXPECT_EQ(e.message(),
-              "the state database has schema version 99 but this worlds knows only up to 5");
+              "the state database has schema version 99 but this worlds knows only up to 6");
     EXPECT_EQ(e.where(), path);
     EXPECT_EQ(e.fix(), "upgrade worlds to the version that wrote this database");
   }
