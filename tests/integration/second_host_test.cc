@@ -1,0 +1,239 @@
+// The second lab host of tools/second-host (issue 14's test bed): a libvirtd
+// of its own that sees none of the machine's domains, runs a domain the
+// machine's libvirtd does not see, is driven only through qemu+ssh, and
+// leaves nothing behind when it goes down. Domains are named w-it2-<pid>-…
+// so that the project's w-it clean-up patterns catch leftovers.
+#include "integration/second_host.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "integration/harness.h"
+#include "support/temp_dir.h"
+#include "virt/hypervisor.h"
+
+namespace it {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kMachine = "qemu:///system";
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+bool Contains(const std::vector<std::string>& list, const std::string& item) {
+  for (const std::string& s : list) {
+    if (s == item) return true;
+  }
+  return false;
+}
+
+Run Virsh(const std::string& uri, std::vector<std::string> args) {
+  std::vector<std::string> argv = {"virsh", "-q", "-c", uri};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return Exec(argv);
+}
+
+std::vector<std::string> AllDomains(const std::string& uri) {
+  it::Run list = Virsh(uri, {"list", "--all", "--name"});
+  EXPECT_EQ(list.code, 0) << uri << ": " << list.err;
+  return Lines(list.out);
+}
+
+std::string Link(const std::string& path) {
+  std::error_code ec;
+  fs::path target = fs::read_symlink(path, ec);
+  return ec ? "" : target.string();
+}
+
+// "pid (comm)" of process `pid` when it runs (a zombie has ended), else "".
+std::string Running(const std::string& pid) {
+  std::string status = ReadFile("/proc/" + pid + "/status");
+  size_t state = status.find("\nState:");
+  if (status.empty() ||
+      (state != std::string::npos && status.find('Z', state) < status.find('\n', state + 1))) {
+    return "";
+  }
+  std::string comm = ReadFile("/proc/" + pid + "/comm");
+  return pid + " (" + comm.substr(0, comm.find('\n')) + ")";
+}
+
+// The pids of `processes` ("pid (comm)") that still run.
+std::vector<std::string> StillRunning(const std::vector<std::string>& processes) {
+  std::vector<std::string> running;
+  for (const std::string& process : processes) {
+    std::string now = Running(process.substr(0, process.find(' ')));
+    if (!now.empty()) running.push_back(now);
+  }
+  return running;
+}
+
+// Processes whose network or mount namespace is one of `namespaces`
+// ("net:[N]", "mnt:[N]"), as "pid (comm)". An exiting process has lost its
+// namespace links already: StillRunning tells when it is gone.
+std::vector<std::string> ProcessesIn(const std::vector<std::string>& namespaces) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator("/proc", ec)) {
+    std::string pid = entry.path().filename();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    for (const char* kind : {"net", "mnt"}) {
+      if (Contains(namespaces, Link(entry.path().string() + "/ns/" + kind))) {
+        std::string comm = ReadFile(entry.path().string() + "/comm");
+        found.push_back(pid + " (" + comm.substr(0, comm.find('\n')) + ")");
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+class SecondHostTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string missing = host_.Missing();
+    IT_REQUIRE(missing.empty(), missing);
+    prefix_ = "w-it2-" + std::to_string(::getpid()) + "-";
+    temp_.emplace("worlds-it-host2-", 0755, "/tmp");  // QEMU reads the disks
+    std::string error = host_.Start();
+    ASSERT_EQ(error, "");
+    uri_ = host_.uri();
+    ASSERT_NE(uri_.find("qemu+ssh://root@" + host_.address() + "/system"), std::string::npos)
+        << uri_;
+  }
+
+  void TearDown() override {
+    // The second host's domains go down with it; one made on the machine's
+    // libvirtd must be removed here.
+    if (!local_.empty() && Contains(AllDomains(kMachine), local_)) {
+      Virsh(kMachine, {"undefine", local_});
+    }
+  }
+
+  // Writes the XML of a tiny TCG domain `name` (direct kernel boot, a fresh
+  // overlay over tiny.qcow2, serial console, no network) and returns its path.
+  std::string TinyDomainXml(const std::string& name) {
+    std::string images = TestImageDir();
+    std::string overlay = temp_->File(name + ".qcow2");
+    it::Run made = Exec({"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
+                         images + "/tiny.qcow2", overlay});
+    EXPECT_EQ(made.code, 0) << made.err;
+    virt::DomainSpec spec;
+    spec.name = name;
+    spec.accel = "qemu";
+    spec.memory_mib = 128;
+    spec.disk_path = overlay;
+    spec.kernel = images + "/tiny.vmlinuz";
+    spec.initrd = images + "/tiny.initrd";
+    spec.cmdline = "root=/dev/vda rw console=ttyS0 quiet";
+    std::string path = temp_->File(name + ".xml");
+    std::ofstream(path) << virt::RenderDomainXml(spec);
+    return path;
+  }
+
+  // Defines and starts a tiny domain on the second host.
+  void StartRemoteDomain(const std::string& name) {
+    it::Run define = Virsh(uri_, {"define", TinyDomainXml(name)});
+    ASSERT_EQ(define.code, 0) << define.err;
+    it::Run start = Virsh(uri_, {"start", name});
+    ASSERT_EQ(start.code, 0) << start.err;
+  }
+
+  SecondHost host_;
+  std::string uri_;
+  std::string prefix_;
+  std::string local_;  // a domain defined on the machine's libvirtd
+  std::optional<support::TempDir> temp_;
+};
+
+TEST_F(SecondHostTest, SeesNoneOfTheMachinesDomainsOrNetworks) {
+  IT_REQUIRE(!TestImageDir().empty(), "the tiny test image (WORLDS_TEST_IMAGE_DIR)");
+  // The machine has at least this one, whatever else runs there.
+  local_ = prefix_ + "local";
+  it::Run define = Virsh(kMachine, {"define", TinyDomainXml(local_)});
+  ASSERT_EQ(define.code, 0) << define.err;
+  ASSERT_TRUE(Contains(AllDomains(kMachine), local_));
+
+  EXPECT_EQ(AllDomains(uri_), std::vector<std::string>{});
+  it::Run networks = Virsh(uri_, {"net-list", "--all", "--name"});
+  ASSERT_EQ(networks.code, 0) << networks.err;
+  EXPECT_EQ(Lines(networks.out), std::vector<std::string>{});
+}
+
+TEST_F(SecondHostTest, RunsADomainTheMachineDoesNotSee) {
+  IT_REQUIRE(!TestImageDir().empty(), "the tiny test image (WORLDS_TEST_IMAGE_DIR)");
+  std::string name = prefix_ + "vm";
+  ASSERT_NO_FATAL_FAILURE(StartRemoteDomain(name));
+
+  it::Run state = Virsh(uri_, {"domstate", name});
+  EXPECT_EQ(Lines(state.out), std::vector<std::string>{"running"}) << state.err;
+  EXPECT_FALSE(Contains(AllDomains(kMachine), name));
+  EXPECT_NE(DomState(name), "running");
+  // Its QEMU keeps its pid file in the second host's /run/libvirt.
+  EXPECT_TRUE(fs::exists(host_.dir() + "/run/qemu/" + name + ".pid"));
+  EXPECT_FALSE(fs::exists("/run/libvirt/qemu/" + name + ".pid"));
+
+  // Worlds' own libvirt adapter drives it through the same URI.
+  try {
+    std::unique_ptr<virt::Hypervisor> hv = virt::NewLibvirtHypervisor(uri_);
+    EXPECT_EQ(hv->ListDomains(prefix_), std::vector<std::string>{name});
+    EXPECT_EQ(hv->State(name), virt::DomainState::kRunning);
+  } catch (const core::Error& e) {
+    ADD_FAILURE() << e.Describe();
+  }
+
+  it::Run destroy = Virsh(uri_, {"destroy", name});
+  EXPECT_EQ(destroy.code, 0) << destroy.err;
+  it::Run undefine = Virsh(uri_, {"undefine", name});
+  EXPECT_EQ(undefine.code, 0) << undefine.err;
+  EXPECT_EQ(AllDomains(uri_), std::vector<std::string>{});
+}
+
+TEST_F(SecondHostTest, DownLeavesNothingBehindEvenWithARunningDomain) {
+  IT_REQUIRE(!TestImageDir().empty(), "the tiny test image (WORLDS_TEST_IMAGE_DIR)");
+  std::string name = prefix_ + "left";
+  ASSERT_NO_FATAL_FAILURE(StartRemoteDomain(name));
+  std::string libvirtd = ReadFile(host_.dir() + "/run/libvirtd.pid");
+  libvirtd = libvirtd.substr(0, libvirtd.find('\n'));
+  ASSERT_FALSE(libvirtd.empty());
+  std::vector<std::string> namespaces = {Link("/proc/" + libvirtd + "/ns/net"),
+                                         Link("/proc/" + libvirtd + "/ns/mnt")};
+  ASSERT_NE(namespaces[0], Link("/proc/self/ns/net"));
+  ASSERT_NE(namespaces[1], Link("/proc/self/ns/mnt"));
+  std::vector<std::string> processes = ProcessesIn(namespaces);
+  ASSERT_GE(processes.size(), 4u);  // virtlogd, libvirtd, sshd, qemu
+
+  ASSERT_EQ(host_.Stop(), "");
+
+  EXPECT_EQ(StillRunning(processes), std::vector<std::string>{});
+  EXPECT_EQ(ProcessesIn(namespaces), std::vector<std::string>{});
+  EXPECT_FALSE(fs::exists("/run/netns/" + host_.netns()));
+  EXPECT_NE(Exec({"ip", "link", "show", host_.host_veth()}).code, 0);
+  std::string mounts = ReadFile("/proc/mounts");
+  EXPECT_EQ(mounts.find("worlds-hosts"), std::string::npos) << mounts;
+  EXPECT_EQ(mounts.find(host_.netns()), std::string::npos) << mounts;
+  EXPECT_FALSE(fs::exists(host_.dir()));
+  EXPECT_EQ(host_.Missing(), "");  // its addresses are free again
+  EXPECT_FALSE(Contains(AllDomains(kMachine), name));
+  // Down again is harmless.
+  EXPECT_EQ(host_.Stop(), "");
+}
+
+}  // namespace
+}  // namespace it
