@@ -34,6 +34,7 @@
 #include "integration/ssh_harness.h"
 #include "menu/model.h"
 #include "process/process.h"
+#include "store/migrations.h"
 #include "support/accounts.h"
 #include "support/roster.h"
 #include "support/temp_dir.h"
@@ -235,9 +236,11 @@ TEST_F(PackageTest, UpgradeKeepsStateMigratesItAndKeepsOverlaysAndDomains) {
 
   it::Run config = Installed(with({"config"}));
   EXPECT_EQ(config.code, 0) << config.err;
-  EXPECT_NE(config.out.find("migrated to 5 by worlds " + new_version), std::string::npos)
+  const std::string latest = std::to_string(store::LatestSchemaVersion());
+  EXPECT_NE(config.out.find("migrated to " + latest + " by worlds " + new_version),
+            std::string::npos)
       << config.out;
-  EXPECT_EQ(Trim(it::Exec({"sqlite3", db, "PRAGMA user_version"}).out), "5");
+  EXPECT_EQ(Trim(it::Exec({"sqlite3", db, "PRAGMA user_version"}).out), latest);
   for (const auto& [path, inode] : overlays) {
     struct stat st = {};
     ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
