@@ -1,5 +1,6 @@
 #include "hosts/inventory.h"
 
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -128,9 +129,32 @@ Probe ProbeHost(const std::string& uri, const Connector& connect) {
   return probe;
 }
 
+// The host `name` of the inventory; core::InputError when there is none.
+store::HostRecord Require(store::Store& store, const std::string& name) {
+  std::optional<store::HostRecord> host = store.FindHost(name);
+  if (!host) {
+    throw core::InputError("no lab host named '" + name + "' in the inventory", "host name",
+                           "see `worlds host list`");
+  }
+  return *host;
+}
+
 Probe AddHost(store::Store& store, const store::HostRecord& host, const Connector* connect,
               const Actor& actor) {
   CheckHost(host);
+  // Before asking the host: a taken name or URI is refused at once.
+  for (const store::HostRecord& other : store.Hosts()) {
+    if (other.name == host.name) {
+      throw core::InputError("a lab host named '" + host.name +
+                                 "' is already in the inventory (" + other.uri + ")",
+                             "host name", "choose another name, or remove it first");
+    }
+    if (other.uri == host.uri) {
+      throw core::InputError("'" + host.uri + "' is already in the inventory as lab host '" +
+                                 other.name + "'",
+                             "uri", "one name per host");
+    }
+  }
   Probe probe;
   if (connect) {
     probe = ProbeHost(host.uri, *connect);
@@ -152,6 +176,14 @@ Probe AddHost(store::Store& store, const store::HostRecord& host, const Connecto
 }
 
 void RemoveHost(store::Store& store, const std::string& name, const Actor& actor) {
+  Require(store, name);
+  if (int placed = store.CountWorldsOn(name)) {
+    throw core::InputError("lab host '" + name + "' still holds " + std::to_string(placed) +
+                               " World(s)",
+                           "host name",
+                           "move them off first (`worlds host drain " + name +
+                               "`), or destroy their labs");
+  }
   store.InTransaction([&] {
     store.RemoveHost(name);
     Record(store, actor, "host remove", name, "");
@@ -160,6 +192,7 @@ void RemoveHost(store::Store& store, const std::string& name, const Actor& actor
 
 void SetDraining(store::Store& store, const std::string& name, bool draining,
                  const Actor& actor) {
+  Require(store, name);
   store.InTransaction([&] {
     store.SetHostDraining(name, draining);
     Record(store, actor, draining ? "host drain" : "host undrain", name, "");

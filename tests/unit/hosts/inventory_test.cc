@@ -140,6 +140,10 @@ TEST_F(InventoryTest, BadInputChangesNothingAndNamesAndUrisAreUnique) {
                core::InputError);
   EXPECT_TRUE(connected_.empty()) << "checked before connecting";
   AddHost(*store_, Host("lab2", "qemu+ssh://root@lab2/system"), &connect_, prof_);
+  connected_.clear();
+  EXPECT_THROW(AddHost(*store_, Host("lab2", "qemu+ssh://root@other/system"), &connect_, prof_),
+               core::InputError);
+  EXPECT_TRUE(connected_.empty()) << "refused before asking the host";
   EXPECT_NE(support::ErrorText([&] {
               AddHost(*store_, Host("lab2", "qemu+ssh://root@other/system"), &connect_, prof_);
             }).find("a lab host named 'lab2' is already in the inventory"),
@@ -160,6 +164,7 @@ TEST_F(InventoryTest, RemoveIsRefusedWhileAWorldLivesThere) {
   EXPECT_EQ(store_->Worlds("netlab", "alice")[0].host, "lab2");
   EXPECT_EQ(store_->CountWorldsOn("lab2"), 1);
   EXPECT_EQ(store_->CountWorldsOn(""), 0);
+  EXPECT_THROW(RemoveHost(*store_, "lab2", prof_), core::InputError);
   std::string error = support::ErrorText([&] { RemoveHost(*store_, "lab2", prof_); });
   EXPECT_NE(error.find("lab host 'lab2' still holds 1 World(s)"), std::string::npos) << error;
   EXPECT_NE(error.find("worlds host drain lab2"), std::string::npos) << error;
@@ -188,7 +193,7 @@ TEST_F(InventoryTest, DrainAndUndrain) {
   SetDraining(*store_, "lab2", false, prof_);
   EXPECT_FALSE(store_->FindHost("lab2")->draining);
   EXPECT_EQ(Events().back().action, "host undrain");
-  EXPECT_THROW(SetDraining(*store_, "lab9", true, prof_), core::Error);
+  EXPECT_THROW(SetDraining(*store_, "lab9", true, prof_), core::InputError);
 }
 
 TEST_F(InventoryTest, LimitsAreKept) {
