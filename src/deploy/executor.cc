@@ -144,7 +144,9 @@ Summary Execute(const Plan& plan, const ExecOptions& options, const Env& env,
         if (NeedsWork(vm.action)) pending[i].insert(vm.domain);
       }
     }
-    Batch batch{options.config, batches[i]};
+    Batch batch;
+    batch.config = options.config;
+    batch.worlds = batches[i];
     std::string log = options.log_dir + "/worker-" + std::to_string(i) + ".log";
     try {
       workers[i] = env.launch_worker(batch, log);

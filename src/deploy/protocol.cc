@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/version.h"
 
 namespace guest {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(NicConfig, interface, address, prefix, mac, network,
@@ -42,7 +43,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VmPlan, vm, domain, overlay, base, base_forma
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WorldPlan, world, networks, vms)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WorkerConfig, connect, guestfs_backend,
                                    guestfs_settings)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Batch, config, worlds)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Batch, version, config, worlds)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Message, kind, domain, phase, message,
                                    seconds, count)
 
@@ -59,8 +60,26 @@ guest::OsInfo DecodeOsInfo(const std::string& text) {
 std::string EncodeBatch(const Batch& batch) { return nlohmann::json(batch).dump(); }
 
 Batch DecodeBatch(const std::string& text) {
+  nlohmann::json json;
   try {
-    return nlohmann::json::parse(text).get<Batch>();
+    json = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw core::Error(std::string("malformed worker batch: ") + e.what());
+  }
+  // The version first: a batch of another version may not parse as ours.
+  const nlohmann::json* version = json.is_object() && json.contains("version")
+                                      ? &json.at("version")
+                                      : nullptr;
+  if (!version || !version->is_number_integer() ||
+      version->get<int>() != kWorkerProtocolVersion) {
+    std::string theirs = version ? version->dump() : "none (a worlds from before versions)";
+    throw core::Error("the deploying worlds speaks worker protocol version " + theirs +
+                          ", this worker (worlds " + core::Version() + ") version " +
+                          std::to_string(kWorkerProtocolVersion),
+                      "worker", "install the same worlds version on every lab host");
+  }
+  try {
+    return json.get<Batch>();
   } catch (const nlohmann::json::exception& e) {
     throw core::Error(std::string("malformed worker batch: ") + e.what());
   }

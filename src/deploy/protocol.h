@@ -16,9 +16,16 @@ struct WorkerConfig {
   std::string guestfs_settings;  // empty: from the environment
 };
 
+// The version of this protocol. A worker refuses a batch of another
+// version (a lab host with another worlds installed, issue 14), saying
+// both; raise it with any change a worker of the previous version would
+// misread.
+inline constexpr int kWorkerProtocolVersion = 1;
+
 // A worker's share of a plan: whole Worlds, so that no two workers ever
 // define the same World's networks.
 struct Batch {
+  int version = kWorkerProtocolVersion;
   WorkerConfig config;
   std::vector<WorldPlan> worlds;
 };
@@ -30,7 +37,8 @@ std::string EncodeOsInfo(const guest::OsInfo& os);
 guest::OsInfo DecodeOsInfo(const std::string& text);
 
 std::string EncodeBatch(const Batch& batch);
-// Throws core::Error on malformed input.
+// Throws core::Error on malformed input and on a batch of another protocol
+// version (or none: a worlds from before versions), naming both versions.
 Batch DecodeBatch(const std::string& text);
 
 // What a worker reports. `kind`:

@@ -8,12 +8,16 @@
 #include <fstream>
 #include <map>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.h"
 #include "core/names.h"
+#include "core/version.h"
 #include "deploy/protocol.h"
 #include "fakes/fake_customizer.h"
 #include "fakes/fake_disks.h"
 #include "fakes/fake_hypervisor.h"
+#include "support/error_text.h"
 #include "support/temp_dir.h"
 #include "virt/hypervisor.h"
 
@@ -258,6 +262,8 @@ TEST(ProtocolTest, BatchAndMessagesRoundTrip) {
   EXPECT_EQ(back.worlds[0].vms[0].spec.interfaces[0].mac, "52:54:00:00:00:01");
   EXPECT_EQ(virt::RenderDomainXml(back.worlds[0].vms[0].spec), virt::RenderDomainXml(vm.spec));
 
+  EXPECT_EQ(back.version, kWorkerProtocolVersion);
+
   Message m{"error", "w-a-b-c", "customize", "it\nbroke", 1.5, 3};
   std::string line = EncodeMessage(m);
   EXPECT_EQ(line.find('\n'), std::string::npos);
@@ -266,6 +272,27 @@ TEST(ProtocolTest, BatchAndMessagesRoundTrip) {
   EXPECT_EQ(n.count, 3);
   EXPECT_THROW(DecodeMessage("not json"), core::Error);
   EXPECT_THROW(DecodeBatch("{}"), core::Error);
+}
+
+// A lab host with another worlds installed refuses the batch, saying both
+// versions, before it reads anything else of it.
+TEST(ProtocolTest, ABatchOfAnotherProtocolVersionIsRefused) {
+  Batch batch;
+  batch.config = {"qemu:///system", "direct", ""};
+  nlohmann::json json = nlohmann::json::parse(EncodeBatch(batch));
+  EXPECT_EQ(json.at("version"), kWorkerProtocolVersion);
+  json["version"] = kWorkerProtocolVersion + 1;
+  json["worlds"] = "a shape this version does not know";
+  core::Error e = support::ThrownError([&] { DecodeBatch(json.dump()); });
+  EXPECT_EQ(e.message(), "the deploying worlds speaks worker protocol version " +
+                             std::to_string(kWorkerProtocolVersion + 1) +
+                             ", this worker (worlds " + core::Version() + ") version " +
+                             std::to_string(kWorkerProtocolVersion));
+  EXPECT_EQ(e.fix(), "install the same worlds version on every lab host");
+  json.erase("version");
+  EXPECT_NE(support::ErrorText([&] { DecodeBatch(json.dump()); })
+                .find("version none (a worlds from before versions)"),
+            std::string::npos);
 }
 
 }  // namespace
