@@ -70,7 +70,6 @@ int ValidateRoster(const std::string& path) {
   return kExitOk;
 }
 
-
 }  // namespace
 
 void AddLabCommands(CLI::App& app, Globals& globals, Commands& commands) {
