@@ -19,7 +19,7 @@ namespace {
 struct AddRequest {
   store::HostRecord host;
   int64_t memory_mib = 0;  // 0: not given
-  int vcpus = 0;           // 0: not given
+  int64_t vcpus = 0;       // 0: not given
   bool no_check = false;
 };
 
@@ -32,6 +32,11 @@ std::unique_ptr<store::Store> OpenState(const Globals& globals) {
   return store::Store::Open(core::StateDbPath(globals.context.state_dir));
 }
 
+// Connections to the hosts' real libvirtd.
+hosts::Connector LibvirtConnector() {
+  return [](const std::string& uri) { return virt::NewLibvirtHypervisor(uri); };
+}
+
 std::string Limit(const std::optional<int64_t>& value, const std::string& unit) {
   return value ? std::to_string(*value) + unit : "-";
 }
@@ -39,9 +44,7 @@ std::string Limit(const std::optional<int64_t>& value, const std::string& unit) 
 int AddHost(const Globals& globals, AddRequest request) {
   if (request.memory_mib != 0) request.host.memory_mib = request.memory_mib;
   if (request.vcpus != 0) request.host.vcpus = request.vcpus;
-  hosts::Connector connect = [](const std::string& uri) {
-    return virt::NewLibvirtHypervisor(uri);
-  };
+  hosts::Connector connect = LibvirtConnector();
   // Checked before the state database is opened: bad input changes nothing.
   hosts::CheckHost(request.host);
   std::unique_ptr<store::Store> store = OpenState(globals);
@@ -67,9 +70,7 @@ int ListHosts(const Globals& globals) {
               << " (the connect setting). `worlds host add NAME URI` adds one.\n";
     return kExitOk;
   }
-  hosts::Connector connect = [](const std::string& uri) {
-    return virt::NewLibvirtHypervisor(uri);
-  };
+  hosts::Connector connect = LibvirtConnector();
   Table table({"HOST", "URI", "STORAGE", "MEMORY", "VCPUS", "KEEP-FREE", "STATE", "WORLDS",
                "NOW"});
   for (const store::HostRecord& host : inventory) {
@@ -78,10 +79,8 @@ int ListHosts(const Globals& globals) {
                                             std::to_string(probe.info.free_mib) + " free, " +
                                             std::to_string(probe.info.cpus) + " CPUs"
                                       : "unreachable: " + probe.error;
-    std::optional<int64_t> vcpus;
-    if (host.vcpus) vcpus = *host.vcpus;
     table.AddRow({host.name, host.uri, host.storage_dir, Limit(host.memory_mib, " MiB"),
-                  Limit(vcpus, ""), std::to_string(host.keep_free_mib) + " MiB",
+                  Limit(host.vcpus, ""), std::to_string(host.keep_free_mib) + " MiB",
                   host.draining ? "draining" : "active",
                   std::to_string(store->CountWorldsOn(host.name)), now});
   }

@@ -1,6 +1,5 @@
 #include "hosts/inventory.h"
 
-#include <optional>
 #include <set>
 #include <vector>
 
@@ -129,14 +128,12 @@ Probe ProbeHost(const std::string& uri, const Connector& connect) {
   return probe;
 }
 
-// The host `name` of the inventory; core::InputError when there is none.
-store::HostRecord Require(store::Store& store, const std::string& name) {
-  std::optional<store::HostRecord> host = store.FindHost(name);
-  if (!host) {
+// core::InputError when the inventory has no host `name`.
+void Require(store::Store& store, const std::string& name) {
+  if (!store.FindHost(name)) {
     throw core::InputError("no lab host named '" + name + "' in the inventory", "host name",
                            "see `worlds host list`");
   }
-  return *host;
 }
 
 Probe AddHost(store::Store& store, const store::HostRecord& host, const Connector* connect,
@@ -176,15 +173,17 @@ Probe AddHost(store::Store& store, const store::HostRecord& host, const Connecto
 }
 
 void RemoveHost(store::Store& store, const std::string& name, const Actor& actor) {
-  Require(store, name);
-  if (int placed = store.CountWorldsOn(name)) {
-    throw core::InputError("lab host '" + name + "' still holds " + std::to_string(placed) +
-                               " World(s)",
-                           "host name",
-                           "move them off first (`worlds host drain " + name +
-                               "`), or destroy their labs");
-  }
+  // In the transaction: no World is placed there between the count and
+  // the removal.
   store.InTransaction([&] {
+    Require(store, name);
+    if (int placed = store.CountWorldsOn(name)) {
+      throw core::InputError("lab host '" + name + "' still holds " + std::to_string(placed) +
+                                 " World(s)",
+                             "host name",
+                             "move them off first (`worlds host drain " + name +
+                                 "`), or destroy their labs");
+    }
     store.RemoveHost(name);
     Record(store, actor, "host remove", name, "");
   });
@@ -192,8 +191,8 @@ void RemoveHost(store::Store& store, const std::string& name, const Actor& actor
 
 void SetDraining(store::Store& store, const std::string& name, bool draining,
                  const Actor& actor) {
-  Require(store, name);
   store.InTransaction([&] {
+    Require(store, name);
     store.SetHostDraining(name, draining);
     Record(store, actor, draining ? "host drain" : "host undrain", name, "");
   });

@@ -16,7 +16,7 @@ HostRecord ReadHost(const Statement& row) {
   host.uri = row.Text(1);
   host.storage_dir = row.Text(2);
   if (!row.IsNull(3)) host.memory_mib = row.Int(3);
-  if (!row.IsNull(4)) host.vcpus = static_cast<int>(row.Int(4));
+  if (!row.IsNull(4)) host.vcpus = row.Int(4);
   host.keep_free_mib = row.Int(5);
   host.draining = row.Int(6) != 0;
   host.added_by = row.Text(7);
@@ -35,20 +35,6 @@ void RequireHost(sqlite3* db, const std::string& name) {
 }  // namespace
 
 void Store::AddHost(const HostRecord& host) {
-  for (const HostRecord& other : Hosts()) {
-    if (other.name == host.name) {
-      throw core::Error("a lab host named '" + host.name + "' is already in the inventory (" +
-                            other.uri + ")",
-                        DatabasePath(db_.get()), "choose another name, or remove it first");
-    }
-    if (other.uri == host.uri) {
-      throw core::Error("'" + host.uri + "' is already in the inventory as lab host '" +
-                            other.name + "'",
-                        DatabasePath(db_.get()), "one name per host");
-    }
-  }
-  std::optional<int64_t> vcpus;
-  if (host.vcpus) vcpus = *host.vcpus;
   Statement(db_.get(),
             "INSERT INTO hosts (name, uri, storage_dir, memory_mib, vcpus, keep_free_mib, "
             "draining, added_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
@@ -56,7 +42,7 @@ void Store::AddHost(const HostRecord& host) {
       .Bind(2, host.uri)
       .Bind(3, host.storage_dir)
       .Bind(4, host.memory_mib)
-      .Bind(5, vcpus)
+      .Bind(5, host.vcpus)
       .Bind(6, host.keep_free_mib)
       .Bind(7, host.draining ? 1 : 0)
       .Bind(8, host.added_by)
@@ -77,23 +63,16 @@ std::optional<HostRecord> Store::FindHost(const std::string& name) {
 }
 
 void Store::RemoveHost(const std::string& name) {
-  RequireHost(db_.get(), name);
-  if (int placed = CountWorldsOn(name)) {
-    throw core::Error("lab host '" + name + "' still holds " + std::to_string(placed) +
-                          " World(s)",
-                      DatabasePath(db_.get()),
-                      "move them off first (`worlds host drain " + name +
-                          "`), or destroy their labs");
-  }
   Statement(db_.get(), "DELETE FROM hosts WHERE name = ?1").Bind(1, name).Run();
+  if (sqlite3_changes(db_.get()) == 0) RequireHost(db_.get(), name);
 }
 
 void Store::SetHostDraining(const std::string& name, bool draining) {
-  RequireHost(db_.get(), name);
   Statement(db_.get(), "UPDATE hosts SET draining = ?2 WHERE name = ?1")
       .Bind(1, name)
       .Bind(2, draining ? 1 : 0)
       .Run();
+  if (sqlite3_changes(db_.get()) == 0) RequireHost(db_.get(), name);
 }
 
 int Store::CountWorldsOn(const std::string& host) {

@@ -59,7 +59,7 @@ struct HostRecord {
   std::string uri;          // libvirt URI
   std::string storage_dir;  // where its overlays live, on that host
   std::optional<int64_t> memory_mib;  // nullopt: what libvirt reports
-  std::optional<int> vcpus;           // nullopt: what libvirt reports
+  std::optional<int64_t> vcpus;       // nullopt: what libvirt reports
   int64_t keep_free_mib = 0;          // disk to leave free in storage_dir
   bool draining = false;              // no new World is placed there
   std::string added_by;
@@ -172,12 +172,14 @@ class Store {
   // recorded.
   void SetWorldHost(const std::string& lab, const std::string& owner, const std::string& host);
 
-  // The lab host inventory (src/hosts/inventory.h decides what is valid).
+  // The lab host inventory (src/hosts/inventory.h decides what is valid and
+  // refuses a taken name or URI, an unknown host or one that holds Worlds;
+  // the table's keys and these throws are the backstop).
   // AddHost throws core::Error when the name or the URI is taken.
   void AddHost(const HostRecord& host);
   std::vector<HostRecord> Hosts();  // by name
   std::optional<HostRecord> FindHost(const std::string& name);
-  // Throws core::Error while a World is placed on the host.
+  // Both throw core::Error when there is no such host.
   void RemoveHost(const std::string& name);
   void SetHostDraining(const std::string& name, bool draining);
   // How many Worlds are placed on `host` ("": the `connect` setting's).
