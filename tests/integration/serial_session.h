@@ -115,13 +115,17 @@ class SerialSession {
     char buffer[4096];
     for (;;) {
       size_t n = 0;
+      std::string ended = "the console stream ended";
       try {
         n = stream_->Read(buffer, sizeof buffer);
-      } catch (const core::Error&) {
+      } catch (const core::Error& e) {
         n = 0;  // the console went away (domain stopped): nothing more to read
+        ended = "the console stream failed: " + e.Describe();
       }
       std::lock_guard<std::mutex> lock(mu_);
       if (n == 0) {
+        // In the transcript, so a test that then waits in vain says why.
+        seen_ += "\n[" + ended + "]\n";
         cv_.notify_all();
         return;
       }
