@@ -36,12 +36,7 @@ std::string Fixed(double value, int decimals) {
 
 std::string Mib(int64_t mib) { return std::to_string(mib) + " MiB"; }
 
-// Bytes for a person: MiB below 10 GiB, GiB above.
-std::string Bytes(uint64_t bytes) {
-  double mib = static_cast<double>(bytes) / (1024.0 * 1024.0);
-  if (mib >= 10240) return Fixed(mib / 1024, 1) + " GiB";
-  return Fixed(mib, mib < 100 ? 1 : 0) + " MiB";
-}
+std::string Bytes(uint64_t bytes) { return DescribeBytes(bytes); }
 
 std::string PercentText(double percent) {
   return Fixed(percent, percent == std::floor(percent) ? 0 : 1) + "%";
@@ -134,16 +129,33 @@ bool Fit::Refused() const {
   return false;
 }
 
+int ExpectedWorlds(int worlds, double expected_percent) {
+  // A share of a World is a whole World: students run their own.
+  int expected = static_cast<int>(std::ceil(worlds * expected_percent / 100 - 1e-9));
+  return worlds > 0 && expected < 1 ? 1 : expected;
+}
+
+uint64_t GrowthBytes(const PlanPolicy& policy, const VmDemand& vm) {
+  uint64_t budget = policy.growth_mib > 0
+                        ? static_cast<uint64_t>(policy.growth_mib) * 1024 * 1024
+                        : static_cast<uint64_t>(static_cast<double>(vm.base_virtual_bytes) *
+                                                policy.growth_percent / 100);
+  return budget > vm.overlay_bytes ? budget - vm.overlay_bytes : 0;
+}
+
+std::string DescribeBytes(uint64_t bytes) {
+  double mib = static_cast<double>(bytes) / (1024.0 * 1024.0);
+  if (mib >= 10240) return Fixed(mib / 1024, 1) + " GiB";
+  return Fixed(mib, mib < 100 ? 1 : 0) + " MiB";
+}
+
 Fit FitPlan(const PlanPolicy& policy, const LabDemand& lab, const HostSupply& supply) {
   Fit fit;
   fit.refuse = policy.refuse;
   fit.state_dir = supply.state_dir;
   fit.worlds = static_cast<int>(lab.worlds.size());
   fit.expected_percent = policy.expected_percent;
-  // A share of a World is a whole World: students run their own.
-  fit.expected_worlds = static_cast<int>(
-      std::ceil(fit.worlds * policy.expected_percent / 100 - 1e-9));
-  if (fit.worlds > 0 && fit.expected_worlds < 1) fit.expected_worlds = 1;
+  fit.expected_worlds = ExpectedWorlds(fit.worlds, policy.expected_percent);
 
   std::set<std::string> ours = lab.leaving;
   fit.growth_rule = policy.growth_mib > 0
@@ -156,11 +168,7 @@ Fit FitPlan(const PlanPolicy& policy, const LabDemand& lab, const HostSupply& su
       fit.lab_all_mib += vm.memory_mib;
       fit.lab_all_vcpus += vm.vcpus;
       fit.overlay_bytes += vm.overlay_bytes;
-      uint64_t budget = policy.growth_mib > 0
-                            ? static_cast<uint64_t>(policy.growth_mib) * 1024 * 1024
-                            : static_cast<uint64_t>(static_cast<double>(vm.base_virtual_bytes) *
-                                                    policy.growth_percent / 100);
-      if (budget > vm.overlay_bytes) fit.growth_bytes += budget - vm.overlay_bytes;
+      fit.growth_bytes += GrowthBytes(policy, vm);
     }
   }
   fit.base_bytes = lab.base_bytes;

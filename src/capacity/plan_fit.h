@@ -101,6 +101,20 @@ struct Fit {
 
 Fit FitPlan(const PlanPolicy& policy, const LabDemand& lab, const HostSupply& supply);
 
+// How many of `worlds` Worlds count as running at once at expected-running
+// `expected_percent`: a share of a World is a whole World (students run
+// their own), and at least one when there is any. The memory and vCPUs
+// counted are those of that many of the largest Worlds.
+int ExpectedWorlds(int worlds, double expected_percent);
+
+// How much more disk `vm`'s overlay may take (overlay-growth less what it
+// holds now; 0 when it holds more).
+uint64_t GrowthBytes(const PlanPolicy& policy, const VmDemand& vm);
+
+// Bytes for a person, as the capacity tables show them: MiB below 10 GiB
+// ("512 MiB", "3.5 MiB"), GiB above ("70.6 GiB").
+std::string DescribeBytes(uint64_t bytes);
+
 // The table printed by `deploy --dry-run`, then one line per shortfall
 // ("warning: ..." or "refused: ..."). Ends in '\n'.
 std::string DescribeFit(const Fit& fit);

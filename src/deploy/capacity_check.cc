@@ -6,9 +6,7 @@
 
 namespace deploy {
 
-capacity::Fit CheckCapacity(const Plan& plan, const capacity::PlanPolicy& policy,
-                            virt::Hypervisor* hypervisor, Disks& disks,
-                            const std::string& state_dir) {
+capacity::LabDemand DemandOf(const Plan& plan, Disks& disks) {
   capacity::LabDemand lab;
   lab.lab = plan.lab;
   std::map<std::string, uint64_t> base_virtual;  // each base read once
@@ -30,6 +28,13 @@ capacity::Fit CheckCapacity(const Plan& plan, const capacity::PlanPolicy& policy
       if (vm.remove) lab.leaving.insert(vm.domain);
     }
   }
+  return lab;
+}
+
+capacity::Fit CheckCapacity(const Plan& plan, const capacity::PlanPolicy& policy,
+                            virt::Hypervisor* hypervisor, Disks& disks,
+                            const std::string& state_dir) {
+  capacity::LabDemand lab = DemandOf(plan, disks);
   capacity::HostSupply supply;
   supply.state_dir = state_dir;
   supply.state_free_bytes = disks.FreeBytes(state_dir);

@@ -12,9 +12,14 @@
 
 namespace deploy {
 
-// The plan's VMs as the check counts them: each with its memory and vCPUs as
-// the lab defines them, its base's virtual size and what its overlay holds;
-// the VMs the plan removes (dropped, to remove) are not counted anywhere.
+// The plan's VMs as the check counts them, World by World in the plan's
+// order: each with its memory and vCPUs as the lab defines them, its base's
+// virtual size and what its overlay holds (each base read once); the VMs
+// the plan removes (dropped, to remove) are in `leaving`.
+capacity::LabDemand DemandOf(const Plan& plan, Disks& disks);
+
+// The host's fit for the plan (DemandOf): the VMs the plan removes are not
+// counted anywhere.
 // Deploy checks the desired plan before it takes the lock or opens the
 // store, so there a dropped VM that runs still counts (it is removed later):
 // the dry run, which has the dropped VMs, can only be the more lenient of
