@@ -104,6 +104,7 @@ Env RealEnv(const Context& context) {
   Env env;
   std::string connect = context.connect;
   env.hypervisor = [connect] { return virt::NewLibvirtHypervisor(connect); };
+  env.connect_host = [](const std::string& uri) { return virt::NewLibvirtHypervisor(uri); };
   guest::GuestfsOptions guestfs;
   guestfs.backend = context.guestfs_backend;
   guestfs.backend_settings = context.guestfs_settings;

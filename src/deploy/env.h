@@ -14,6 +14,7 @@
 #include "deploy/protocol.h"
 #include "guest/customizer.h"
 #include "guest/inspector.h"
+#include "hosts/inventory.h"
 #include "virt/hypervisor.h"
 
 namespace deploy {
@@ -91,6 +92,9 @@ WorkerLauncher ProcessWorkerLauncher(const std::string& exe);
 
 struct Env {
   HypervisorFactory hypervisor;
+  // Connects to a lab host of the inventory by its URI (placement reads
+  // each host's size and load through it). Empty: no host can be reached.
+  hosts::Connector connect_host;
   CustomizerFactory customizer;  // used by workers (WorkerMain, in-process ones)
   ImageInspector inspect_images;
   WorkerLauncher launch_worker;

@@ -21,6 +21,7 @@
 #include "deploy/executor.h"
 #include "deploy/inspections.h"
 #include "deploy/lock.h"
+#include "deploy/placement_plan.h"
 #include "deploy/plan.h"
 #include "schedule/policy_json.h"
 #include "store/store.h"
@@ -187,6 +188,26 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
       out << "note: libvirt not reachable, planning from scratch: " << e.Describe()
           << "\n";
     }
+    std::vector<store::HostRecord> inventory;
+    if (known) inventory = known->Hosts();
+    if (!inventory.empty()) {
+      // Several lab hosts: where each World would go, and each host's room.
+      hosts::Connector connect = env.connect_host;
+      if (!connect) {
+        connect = [](const std::string& uri) -> std::unique_ptr<virt::Hypervisor> {
+          throw core::Error("no connection to lab hosts here", uri);
+        };
+      }
+      HostsPlan hosts_plan = PlaceWorlds(plan, inventory, known->Worlds(lab.name, std::nullopt),
+                                         connect, *env.disks, context.capacity);
+      out << DescribePlan(plan) << DescribeHostsPlan(hosts_plan, context.connect);
+      if (!hosts_plan.placement.ok()) {
+        out << "A deploy would be refused: a World that fits no host is not placed.\n";
+      }
+      out << "Deploying across the lab hosts is not built yet: a deploy with an inventory is "
+             "refused.\nDry run: nothing was changed.\n";
+      return true;
+    }
     capacity::Fit fit = CheckCapacity(plan, context.capacity, hypervisor.get(), *env.disks,
                                       context.state_dir);
     out << DescribePlan(plan) << capacity::DescribeFit(fit);
@@ -215,6 +236,7 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
   WorldLocks world_locks = LockWorlds(context.state_dir, lab.name, worlds, "worlds deploy");
   std::unique_ptr<store::Store> store =
       store::Store::Open(core::StateDbPath(context.state_dir));
+  RefuseInventory(store->Hosts(), lab.name);
   CheckBaseImages(lab, *store, *env.disks);
   Clock::time_point inspect_start = Clock::now();
   plan_options.images =

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "capacity/plan_fit.h"
+#include "core/error.h"
 
 namespace hosts {
 
@@ -101,6 +102,37 @@ void Add(HostLoad& load, Tally& tally, const HostCapacity& host, const WorldDema
 }
 
 }  // namespace
+
+HostCapacity ReadCapacity(
+    const store::HostRecord& host, const Connector& connect, const capacity::Policy& budget,
+    const std::set<std::string>& lab_domains,
+    const std::function<std::optional<uint64_t>(const std::string& storage_dir)>& free_bytes) {
+  HostCapacity capacity;
+  capacity.name = host.name;
+  capacity.draining = host.draining;
+  try {
+    std::unique_ptr<virt::Hypervisor> hypervisor = connect(host.uri);
+    virt::HostInfo info = hypervisor->Host();
+    capacity.memory_budget_mib =
+        host.memory_mib ? *host.memory_mib : capacity::BudgetMib(budget, info);
+    capacity.cpus = host.vcpus ? static_cast<int>(*host.vcpus) : info.cpus;
+    std::vector<virt::DomainUsage> others;
+    for (const virt::DomainUsage& domain : hypervisor->Usage("")) {
+      if (!lab_domains.count(domain.name)) others.push_back(domain);
+    }
+    capacity::Committed committed = capacity::Sum(others);
+    capacity.memory_others_mib = committed.memory_mib;
+    capacity.vcpus_others = committed.vcpus;
+  } catch (const core::Error& e) {
+    capacity.unreachable = e.Describe();
+    return capacity;
+  }
+  if (std::optional<uint64_t> free = free_bytes(host.storage_dir)) {
+    uint64_t keep = static_cast<uint64_t>(host.keep_free_mib) * 1024 * 1024;
+    capacity.disk_free_bytes = *free > keep ? *free - keep : 0;
+  }
+  return capacity;
+}
 
 WorldDemand DemandOf(const std::string& owner, const std::vector<capacity::VmDemand>& vms,
                      const capacity::PlanPolicy& policy, const std::string& host) {
@@ -200,18 +232,23 @@ Placement Place(const std::vector<HostCapacity>& hosts, const std::vector<WorldD
   return placement;
 }
 
-std::string DescribePlacement(const std::vector<HostCapacity>& hosts,
-                              const Placement& placement) {
+std::string DescribePlacement(const std::vector<HostCapacity>& hosts, const Placement& placement,
+                              const std::vector<std::string>& owners) {
   std::ostringstream out;
   out << "Placement (a World lives whole on one host):\n";
   for (size_t h = 0; h < hosts.size() && h < placement.hosts.size(); ++h) {
     const HostCapacity& host = hosts[h];
     const HostLoad& load = placement.hosts[h];
+    std::string here;  // the owners of its Worlds
+    for (size_t w = 0; w < owners.size() && w < placement.host_of.size(); ++w) {
+      if (placement.host_of[w] == host.name) here += " " + owners[w];
+    }
     out << "  " << host.name << ": ";
     if (!host.unreachable.empty()) {
       out << "unreachable (" << host.unreachable << ")";
       if (load.worlds > 0) out << "; " << load.worlds << " World(s) of this lab live there";
       out << "\n";
+      if (!here.empty()) out << "   " << here << "\n";
       continue;
     }
     out << load.worlds << " World(s)";
@@ -226,6 +263,7 @@ std::string DescribePlacement(const std::vector<HostCapacity>& hosts,
     }
     if (host.draining) out << "; draining: no new World";
     out << "\n";
+    if (!here.empty()) out << "   " << here << "\n";
   }
   for (const std::string& line : placement.refused) out << "refused: " << line << "\n";
   for (const std::string& line : placement.warnings) out << "warning: " << line << "\n";

@@ -23,11 +23,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "capacity/budget.h"
 #include "capacity/plan_fit.h"
+#include "hosts/inventory.h"
+#include "store/store.h"
 
 namespace hosts {
 
@@ -46,6 +51,17 @@ struct HostCapacity {
   // disk is not a reason to refuse, and the table says so).
   std::optional<uint64_t> disk_free_bytes;
 };
+
+// Reads `host` for placement: its size from its libvirt through `connect`
+// (unreachable, with libvirt's words, when it cannot be asked), the budget
+// (its --memory limit, else `budget` over its RAM), its CPUs (its --vcpus
+// limit, else what it reports), what its domains outside `lab_domains` hold
+// now, and its storage dir's free space through `free_bytes` (nullopt:
+// not known) less its keep-free.
+HostCapacity ReadCapacity(
+    const store::HostRecord& host, const Connector& connect, const capacity::Policy& budget,
+    const std::set<std::string>& lab_domains,
+    const std::function<std::optional<uint64_t>(const std::string& storage_dir)>& free_bytes);
 
 // One World of the deploy.
 struct WorldDemand {
@@ -86,8 +102,10 @@ Placement Place(const std::vector<HostCapacity>& hosts, const std::vector<WorldD
                 double expected_percent);
 
 // The dry run's table: one line per host (Worlds kept and new, memory,
-// vCPUs, disk, or why it takes none), then the refusals and warnings.
-// Ends in '\n'.
-std::string DescribePlacement(const std::vector<HostCapacity>& hosts, const Placement& placement);
+// vCPUs, disk, or why it takes none) and under it the owners of the Worlds
+// there (`owners`: one per World given to Place, in that order), then the
+// refusals and warnings. Ends in '\n'.
+std::string DescribePlacement(const std::vector<HostCapacity>& hosts, const Placement& placement,
+                              const std::vector<std::string>& owners);
 
 }  // namespace hosts

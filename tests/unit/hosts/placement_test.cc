@@ -179,14 +179,16 @@ TEST(DescribePlacementTest, OneLinePerHostThenRefusals) {
   lab3.unreachable = "ssh: connect to host lab3 port 22: No route to host";
   std::vector<HostCapacity> hosts = {lab1, lab2, lab3};
   Placement p = Place(hosts, {World("a"), World("b", "lab3")}, 100);
-  EXPECT_EQ(DescribePlacement(hosts, p),
+  EXPECT_EQ(DescribePlacement(hosts, p, {"a", "b"}),
             "Placement (a World lives whole on one host):\n"
             "  lab1: 1 World(s) (1 new), memory 4096 MiB of 20480 MiB, vCPUs 3 on 4 CPUs, disk "
             "6144 MiB of 500.0 GiB free\n"
+            "    a\n"
             "  lab2: 0 World(s), memory 0 MiB of 20480 MiB, vCPUs 0 on 4 CPUs, disk 0.0 MiB "
             "(free space not known); draining: no new World\n"
             "  lab3: unreachable (ssh: connect to host lab3 port 22: No route to host); 1 "
-            "World(s) of this lab live there\n");
+            "World(s) of this lab live there\n"
+            "    b\n");
 }
 
 TEST(DemandOfTest, SumsTheVmsAndTheirGrowthAsTheCapacityCheckCountsIt) {

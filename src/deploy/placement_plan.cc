@@ -1,0 +1,75 @@
+#include "deploy/placement_plan.h"
+
+#include <map>
+#include <set>
+
+#include "core/error.h"
+#include "deploy/capacity_check.h"
+
+namespace deploy {
+
+HostsPlan PlaceWorlds(const Plan& plan, const std::vector<store::HostRecord>& inventory,
+                      const std::vector<store::WorldRecord>& recorded,
+                      const hosts::Connector& connect, Disks& disks,
+                      const capacity::PlanPolicy& policy) {
+  std::map<std::string, std::string> host_of;  // owner -> recorded host
+  for (const store::WorldRecord& world : recorded) host_of[world.owner] = world.host;
+  std::set<std::string> lab_domains;
+  for (const WorldPlan& world : plan.worlds) {
+    for (const VmPlan& vm : world.vms) lab_domains.insert(vm.domain);
+  }
+
+  HostsPlan out;
+  for (const store::HostRecord& host : inventory) {
+    out.hosts.push_back(hosts::ReadCapacity(
+        host, connect, policy.budget, lab_domains,
+        [&](const std::string& dir) -> std::optional<uint64_t> {
+          if (!hosts::IsLocalUri(host.uri)) return std::nullopt;
+          try {
+            return disks.FreeBytes(dir);
+          } catch (const core::Error&) {
+            return std::nullopt;
+          }
+        }));
+  }
+
+  capacity::LabDemand demand = DemandOf(plan, disks);
+  std::vector<hosts::WorldDemand> worlds;
+  for (size_t w = 0; w < plan.worlds.size(); ++w) {
+    const std::string& owner = plan.worlds[w].world.owner;
+    auto recorded_host = host_of.find(owner);
+    if (recorded_host != host_of.end() && recorded_host->second.empty()) {
+      out.on_connect_host.push_back(owner);
+      continue;
+    }
+    std::string host = recorded_host == host_of.end() ? "" : recorded_host->second;
+    worlds.push_back(hosts::DemandOf(owner, demand.worlds[w], policy, host));
+    out.owners.push_back(owner);
+  }
+  out.placement = hosts::Place(out.hosts, worlds, policy.expected_percent);
+  return out;
+}
+
+std::string DescribeHostsPlan(const HostsPlan& plan, const std::string& connect) {
+  std::string text = hosts::DescribePlacement(plan.hosts, plan.placement, plan.owners);
+  if (!plan.on_connect_host.empty()) {
+    text += "Kept on the connect host (" + connect + "), deployed before the inventory:";
+    for (const std::string& owner : plan.on_connect_host) text += " " + owner;
+    text += "\n";
+  }
+  return text;
+}
+
+void RefuseInventory(const std::vector<store::HostRecord>& inventory, const std::string& lab) {
+  if (inventory.empty()) return;
+  std::string names;
+  for (const store::HostRecord& host : inventory) names += (names.empty() ? "" : ", ") + host.name;
+  throw core::Error(
+      "the inventory has lab hosts (" + names +
+          "), and deploying across them is not built yet; nothing was changed",
+      "lab " + lab,
+      "`worlds deploy --dry-run` shows where each World would go; to deploy everything to "
+      "the connect host, `worlds host remove` each host");
+}
+
+}  // namespace deploy
