@@ -2,18 +2,25 @@
 // whole flow with fakes: `--dry-run` prints the table, a deploy that does
 // not fit is refused before anything exists (or only warned about), and the
 // summary sums it up. The fake host's RAM, CPUs and free space are set per
-// test.
+// test. With an inventory of lab hosts, the dry run places the Worlds
+// instead (deploy/placement_plan.h).
 #include "deploy/capacity_check.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/names.h"
 #include "deploy/operations.h"
+#include "deploy/placement_plan.h"
 #include "fakes/fake_env.h"
+#include "fakes/shared_fakes.h"
+#include "store/store.h"
 #include "support/error_text.h"
 #include "support/temp_dir.h"
 
@@ -253,6 +260,99 @@ TEST_F(CapacityCheckTest, SummaryHasTheShortForm) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find(" free\n"), std::string::npos) << text;
+}
+
+// Where a deploy's Worlds would go with an inventory of lab hosts
+// (deploy/placement_plan.h), through the same dry-run flow: one fake libvirt
+// per host URI, and the inventory in a real state database. A real deploy
+// with an inventory is refused before it changes anything.
+class PlacementPlanTest : public CapacityCheckTest {
+ protected:
+  void SetUp() override {
+    CapacityCheckTest::SetUp();
+    // lab1: budget 90% of 2000 MiB = 1800 MiB; lab2: 4000 -> 3600 MiB,
+    // 2500 of it held by another lab's VM.
+    hosts_["qemu+ssh://root@lab1/system"].host = virt::HostInfo{2000, 2000, 4};
+    hosts_["qemu+ssh://root@lab2/system"].host = virt::HostInfo{4000, 4000, 8};
+    fakes::FakeHypervisor::Domain other;
+    other.spec.name = "other-vm";
+    other.spec.memory_mib = 2500;
+    other.spec.vcpus = 2;
+    other.state = virt::DomainState::kRunning;
+    hosts_["qemu+ssh://root@lab2/system"].domains["other-vm"] = other;
+    fake_.env.connect_host = [this](const std::string& uri) -> std::unique_ptr<virt::Hypervisor> {
+      auto found = hosts_.find(uri);
+      if (found == hosts_.end()) throw core::Error("Cannot recv data: Connection reset", uri);
+      return std::make_unique<fakes::SharedHypervisor>(found->second, mu_);
+    };
+  }
+
+  void AddHost(const std::string& name, const std::string& uri) {
+    fs::create_directories(context_.state_dir);
+    std::unique_ptr<store::Store> store =
+        store::Store::Open(core::StateDbPath(context_.state_dir));
+    store::HostRecord host;
+    host.name = name;
+    host.uri = uri;
+    host.storage_dir = "/var/lib/worlds";
+    store->AddHost(host);
+  }
+
+  std::map<std::string, fakes::FakeHypervisor> hosts_;
+  std::mutex mu_;
+};
+
+TEST_F(PlacementPlanTest, DryRunShowsWhereEachWorldGoesAndEachHostsRoom) {
+  AddHost("lab1", "qemu+ssh://root@lab1/system");
+  AddHost("lab2", "qemu+ssh://root@lab2/system");
+  AddHost("lab3", "qemu+ssh://root@lab3/system");  // no fake: unreachable
+  std::string text = Run(true);
+  // lab1 has 1800 MiB free, lab2 1100 (3600 - 2500): each World (512 MiB)
+  // goes where the most headroom is left: lab1, lab1, lab2, lab1.
+  EXPECT_NE(text.find("Placement (a World lives whole on one host):\n"
+                      "  lab1: 3 World(s) (3 new), memory 1536 MiB of 1800 MiB, vCPUs 6 on 4 "
+                      "CPUs, disk 192 MiB (free space not known)\n"
+                      "    cap1 cap2 cap4\n"
+                      "  lab2: 1 World(s) (1 new), memory 3012 MiB of 3600 MiB, vCPUs 4 on 8 "
+                      "CPUs, disk 64.0 MiB (free space not known)\n"
+                      "    cap3\n"
+                      "  lab3: unreachable (qemu+ssh://root@lab3/system: Cannot recv data: "
+                      "Connection reset)\n"
+                      "warning: lab1: 6 vCPUs on 4 CPUs (1.5×) at expected-running; vCPUs are "
+                      "time-shared, so the guests run slower when all are busy\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Deploying across the lab hosts is not built yet"), std::string::npos);
+  EXPECT_NE(text.find("Dry run: nothing was changed.\n"), std::string::npos);
+  EXPECT_EQ(text.find("Capacity ("), std::string::npos) << "no one-host table: " << text;
+}
+
+TEST_F(PlacementPlanTest, AWorldThatFitsNoHostIsShownRefused) {
+  AddHost("lab2", "qemu+ssh://root@lab2/system");
+  std::string text = Run(true);
+  // 1100 MiB free on lab2: two Worlds of 512 MiB, not four.
+  EXPECT_NE(text.find("refused: the World of 'cap3' (512 MiB of memory, 64.0 MiB of disk) fits "
+                      "no host: lab2: 76 MiB of memory left, 512 MiB needed\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("A deploy would be refused: a World that fits no host is not placed.\n"),
+            std::string::npos);
+}
+
+TEST_F(PlacementPlanTest, ADeployWithAnInventoryIsRefusedAndChangesNothing) {
+  AddHost("lab1", "qemu+ssh://root@lab1/system");
+  std::ostringstream out;
+  try {
+    Deploy(context_, fake_.env, request_, out);
+    FAIL() << "expected core::Error";
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.message(),
+              "the inventory has lab hosts (lab1), and deploying across them is not built yet; "
+              "nothing was changed");
+  }
+  EXPECT_TRUE(fake_.hypervisor.domains.empty());
+  std::unique_ptr<store::Store> store = store::Store::Open(core::StateDbPath(context_.state_dir));
+  EXPECT_TRUE(store->Worlds(std::nullopt, std::nullopt).empty());
 }
 
 }  // namespace
