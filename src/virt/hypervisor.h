@@ -112,7 +112,9 @@ class Hypervisor {
   // Makes the bridge of every active network named `prefix`... give the
   // host nothing (virt/bridge_guard.h); returns how many. EnsureNetwork does
   // it for its network; this redoes it for networks libvirt autostarted
-  // (after a host reboot) without us. A no-op off the local host.
+  // (after a host reboot) without us. Both throw core::Error through a URI
+  // that names another host (its bridges' settings can only be made there:
+  // never silently skipped); libvirt's test driver has no bridges.
   virtual int GuardNetworks(const std::string& prefix) = 0;
 
   virtual bool DomainExists(const std::string& name) = 0;

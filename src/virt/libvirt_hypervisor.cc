@@ -22,6 +22,15 @@
 namespace virt {
 namespace {
 
+// Whether `uri` reaches another machine: it names a host
+// (driver[+transport]://[user@]host[:port]/path).
+bool UriNamesAHost(const std::string& uri) {
+  std::string::size_type sep = uri.find("://");
+  if (sep == std::string::npos) return false;
+  std::string rest = uri.substr(sep + 3);
+  return !rest.empty() && rest[0] != '/' && rest[0] != '?';
+}
+
 using internal::Connect;
 using internal::Domain;
 using internal::Failure;
@@ -63,6 +72,7 @@ class LibvirtHypervisor : public Hypervisor {
   }
 
   void EnsureNetwork(const NetworkSpec& spec) override {
+    RequireBridgesHere(spec.name);  // before anything is defined or started
     Network net = LookupNetwork(spec.name);
     if (!net) {
       std::string xml = RenderNetworkXml(spec);
@@ -105,8 +115,12 @@ class LibvirtHypervisor : public Hypervisor {
     }
   }
 
-  // The bridge's kernel settings can only be made where its kernel is.
+  // The bridge's kernel settings can only be made where its kernel is: on
+  // this machine for qemu:///; libvirt's test driver has no bridges. A
+  // network on another host is never left unguarded: it is an error (World
+  // networks are made on their host, through its own qemu:///system).
   bool Guard(const Network& net, const std::string& name) {
+    RequireBridgesHere(name);
     if (uri_.rfind("qemu:///", 0) != 0) return false;
     char* bridge = virNetworkGetBridgeName(net.get());
     if (!bridge) throw Failure("cannot read the network's bridge", name);
@@ -114,6 +128,18 @@ class LibvirtHypervisor : public Hypervisor {
     free(bridge);
     GuardBridge(owned);
     return true;
+  }
+
+  void RequireBridgesHere(const std::string& name) const {
+    if (UriNamesAHost(uri_)) {
+      throw core::Error(
+          "cannot guard the bridge of network " + name + " from here: it is on the host of " +
+              uri_ + ", and its kernel settings (no address, ARP or IPv6 towards the host) "
+                     "can only be made there",
+          name,
+          "make World networks on their own host, through its qemu:///system (a worker "
+          "there); a network of a World is never left unguarded");
+    }
   }
 
   std::vector<std::string> ListNetworks(const std::string& prefix) override {

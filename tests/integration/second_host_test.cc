@@ -195,6 +195,19 @@ TEST_F(SecondHostTest, RunsADomainTheMachineDoesNotSee) {
     std::unique_ptr<virt::Hypervisor> hv = virt::NewLibvirtHypervisor(uri_);
     EXPECT_EQ(hv->ListDomains(prefix_), std::vector<std::string>{name});
     EXPECT_EQ(hv->State(name), virt::DomainState::kRunning);
+    // But a World network made from here could not be guarded there: it is
+    // refused before anything is defined, never left unguarded.
+    std::string net = prefix_ + "lan";
+    try {
+      hv->EnsureNetwork({net, "w2tlan0"});
+      ADD_FAILURE() << "a network on the second host was made from here";
+    } catch (const core::Error& e) {
+      EXPECT_EQ(e.message(), "cannot guard the bridge of network " + net +
+                                 " from here: it is on the host of " + uri_ +
+                                 ", and its kernel settings (no address, ARP or IPv6 towards "
+                                 "the host) can only be made there");
+    }
+    EXPECT_FALSE(hv->NetworkExists(net));
   } catch (const core::Error& e) {
     ADD_FAILURE() << e.Describe();
   }
