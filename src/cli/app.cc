@@ -84,9 +84,12 @@ std::unique_ptr<store::Store> OpenExistingState(const Globals& globals) {
 const char* Version() { return core::Version(); }
 
 int Main(int argc, char** argv) {
-  // Hidden: `worlds __worker PARENT_PID`, started by deploy's executor.
+  // Hidden: `worlds __worker PARENT_PID`, started by deploy's executor, or
+  // `worlds __worker ssh` on a lab host, started over SSH.
   if (argc == 3 && std::string(argv[1]) == "__worker") {
-    return deploy::WorkerMain(std::atoi(argv[2]));
+    if (std::string(argv[2]) == "ssh") return deploy::WorkerMain(deploy::kOverSsh);
+    int parent = std::atoi(argv[2]);
+    return parent > 0 ? deploy::WorkerMain(parent) : 1;
   }
   // A student's login shell (a link named worlds-menu): the menu, nothing else.
   if (argc > 0 && menu::IsMenuShell(argv[0])) {

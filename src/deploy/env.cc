@@ -12,6 +12,7 @@
 #include "core/names.h"
 #include "deploy/operations.h"
 #include "deploy/qemu_access.h"
+#include "hosts/ssh_command.h"
 #include "image/overlay.h"
 #include "process/process.h"
 
@@ -63,8 +64,11 @@ class QemuImgDisks : public Disks {
 
 class ChildWorker : public WorkerProcess {
  public:
-  ChildWorker(const std::string& exe, const Batch& batch, const std::string& log_path)
-      : child_(Start(exe, log_path)) {
+  // `argv` starts the worker (here, or ssh to a lab host); `fix` is what to
+  // check when it cannot start.
+  ChildWorker(const std::vector<std::string>& argv, const std::string& fix, const Batch& batch,
+              const std::string& log_path)
+      : child_(Start(argv, fix, log_path)) {
     child_.Write(EncodeBatch(batch));
     child_.CloseStdin();
   }
@@ -79,12 +83,12 @@ class ChildWorker : public WorkerProcess {
   std::string Wait() override { return child_.Wait().Describe(); }
 
  private:
-  static process::Child Start(const std::string& exe, const std::string& log_path) {
+  static process::Child Start(const std::vector<std::string>& argv, const std::string& fix,
+                              const std::string& log_path) {
     try {
-      return process::Spawn({exe, "__worker", std::to_string(::getpid())}, {log_path});
+      return process::Spawn(argv, {log_path});
     } catch (const core::Error& e) {
-      throw core::Error("cannot start a worker: " + e.message(), exe,
-                        "check that it is the worlds binary and executable");
+      throw core::Error("cannot start a worker: " + e.message(), argv.front(), fix);
     }
   }
   process::Child child_;
@@ -96,7 +100,18 @@ std::unique_ptr<Disks> NewQemuImgDisks() { return std::make_unique<QemuImgDisks>
 
 WorkerLauncher ProcessWorkerLauncher(const std::string& exe) {
   return [exe](const Batch& batch, const std::string& log_path) {
-    return std::unique_ptr<WorkerProcess>(new ChildWorker(exe, batch, log_path));
+    return std::unique_ptr<WorkerProcess>(
+        new ChildWorker({exe, "__worker", std::to_string(::getpid())},
+                        "check that it is the worlds binary and executable", batch, log_path));
+  };
+}
+
+WorkerLauncher SshWorkerLauncher(const std::string& uri, const std::string& remote_exe) {
+  std::vector<std::string> argv = hosts::SshArgv(uri, {remote_exe, "__worker", "ssh"});
+  std::string fix = "check that `" + argv.front() + "` reaches the host of " + uri +
+                    " with root's key and that " + remote_exe + " is worlds there";
+  return [argv, fix](const Batch& batch, const std::string& log_path) {
+    return std::unique_ptr<WorkerProcess>(new ChildWorker(argv, fix, batch, log_path));
   };
 }
 

@@ -89,6 +89,12 @@ using WorkerLauncher = std::function<std::unique_ptr<WorkerProcess>(
 // Workers as processes: `exe __worker <our pid>` (process::Spawn), the batch
 // on their stdin.
 WorkerLauncher ProcessWorkerLauncher(const std::string& exe);
+// Workers on the lab host of `uri`: `<ssh> host <remote_exe> __worker ssh`
+// (hosts::SshArgv), the batch on their stdin through the connection, their
+// diagnostics (ssh's too) in the log file here. The batch's connect is that
+// host's own libvirt (qemu:///system there), its paths that host's.
+// Throws core::InputError when `uri` cannot be reached over SSH.
+WorkerLauncher SshWorkerLauncher(const std::string& uri, const std::string& remote_exe);
 
 struct Env {
   HypervisorFactory hypervisor;

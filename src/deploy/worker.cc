@@ -1,10 +1,12 @@
 #include "deploy/worker.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +14,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "core/error.h"
 #include "core/failpoint.h"
@@ -262,11 +265,38 @@ void RunBatch(const Batch& batch, virt::Hypervisor& hypervisor,
   Snapshot(batch, hypervisor, report);
 }
 
+namespace {
+
+// Over SSH the worker's parent is sshd, not the deploy: the deploy is gone
+// when the read end of our stdout is (poll reports POLLERR on a pipe whose
+// reader closed, POLLHUP on a socket). Between two progress lines (an
+// appliance launch takes seconds) no write would tell, so a thread watches.
+void DieWithTheReader() {
+  std::thread([] {
+    for (;;) {
+      struct pollfd out = {STDOUT_FILENO, 0, 0};
+      int n = ::poll(&out, 1, -1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 || (out.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+        std::cerr << "worlds worker: nothing reads my output any more (the deploy or its "
+                     "connection is gone): stopping\n";
+        ::kill(::getpid(), SIGKILL);
+      }
+    }
+  }).detach();
+}
+
+}  // namespace
+
 int WorkerMain(int parent) {
   // A worker never outlives its parent: a killed deploy must not leave
   // workers changing disks and domains under the re-run that follows.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != parent) return 1;
+  if (parent == kOverSsh) {
+    DieWithTheReader();
+  } else if (::getppid() != parent) {
+    return 1;
+  }
   std::string input((std::istreambuf_iterator<char>(std::cin)),
                     std::istreambuf_iterator<char>());
   Emit emit = [](const Message& message) {

@@ -23,8 +23,13 @@ void RunBatch(const Batch& batch, virt::Hypervisor& hypervisor,
               guest::Customizer& customizer, Disks& disks, const Emit& emit);
 
 // The `worlds __worker` entry point: reads a Batch on stdin, connects the
-// real adapters (libvirt, libguestfs, qemu-img), runs it, writes Messages on stdout. Returns an exit code.
-// `parent`: the pid that started this worker (it exits if that is gone).
+// real adapters (libvirt, libguestfs, qemu-img), runs it, writes Messages
+// on stdout. Returns an exit code. A worker never outlives the deploy that
+// started it: `parent` is that deploy's pid (`__worker PID`, started here),
+// or kOverSsh (`__worker ssh`, started on a lab host over SSH), where the
+// deploy is gone once nothing reads the worker's stdout any more (the ssh
+// client died, the connection dropped): the worker then kills itself.
+inline constexpr int kOverSsh = 0;
 int WorkerMain(int parent);
 
 }  // namespace deploy

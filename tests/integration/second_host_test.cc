@@ -13,12 +13,21 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "config/lab_parser.h"
 #include "core/error.h"
+#include "core/names.h"
+#include "deploy/env.h"
+#include "deploy/plan.h"
+#include "deploy/protocol.h"
+#include "guest/customizer.h"
+#include "guest/inspector.h"
 #include "integration/harness.h"
+#include "support/roster.h"
 #include "support/temp_dir.h"
 #include "virt/hypervisor.h"
 
@@ -299,6 +308,116 @@ TEST_F(SecondHostTest, WorldsHostInventoryReachesItOverSsh) {
   for (const char* action : {"host add", "host drain", "host remove"}) {
     EXPECT_NE(events.out.find(std::string("\"") + action + "\""), std::string::npos)
         << action << "\n" << events.out;
+  }
+}
+
+
+// A deploy's worker started on the second host over SSH (issue 14): it
+// makes the World's overlays, customizes them in its own appliance and
+// defines networks, domains and `clean` through that host's own libvirt.
+// Nothing of it reaches the machine's libvirtd.
+class RemoteWorkerTest : public SecondHostTest {
+ protected:
+  // A batch of one World of the sample lab (renamed) for `owner`, its
+  // overlays under the test's temp dir, for a worker on the second host.
+  deploy::Batch BatchFor(const std::string& owner) {
+    std::string lab_file = temp_->File("it2w.yaml");
+    support::WriteFile(lab_file, support::RenameLab(ReadFile(SourcePath("labs/netlab.yaml")),
+                                                    "it2w"));
+    config::LabParseResult parsed = config::ParseLabFile(lab_file, TestImageDir());
+    EXPECT_TRUE(parsed.lab) << (parsed.errors.empty() ? "" : parsed.errors[0].message);
+    deploy::PlanOptions options;
+    options.state_dir = temp_->File("storage");
+    options.accel = "qemu";
+    options.cpu_partitions = false;
+    if (!inspected_) {
+      const core::BaseImage& image = parsed.lab->images.front();
+      inspected_ = guest::InspectImages({{image.path, image.format}}, {}).front();
+    }
+    options.images[parsed.lab->images.front().name] = *inspected_;
+    deploy::Plan plan = deploy::DesiredPlan(*parsed.lab, {{"it2w", owner, 1}}, options);
+    deploy::Batch batch;
+    batch.config = {"qemu:///system", "direct", "force_tcg"};  // that host's own libvirt
+    batch.worlds = plan.worlds;
+    return batch;
+  }
+
+  std::optional<guest::OsInfo> inspected_;
+};
+
+TEST_F(RemoteWorkerTest, BuildsAWorldOnTheSecondHostThroughItsOwnLibvirt) {
+  IT_REQUIRE(!TestImageDir().empty(), "the tiny test image (WORLDS_TEST_IMAGE_DIR)");
+  deploy::Batch batch = BatchFor("ana");
+  deploy::WorkerLauncher launch = deploy::SshWorkerLauncher(uri_, WORLDS_BINARY);
+  std::string log = temp_->File("worker.log");
+  std::unique_ptr<deploy::WorkerProcess> worker = launch(batch, log);
+  std::set<std::string> ready;
+  std::vector<std::string> errors;
+  for (std::string line; worker->ReadLine(&line);) {
+    deploy::Message message = deploy::DecodeMessage(line);
+    if (message.kind == "phase" && message.phase == "ready") ready.insert(message.domain);
+    if (message.kind == "error" || message.kind == "fatal") {
+      errors.push_back(message.domain + ": " + message.message);
+    }
+  }
+  EXPECT_EQ(worker->Wait(), "exited with status 0") << ReadFile(log);
+  EXPECT_EQ(errors, std::vector<std::string>{}) << ReadFile(log);
+  std::set<std::string> expected;
+  for (const char* vm : {"router", "client"}) expected.insert(core::DomainName("it2w", "ana", vm));
+  EXPECT_EQ(ready, expected) << ReadFile(log);
+
+  for (const std::string& domain : expected) {
+    EXPECT_TRUE(Contains(AllDomains(uri_), domain)) << domain;
+    EXPECT_FALSE(Contains(AllDomains(kMachine), domain)) << domain;
+    it::Run snapshots = Virsh(uri_, {"snapshot-list", "--name", domain});
+    EXPECT_EQ(Lines(snapshots.out), std::vector<std::string>{"clean"}) << snapshots.err;
+  }
+  std::string net = core::NetworkName("it2w", "ana", "lan");
+  EXPECT_EQ(Lines(Virsh(uri_, {"net-list", "--name"}).out), std::vector<std::string>{net});
+  EXPECT_NE(Virsh(kMachine, {"net-info", net}).code, 0) << "not on the machine's libvirtd";
+  // The customization is in the overlay the worker made there.
+  std::vector<std::string> files = guest::ReadGuestFiles(
+      core::OverlayPath(temp_->File("storage"), "it2w", "ana", "router"), {"/etc/hostname"},
+      "qcow2");
+  EXPECT_EQ(files[0], "router-ana\n");
+}
+
+// The deploy gone (its ssh client killed), the worker on the lab host
+// stops too, whatever it was doing: no worker keeps changing disks there.
+TEST_F(RemoteWorkerTest, AWorkerWhoseDeployIsGoneStops) {
+  IT_REQUIRE(!TestImageDir().empty(), "the tiny test image (WORLDS_TEST_IMAGE_DIR)");
+  deploy::Batch batch = BatchFor("bo");
+  deploy::WorkerLauncher launch = deploy::SshWorkerLauncher(uri_, WORLDS_BINARY);
+  std::string log = temp_->File("worker.log");
+  {
+    std::unique_ptr<deploy::WorkerProcess> worker = launch(batch, log);
+    std::string line;
+    ASSERT_TRUE(worker->ReadLine(&line)) << ReadFile(log);  // it runs, over there
+  }  // the WorkerProcess kills its ssh client, as a killed deploy's would go
+  auto remote_workers = [] {
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (const fs::directory_entry& entry : fs::directory_iterator("/proc", ec)) {
+      std::string cmdline = ReadFile(entry.path().string() + "/cmdline");
+      if (cmdline.find(std::string("__worker") + '\0' + "ssh") != std::string::npos &&
+          !Running(entry.path().filename().string()).empty()) {
+        found.push_back(entry.path().filename().string());
+      }
+    }
+    return found;
+  };
+  std::vector<std::string> left = remote_workers();
+  for (int i = 0; i < 300 && !left.empty(); ++i) {
+    ::usleep(100 * 1000);
+    left = remote_workers();
+  }
+  EXPECT_EQ(left, std::vector<std::string>{}) << "the worker outlived its deploy by 30 s";
+  // It stopped then, not at the end of its batch: its appliance was still
+  // starting, so no VM got as far as its `clean` snapshot.
+  for (const char* vm : {"router", "client"}) {
+    std::string domain = core::DomainName("it2w", "bo", vm);
+    it::Run snapshots = Virsh(uri_, {"snapshot-list", "--name", domain});
+    EXPECT_EQ(Lines(snapshots.out), std::vector<std::string>{}) << domain;
   }
 }
 

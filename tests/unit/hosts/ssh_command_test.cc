@@ -1,0 +1,56 @@
+#include "hosts/ssh_command.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "support/error_text.h"
+
+namespace hosts {
+namespace {
+
+using Argv = std::vector<std::string>;
+
+TEST(SshArgvTest, ReachesTheHostAsLibvirtsSshTransportDoes) {
+  EXPECT_EQ(SshArgv("qemu+ssh://lab2/system", {"worlds", "__worker", "ssh"}),
+            (Argv{"ssh", "-T", "-o", "BatchMode=yes", "--", "lab2", "worlds", "__worker", "ssh"}));
+  EXPECT_EQ(SshArgv("qemu+ssh://root@lab2.example.edu:2222/system", {"true"}),
+            (Argv{"ssh", "-T", "-o", "BatchMode=yes", "-p", "2222", "-l", "root", "--",
+                  "lab2.example.edu", "true"}));
+  EXPECT_EQ(SshArgv("qemu+ssh://root@[2001:db8::2]:22/system", {"true"}),
+            (Argv{"ssh", "-T", "-o", "BatchMode=yes", "-p", "22", "-l", "root", "--",
+                  "2001:db8::2", "true"}));
+}
+
+TEST(SshArgvTest, TakesLibvirtsKeyfileCommandAndNoVerifyParameters) {
+  EXPECT_EQ(SshArgv("qemu+ssh://root@198.51.100.2/system?keyfile=/var/lib/h/id%5Fkey&"
+                    "command=/var/lib/h/ssh&no_verify=1&socket=/run/x",
+                    {"true"}),
+            (Argv{"/var/lib/h/ssh", "-T", "-o", "BatchMode=yes", "-l", "root", "-i",
+                  "/var/lib/h/id_key", "-o", "StrictHostKeyChecking=no", "--", "198.51.100.2",
+                  "true"}));
+  EXPECT_EQ(SshArgv("qemu+libssh2://root@lab2/system?no_verify=0", {"true"}),
+            (Argv{"ssh", "-T", "-o", "BatchMode=yes", "-l", "root", "--", "lab2", "true"}));
+}
+
+TEST(SshArgvTest, RefusesAHostItCannotReachOverSsh) {
+  for (const char* uri : {"qemu:///system", "qemu+tls://lab2/system", "lab2", "qemu+ssh:///system"}) {
+    EXPECT_THROW(SshArgv(uri, {"true"}), core::InputError) << uri;
+  }
+  EXPECT_EQ(support::ErrorText([] { SshArgv("qemu+tls://lab2/system", {"true"}); }),
+            "uri: 'qemu+tls://lab2/system' does not reach its host over SSH (a lab host's "
+            "workers run over SSH: give it a qemu+ssh://[user@]host/system URI, with root's key "
+            "accepted there)");
+}
+
+// The remote shell joins the words: only plain ones, so it runs this argv.
+TEST(SshArgvTest, RefusesAWordTheRemoteShellWouldReadAsMore) {
+  for (const char* word : {"a b", "x;rm", "$(id)", "`id`", "a|b", "", "it's", "a\nb", "*"}) {
+    EXPECT_THROW(SshArgv("qemu+ssh://lab2/system", {"worlds", word}), core::Error) << word;
+  }
+}
+
+}  // namespace
+}  // namespace hosts
