@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/names.h"
+#include "deploy/host_disks.h"
 #include "deploy/operations.h"
 #include "deploy/qemu_access.h"
 #include "hosts/ssh_command.h"
@@ -60,6 +61,7 @@ class QemuImgDisks : public Disks {
     }
     return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
   }
+  std::string Checksum(const std::string& path) override { return image::Checksum(path); }
 };
 
 class ChildWorker : public WorkerProcess {
@@ -129,6 +131,31 @@ Env RealEnv(const Context& context) {
   };
   env.launch_worker = ProcessWorkerLauncher(context.worker_exe);
   env.disks = NewQemuImgDisks();
+  std::string exe = context.worker_exe;
+  std::shared_ptr<Disks> local_disks = env.disks;
+  // Every lab host has worlds at the same path as this machine (the
+  // package's /usr/bin/worlds): README, "Several hosts".
+  env.reach_host = [exe, local_disks](const std::string& uri, const std::string& log_dir) {
+    HostAccess access;
+    access.worker_connect = hosts::IsLocalUri(uri) ? uri : "qemu:///system";
+    if (hosts::IsLocalUri(uri)) {
+      access.disks = local_disks;
+      access.launch_worker = ProcessWorkerLauncher(exe);
+      return access;
+    }
+    std::string log;  // "": ssh's complaints go to our stderr
+    if (!log_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(log_dir, ec);
+      log = log_dir + "/disks-" + std::to_string(::getpid()) + ".log";
+    }
+    access.disks = NewSshDisks(uri, exe, log);
+    access.launch_worker = SshWorkerLauncher(uri, exe);
+    access.copy_file = [uri, exe](const std::string& path, const std::string& sha256) {
+      SendFile(uri, exe, path, sha256);
+    };
+    return access;
+  };
   std::vector<std::string> reached = {core::WorldsDir(context.state_dir), context.ImageDir()};
   env.check_host = [connect, reached] { CheckQemuCanReach(connect, reached); };
   return env;

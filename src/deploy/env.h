@@ -62,6 +62,9 @@ class Disks {
   // `path` (its nearest existing parent while it does not exist), like
   // df's "Avail". Throws core::Error when it cannot be read.
   virtual uint64_t FreeBytes(const std::string& path) = 0;
+  // The sha256 of the file at `path`, in hex. Throws core::Error when it
+  // cannot be read.
+  virtual std::string Checksum(const std::string& path) = 0;
 };
 
 // Disks over the host's filesystem and qemu-img (image/overlay.h).
@@ -96,11 +99,29 @@ WorkerLauncher ProcessWorkerLauncher(const std::string& exe);
 // Throws core::InputError when `uri` cannot be reached over SSH.
 WorkerLauncher SshWorkerLauncher(const std::string& uri, const std::string& remote_exe);
 
+// How the deploy reaches the disks and workers of one lab host of the
+// inventory (issue 14). A host on this machine (qemu:///system) has this
+// machine's disks and process workers; another has `worlds __disks` and
+// `worlds __worker ssh` there, over SSH.
+struct HostAccess {
+  std::shared_ptr<Disks> disks;
+  WorkerLauncher launch_worker;
+  // What its workers connect to: the host's libvirt as seen from there.
+  std::string worker_connect;
+  // Copies a base image (the local file at a path) to the same path on the
+  // host, verified there by its sha256 (the second argument); empty for a
+  // host that shares this machine's files.
+  std::function<void(const std::string& path, const std::string& sha256)> copy_file;
+};
+
 struct Env {
   HypervisorFactory hypervisor;
   // Connects to a lab host of the inventory by its URI (placement reads
   // each host's size and load through it). Empty: no host can be reached.
   hosts::Connector connect_host;
+  // The disks and workers of the lab host with this URI; log files of its
+  // connections go under the directory given. Empty: no host can be reached.
+  std::function<HostAccess(const std::string& uri, const std::string& log_dir)> reach_host;
   CustomizerFactory customizer;  // used by workers (WorkerMain, in-process ones)
   ImageInspector inspect_images;
   WorkerLauncher launch_worker;

@@ -116,7 +116,16 @@ Summary Execute(const Plan& plan, const ExecOptions& options, const Env& env,
     }
   });
 
-  std::vector<std::vector<WorldPlan>> batches = SplitWorlds(plan, options.jobs);
+  // Each host's Worlds in batches of their own, `jobs` at most per host:
+  // a worker runs where its Worlds' disks are.
+  std::map<std::string, Plan> by_host;
+  for (const WorldPlan& world : plan.worlds) by_host[world.host].worlds.push_back(world);
+  std::vector<std::vector<WorldPlan>> batches;
+  for (const auto& [host, part] : by_host) {
+    for (std::vector<WorldPlan>& batch : SplitWorlds(part, options.jobs)) {
+      batches.push_back(std::move(batch));
+    }
+  }
   summary.workers = static_cast<int>(batches.size());
   // Refused VMs count as failed ones, so they belong to the total.
   int total = summary.vms - summary.up_to_date;
@@ -129,6 +138,7 @@ Summary Execute(const Plan& plan, const ExecOptions& options, const Env& env,
 
   Inbox inbox;
   std::vector<std::unique_ptr<WorkerProcess>> workers(batches.size());
+  std::vector<std::string> host_of_batch(batches.size());
   std::vector<std::set<std::string>> pending(batches.size());
   // A worker that cannot start fails its batch, never the run: its VMs are
   // reported below and the workers already started are drained as usual.
@@ -144,12 +154,23 @@ Summary Execute(const Plan& plan, const ExecOptions& options, const Env& env,
         if (NeedsWork(vm.action)) pending[i].insert(vm.domain);
       }
     }
+    const std::string& host = batches[i].front().host;
+    host_of_batch[i] = host;
     Batch batch;
     batch.config = options.config;
     batch.worlds = batches[i];
     std::string log = options.log_dir + "/worker-" + std::to_string(i) + ".log";
     try {
-      workers[i] = env.launch_worker(batch, log);
+      WorkerLauncher launch = env.launch_worker;
+      if (!host.empty()) {
+        auto found = options.hosts.find(host);
+        if (found == options.hosts.end()) {
+          throw core::Error("no workers for lab host '" + host + "'", host);
+        }
+        launch = found->second.launch;
+        batch.config = found->second.config;
+      }
+      workers[i] = launch(batch, log);
     } catch (const std::exception& e) {
       const auto* error = dynamic_cast<const core::Error*>(&e);
       not_started[i] = error ? error->Describe() : std::string("cannot start a worker: ") + e.what();
@@ -232,10 +253,12 @@ Summary Execute(const Plan& plan, const ExecOptions& options, const Env& env,
     std::string reason = not_started[i];
     if (workers[i]) {
       std::string how = workers[i]->Wait();
+      std::string where =
+          host_of_batch[i].empty() ? "" : " on lab host '" + host_of_batch[i] + "'";
       reason = !fatal[i].empty() ? fatal[i]
-                                 : "worker " + std::to_string(i) + " " + how + " (see " +
-                                       options.log_dir + "/worker-" + std::to_string(i) +
-                                       ".log)";
+                                 : "worker " + std::to_string(i) + where + " " + how +
+                                       " (see " + options.log_dir + "/worker-" +
+                                       std::to_string(i) + ".log)";
     }
     for (const std::string& domain : pending[i]) {
       summary.failures.push_back(domain + " (worker): " + reason);

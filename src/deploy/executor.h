@@ -14,11 +14,20 @@
 
 namespace deploy {
 
-struct ExecOptions {
-  int jobs = 1;             // worker processes at most
-  std::string log_dir;      // workers' stderr goes to files here
+// The workers of one lab host of the inventory.
+struct HostWorkers {
+  WorkerLauncher launch;
   WorkerConfig config;
+};
+
+struct ExecOptions {
+  int jobs = 1;             // worker processes at most, on each host
+  std::string log_dir;      // workers' stderr goes to files here
+  WorkerConfig config;      // for Worlds on the connect host (host "")
   bool tty = false;         // live progress line instead of plain lines
+  // By WorldPlan::host: where the Worlds of each lab host are built. The
+  // connect host's ("") are env.launch_worker's with `config`.
+  std::map<std::string, HostWorkers> hosts;
 };
 
 struct Summary {
@@ -42,7 +51,9 @@ struct Summary {
 // Worlds, balanced by the number of VMs to build. Pure; for tests.
 std::vector<std::vector<WorldPlan>> SplitWorlds(const Plan& plan, int jobs);
 
-// Executes `plan` with workers from env.launch_worker. VMs' phases are
+// Executes `plan` with workers from env.launch_worker, or for a World on
+// a lab host, from that host's launcher in options.hosts (a host missing
+// there fails its Worlds' VMs, the others go on). VMs' phases are
 // written to `store` as they arrive (its Worlds and lab rows must exist).
 // Never throws for a VM's or a worker's failure (one that cannot start,
 // dies, or reports nonsense), nor for a VM the plan refused: those are in

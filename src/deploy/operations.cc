@@ -23,6 +23,8 @@
 #include "deploy/lock.h"
 #include "deploy/placement_plan.h"
 #include "deploy/plan.h"
+#include "image/overlay.h"
+#include "hosts/inventory.h"
 #include "schedule/policy_json.h"
 #include "store/store.h"
 
@@ -74,7 +76,8 @@ uint64_t DiskUsed(const Plan& plan, Disks& disks) {
 
 // The lab's dropped VMs: removes those the plan marked (domain, overlay,
 // console log, store row) and names the ones kept for their student data.
-void RemoveDroppedVms(const Context& context, const Plan& plan,
+// `storage_dir`: where the plan's host keeps overlays and console logs.
+void RemoveDroppedVms(const Context& context, const std::string& storage_dir, const Plan& plan,
                       virt::Hypervisor& hypervisor, Disks& disks, store::Store& store,
                       std::ostream& out) {
   for (const WorldPlan& world : plan.worlds) {
@@ -90,8 +93,7 @@ void RemoveDroppedVms(const Context& context, const Plan& plan,
       }
       if (vm.domain_exists) hypervisor.RemoveDomain(vm.domain);
       disks.Remove(vm.overlay);
-      std::filesystem::remove(core::ConsoleLogPath(context.state_dir, plan.lab,
-                                                   world.world.owner, vm.vm));
+      disks.Remove(core::ConsoleLogPath(storage_dir, plan.lab, world.world.owner, vm.vm));
       store.RemoveVm(plan.lab, world.world.owner, vm.vm);
       Record(store, context, "remove-vm", vm.domain, "ok",
              vm.student_data ? "no longer in the lab; student data deleted "
@@ -141,6 +143,255 @@ void WriteReport(const std::string& path, const Plan& plan, const Summary& summa
   std::ofstream file(path);
   file << report.dump(2) << "\n";
   if (!file) throw core::Error("cannot write the report", path);
+}
+
+
+// Records what a deploy is about to make (the lab, its schedule as
+// deployed, the students, their Worlds and, by owner, the lab host each
+// lives on) and opens its deployments row. Returns the row's id.
+int64_t RecordDeployment(store::Store& store, const Context& context,
+                         const DeployRequest& request, const core::Lab& lab,
+                         const core::Roster& roster, const std::vector<core::World>& worlds,
+                         const std::map<std::string, std::string>& host_of) {
+  std::string args = request.lab_file + " --roster " + request.roster_file +
+                     (request.group ? " --group " + *request.group : "");
+  int64_t deployment = 0;
+  store.InTransaction([&] {
+    store.UpsertLab(lab.name, std::filesystem::absolute(request.lab_file).string(),
+                    lab.description);
+    // The broker enforces the schedule as deployed, not as the file says now.
+    store.SetLabPolicy(lab.name, schedule::EncodePolicy(lab));
+    for (const core::Student& student : roster.students) {
+      store.UpsertUser(student.username, student.full_name, student.group);
+    }
+    for (const core::World& world : worlds) {
+      store.UpsertWorld(world.lab, world.owner, world.index);
+      auto host = host_of.find(world.owner);
+      if (host != host_of.end()) store.SetWorldHost(world.lab, world.owner, host->second);
+    }
+    deployment = store.BeginDeployment(lab.name, context.actor, args);
+  });
+  return deployment;
+}
+
+void AnnounceDeploy(const Plan& plan, const core::Lab& lab, size_t worlds,
+                    const Context& context, std::ostream& out) {
+  if (plan.NothingToDo()) return;
+  out << "Deploying lab '" << lab.name << "' to " << worlds << " World(s): "
+      << plan.CountAction(VmAction::kBuild) << " VM(s) to build, "
+      << plan.CountAction(VmAction::kAdopt) << " to re-define over kept overlays, "
+      << plan.CountAction(VmAction::kNothing) << " up to date; "
+      << (plan.CountAction(VmAction::kRefused) > 0
+              ? std::to_string(plan.CountAction(VmAction::kRefused)) +
+                    " left alone (its overlay or lab host cannot be read); "
+              : std::string())
+      << context.jobs << " job(s), accel " << context.accel << "\n"
+      << std::flush;
+}
+
+// Each inventory host's storage dir's free space, read where it is.
+FreeSpace HostFreeSpace(const Env& env, const std::string& log_dir) {
+  return [&env, log_dir](const store::HostRecord& host) -> std::optional<uint64_t> {
+    if (env.reach_host) {
+      return env.reach_host(host.uri, log_dir).disks->FreeBytes(host.storage_dir);
+    }
+    if (hosts::IsLocalUri(host.uri)) return env.disks->FreeBytes(host.storage_dir);
+    return std::nullopt;
+  };
+}
+
+// One lab host's share of a deploy across the inventory.
+struct HostPart {
+  std::string name;  // "": the connect host (Worlds deployed before the inventory)
+  std::string uri;
+  std::string storage_dir;
+  HostAccess access;
+  std::unique_ptr<virt::Hypervisor> hypervisor;
+  std::vector<core::World> worlds;
+  Plan plan;
+  std::string failed;  // why nothing can be done there now ("" : it can)
+};
+
+// Puts the lab's base images on a host that does not share this machine's
+// files, each verified by its sha256 before an overlay is made over it.
+// Throws core::Error when the host has another image under the same name.
+void PlaceBaseImages(const core::Lab& lab, const HostPart& part, store::Store& store) {
+  if (!part.access.copy_file) return;
+  for (const core::BaseImage& image : lab.images) {
+    std::optional<std::string> ours = RecordedChecksum(store, image.path);
+    std::string sha256 = ours ? *ours : image::Checksum(image.path);
+    if (!part.access.disks->Exists(image.path)) part.access.copy_file(image.path, sha256);
+    std::string theirs = part.access.disks->Checksum(image.path);
+    if (theirs != sha256) {
+      throw core::Error("lab host '" + part.name + "' has a different image under the name '" +
+                            image.name + "' (sha256 " + theirs.substr(0, 12) + "… there, " +
+                            sha256.substr(0, 12) + "… here)",
+                        image.path,
+                        "give the image another name, or replace the host's copy with this "
+                        "machine's");
+    }
+  }
+}
+
+// A deploy when the state has an inventory of lab hosts (issue 14): each
+// new World is placed (hosts::Place), and each host's Worlds are planned,
+// reconciled and built there, by workers on that host, over its storage
+// dir and its own libvirt. A host that cannot be reached or used fails its
+// own Worlds, never the others'.
+bool DeployOnHosts(const Context& context, const Env& env, const DeployRequest& request,
+                   const core::Lab& lab, const core::Roster& roster,
+                   const std::vector<core::World>& worlds, PlanOptions plan_options,
+                   Clock::time_point start, double validate_seconds, std::ostream& out) {
+  Clock::time_point plan_start = Clock::now();
+  StateLock lock(context.state_dir, "worlds deploy");
+  WorldLocks world_locks = LockWorlds(context.state_dir, lab.name, worlds, "worlds deploy");
+  std::unique_ptr<store::Store> store =
+      store::Store::Open(core::StateDbPath(context.state_dir));
+  std::vector<store::HostRecord> inventory = store->Hosts();
+  CheckBaseImages(lab, *store, *env.disks);
+  Clock::time_point inspect_start = Clock::now();
+  plan_options.images =
+      InspectLabImages(lab, store.get(), /*record=*/true, env.inspect_images, out);
+  double inspect_seconds = Since(inspect_start);
+  CheckCustomizable(lab, plan_options.images);
+  for (const std::string& warning : ImageWarnings(lab, plan_options.images)) {
+    out << warning << "\n";
+  }
+
+  const std::string hosts_log = context.state_dir + "/logs/hosts";
+  Plan desired = DesiredPlan(lab, worlds, plan_options);
+  if (desired.cpu_limit_percent > 0 && !desired.cpu_limit_applied) {
+    out << "warning: " << DescribeCpuLimit(desired) << "\n";
+  }
+  HostsPlan hosts_plan =
+      PlaceWorlds(desired, inventory, store->Worlds(lab.name, std::nullopt), env.connect_host,
+                  *env.disks, HostFreeSpace(env, hosts_log), context.capacity);
+  out << DescribeHostsPlan(hosts_plan, context.connect) << std::flush;
+  if (!hosts_plan.placement.ok()) {
+    throw core::Error("the lab's Worlds do not fit the lab hosts; nothing was changed",
+                      "lab " + lab.name,
+                      "add a host (`worlds host add`), undrain one, or raise a host's "
+                      "--memory limit");
+  }
+
+  // Each host's Worlds, planned over its storage dir.
+  std::map<std::string, std::string> host_of;  // owner -> host, for the store
+  for (size_t i = 0; i < hosts_plan.owners.size(); ++i) {
+    host_of[hosts_plan.owners[i]] = hosts_plan.placement.host_of[i];
+  }
+  std::vector<HostPart> parts;
+  auto part_for = [&](const std::string& name) -> HostPart& {
+    for (HostPart& part : parts) {
+      if (part.name == name) return part;
+    }
+    HostPart part;
+    part.name = name;
+    part.uri = context.connect;
+    part.storage_dir = context.state_dir;
+    for (const store::HostRecord& host : inventory) {
+      if (host.name == name) {
+        part.uri = host.uri;
+        part.storage_dir = host.storage_dir;
+      }
+    }
+    parts.push_back(std::move(part));
+    return parts.back();
+  };
+  for (const core::World& world : worlds) {
+    auto placed = host_of.find(world.owner);
+    part_for(placed == host_of.end() ? "" : placed->second).worlds.push_back(world);
+  }
+  std::vector<store::VmRecord> recorded = store->Vms(lab.name, std::nullopt);
+  for (HostPart& part : parts) {
+    PlanOptions options = plan_options;
+    options.state_dir = part.storage_dir;
+    part.plan = DesiredPlan(lab, part.worlds, options);
+    for (WorldPlan& world : part.plan.worlds) world.host = part.name;
+    try {
+      if (part.name.empty()) {
+        part.access.disks = env.disks;
+        part.access.launch_worker = env.launch_worker;
+        part.access.worker_connect = context.connect;
+        part.hypervisor = env.hypervisor();
+      } else {
+        if (!env.reach_host || !env.connect_host) {
+          throw core::Error("no connection to lab hosts here", part.uri);
+        }
+        part.access = env.reach_host(part.uri, hosts_log);
+        part.hypervisor = env.connect_host(part.uri);
+        PlaceBaseImages(lab, part, *store);
+      }
+      ReconcileWithActual(part.plan, *part.hypervisor, *part.access.disks);
+      FindDroppedVms(part.plan, recorded, options, *part.hypervisor, *part.access.disks);
+    } catch (const core::Error& e) {
+      // Nothing is done there: each of its VMs is reported failed, and the
+      // other hosts' Worlds go on. A re-run converges once it is back.
+      part.failed = e.Describe();
+      part.hypervisor.reset();
+      part.plan = DesiredPlan(lab, part.worlds, options);
+      for (WorldPlan& world : part.plan.worlds) {
+        world.host = part.name;
+        for (VmPlan& vm : world.vms) {
+          vm.action = VmAction::kRefused;
+          vm.change = "lab host '" + (part.name.empty() ? context.connect : part.name) +
+                      "' cannot be used now: " + part.failed;
+        }
+      }
+    }
+  }
+  Plan plan;
+  plan.lab = lab.name;
+  plan.cpu_limit_percent = desired.cpu_limit_percent;
+  plan.cpu_limit_applied = desired.cpu_limit_applied;
+  for (const HostPart& part : parts) {
+    plan.worlds.insert(plan.worlds.end(), part.plan.worlds.begin(), part.plan.worlds.end());
+  }
+  double plan_seconds = Since(plan_start);
+
+  int64_t deployment = RecordDeployment(*store, context, request, lab, roster, worlds, host_of);
+  ExecOptions exec;
+  exec.jobs = context.jobs;
+  exec.log_dir = context.state_dir + "/logs/deploy-" + std::to_string(deployment);
+  exec.config = {context.connect, context.guestfs_backend, context.guestfs_settings};
+  exec.tty = context.tty;
+  for (const HostPart& part : parts) {
+    if (part.name.empty() || !part.failed.empty()) continue;
+    exec.hosts[part.name] = {part.access.launch_worker,
+                             {part.access.worker_connect, context.guestfs_backend,
+                              context.guestfs_settings}};
+  }
+  AnnounceDeploy(plan, lab, worlds.size(), context, out);
+  Summary summary = Execute(plan, exec, env, *store, out);
+  uint64_t disk_bytes = 0;
+  for (HostPart& part : parts) {
+    if (!part.failed.empty()) continue;
+    try {
+      RemoveDroppedVms(context, part.storage_dir, part.plan, *part.hypervisor,
+                       *part.access.disks, *store, out);
+      disk_bytes += DiskUsed(part.plan, *part.access.disks);
+    } catch (const core::Error& e) {
+      summary.failures.push_back("lab host '" + part.name + "' (after the build): " +
+                                 e.Describe());
+    }
+  }
+  std::string text = DescribeSummary(summary, disk_bytes);
+  for (const HostPart& part : parts) {
+    text += "  lab host " + (part.name.empty() ? context.connect : part.name) + ": " +
+            std::to_string(part.worlds.size()) + " World(s)" +
+            (part.failed.empty() ? "" : ", not reached: " + part.failed) + "\n";
+  }
+  out << text << std::flush;
+  if (!request.report_file.empty()) {
+    WriteReport(request.report_file, plan, summary, validate_seconds, inspect_seconds,
+                plan_seconds - inspect_seconds, Since(start), disk_bytes);
+  }
+  std::string result = summary.ok() ? "ok" : "error";
+  store->FinishDeployment(deployment, result, text);
+  Record(*store, context, "deploy", lab.name, result,
+         std::to_string(summary.done) + " VM(s) built, " +
+             std::to_string(summary.failures.size()) + " failed, on " +
+             std::to_string(parts.size()) + " host(s)");
+  return summary.ok();
 }
 
 }  // namespace
@@ -199,13 +450,13 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
         };
       }
       HostsPlan hosts_plan = PlaceWorlds(plan, inventory, known->Worlds(lab.name, std::nullopt),
-                                         connect, *env.disks, context.capacity);
+                                         connect, *env.disks, HostFreeSpace(env, ""),
+                                         context.capacity);
       out << DescribePlan(plan) << DescribeHostsPlan(hosts_plan, context.connect);
       if (!hosts_plan.placement.ok()) {
         out << "A deploy would be refused: a World that fits no host is not placed.\n";
       }
-      out << "Deploying across the lab hosts is not built yet: a deploy with an inventory is "
-             "refused.\nDry run: nothing was changed.\n";
+      out << "Dry run: nothing was changed.\n";
       return true;
     }
     capacity::Fit fit = CheckCapacity(plan, context.capacity, hypervisor.get(), *env.disks,
@@ -219,6 +470,16 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
     return true;
   }
 
+  {
+    std::vector<store::HostRecord> inventory;
+    if (std::filesystem::exists(core::StateDbPath(context.state_dir))) {
+      inventory = store::Store::Open(core::StateDbPath(context.state_dir))->Hosts();
+    }
+    if (!inventory.empty()) {
+      return DeployOnHosts(context, env, request, lab, *roster.roster, worlds, plan_options,
+                           start, validate_seconds, out);
+    }
+  }
   // Before the lock and the state database: a host that cannot run the
   // result gets nothing made.
   if (env.check_host) env.check_host();
@@ -236,7 +497,6 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
   WorldLocks world_locks = LockWorlds(context.state_dir, lab.name, worlds, "worlds deploy");
   std::unique_ptr<store::Store> store =
       store::Store::Open(core::StateDbPath(context.state_dir));
-  RefuseInventory(store->Hosts(), lab.name);
   CheckBaseImages(lab, *store, *env.disks);
   Clock::time_point inspect_start = Clock::now();
   plan_options.images =
@@ -255,43 +515,18 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
                  *env.disks);
   double plan_seconds = Since(plan_start);
 
-  std::string args = request.lab_file + " --roster " + request.roster_file +
-                     (request.group ? " --group " + *request.group : "");
-  int64_t deployment = 0;
-  store->InTransaction([&] {
-    store->UpsertLab(lab.name, std::filesystem::absolute(request.lab_file).string(),
-                     lab.description);
-    // The broker enforces the schedule as deployed, not as the file says now.
-    store->SetLabPolicy(lab.name, schedule::EncodePolicy(lab));
-    for (const core::Student& student : roster.roster->students) {
-      store->UpsertUser(student.username, student.full_name, student.group);
-    }
-    for (const core::World& world : worlds) {
-      store->UpsertWorld(world.lab, world.owner, world.index);
-    }
-    deployment = store->BeginDeployment(lab.name, context.actor, args);
-  });
+  int64_t deployment =
+      RecordDeployment(*store, context, request, lab, *roster.roster, worlds, {});
 
   ExecOptions exec;
   exec.jobs = context.jobs;
   exec.log_dir = context.state_dir + "/logs/deploy-" + std::to_string(deployment);
   exec.config = {context.connect, context.guestfs_backend, context.guestfs_settings};
   exec.tty = context.tty;
-  if (!plan.NothingToDo()) {
-    out << "Deploying lab '" << lab.name << "' to " << worlds.size() << " World(s): "
-        << plan.CountAction(VmAction::kBuild) << " VM(s) to build, "
-        << plan.CountAction(VmAction::kAdopt) << " to re-define over kept overlays, "
-        << plan.CountAction(VmAction::kNothing) << " up to date; "
-        << (plan.CountAction(VmAction::kRefused) > 0
-                ? std::to_string(plan.CountAction(VmAction::kRefused)) +
-                      " left alone (overlay cannot be read); "
-                : std::string())
-        << context.jobs << " job(s), accel " << context.accel << "\n"
-        << std::flush;
-  }
+  AnnounceDeploy(plan, lab, worlds.size(), context, out);
   Summary summary;
   summary = Execute(plan, exec, env, *store, out);
-  RemoveDroppedVms(context, plan, *hypervisor, *env.disks, *store, out);
+  RemoveDroppedVms(context, context.state_dir, plan, *hypervisor, *env.disks, *store, out);
   uint64_t disk_bytes = DiskUsed(plan, *env.disks);
   std::string text = DescribeSummary(summary, disk_bytes);
   try {

@@ -10,7 +10,7 @@ namespace deploy {
 
 HostsPlan PlaceWorlds(const Plan& plan, const std::vector<store::HostRecord>& inventory,
                       const std::vector<store::WorldRecord>& recorded,
-                      const hosts::Connector& connect, Disks& disks,
+                      const hosts::Connector& connect, Disks& disks, const FreeSpace& free_bytes,
                       const capacity::PlanPolicy& policy) {
   std::map<std::string, std::string> host_of;  // owner -> recorded host
   for (const store::WorldRecord& world : recorded) host_of[world.owner] = world.host;
@@ -23,10 +23,9 @@ HostsPlan PlaceWorlds(const Plan& plan, const std::vector<store::HostRecord>& in
   for (const store::HostRecord& host : inventory) {
     out.hosts.push_back(hosts::ReadCapacity(
         host, connect, policy.budget, lab_domains,
-        [&](const std::string& dir) -> std::optional<uint64_t> {
-          if (!hosts::IsLocalUri(host.uri)) return std::nullopt;
+        [&](const std::string&) -> std::optional<uint64_t> {
           try {
-            return disks.FreeBytes(dir);
+            return free_bytes(host);
           } catch (const core::Error&) {
             return std::nullopt;
           }
@@ -58,18 +57,6 @@ std::string DescribeHostsPlan(const HostsPlan& plan, const std::string& connect)
     text += "\n";
   }
   return text;
-}
-
-void RefuseInventory(const std::vector<store::HostRecord>& inventory, const std::string& lab) {
-  if (inventory.empty()) return;
-  std::string names;
-  for (const store::HostRecord& host : inventory) names += (names.empty() ? "" : ", ") + host.name;
-  throw core::Error(
-      "the inventory has lab hosts (" + names +
-          "), and deploying across them is not built yet; nothing was changed",
-      "lab " + lab,
-      "`worlds deploy --dry-run` shows where each World would go; to deploy everything to "
-      "the connect host, `worlds host remove` each host");
 }
 
 }  // namespace deploy

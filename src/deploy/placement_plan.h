@@ -1,10 +1,12 @@
 // Where a deploy's Worlds go when the state has an inventory of lab hosts
 // (issue 14): the plan's demand (DemandOf) placed by hosts::Place over what
-// each host reports now. `deploy --dry-run` prints it; deploying on the
-// hosts themselves is not built yet, so a deploy with an inventory is
-// refused before it changes anything (RefuseInventory).
+// each host reports now. `deploy --dry-run` prints it; a deploy builds
+// each World on the host it gets.
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,21 +28,19 @@ struct HostsPlan {
   std::vector<std::string> on_connect_host;
 };
 
-// `recorded`: the lab's Worlds as the store has them (their hosts). A host
-// whose storage dir is on this machine (qemu:///system) has its free space
-// read through `disks`; a remote one's is not known yet.
+// The free space of a host's storage dir (Disks::FreeBytes there); nullopt
+// when it is not known. May throw core::Error (then: not known).
+using FreeSpace = std::function<std::optional<uint64_t>(const store::HostRecord& host)>;
+
+// `recorded`: the lab's Worlds as the store has them (their hosts).
+// `disks`: this machine's, for the sizes of the lab's base images.
 HostsPlan PlaceWorlds(const Plan& plan, const std::vector<store::HostRecord>& inventory,
                       const std::vector<store::WorldRecord>& recorded,
-                      const hosts::Connector& connect, Disks& disks,
+                      const hosts::Connector& connect, Disks& disks, const FreeSpace& free_bytes,
                       const capacity::PlanPolicy& policy);
 
 // The dry run's text: the placement table, and the Worlds left on the
 // connect host. Ends in '\n'.
 std::string DescribeHostsPlan(const HostsPlan& plan, const std::string& connect);
-
-// Throws core::Error when `inventory` is not empty: a deploy across lab
-// hosts is not built yet, and deploying everything to the connect host
-// would ignore what the admin asked for.
-void RefuseInventory(const std::vector<store::HostRecord>& inventory, const std::string& lab);
 
 }  // namespace deploy

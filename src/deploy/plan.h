@@ -63,6 +63,9 @@ struct DroppedVm {
 
 struct WorldPlan {
   core::World world;
+  // The lab host it lives on (a HostRecord's name; "": the `connect`
+  // setting's host). Not sent to workers: a worker runs on that host.
+  std::string host;
   std::vector<virt::NetworkSpec> networks;  // all of the World's networks
   std::vector<VmPlan> vms;
   std::vector<DroppedVm> dropped;

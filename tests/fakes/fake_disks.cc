@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/names.h"
 #include "fakes/fake_hypervisor.h"
+#include "image/overlay.h"
 
 namespace fakes {
 
@@ -123,6 +124,11 @@ uint64_t FakeDisks::VirtualBytes(const std::string&) {
 uint64_t FakeDisks::FreeBytes(const std::string&) {
   std::lock_guard<std::mutex> lock(mu_);
   return free_bytes;
+}
+
+std::string FakeDisks::Checksum(const std::string& path) {
+  Record("Checksum", path);
+  return image::Checksum(path);  // sha256sum of the real file
 }
 
 }  // namespace fakes

@@ -18,7 +18,7 @@ class FakeHypervisor;
 class FakeDisks : public deploy::Disks {
  public:
   // Every call, in order: "CreateOverlay <overlay>", "Remove <path>",
-  // "HasClean <path>", "BackingFile <path>" (Exists, AllocatedBytes,
+  // "HasClean <path>", "BackingFile <path>", "Checksum <path>" (Exists, AllocatedBytes,
   // VirtualBytes and FreeBytes are not recorded).
   std::vector<std::string> calls();
 
@@ -54,6 +54,8 @@ class FakeDisks : public deploy::Disks {
   uint64_t AllocatedBytes(const std::string& path) override;
   uint64_t VirtualBytes(const std::string& path) override;
   uint64_t FreeBytes(const std::string& path) override;
+  // sha256sum of the file (a base image in tests is a real file).
+  std::string Checksum(const std::string& path) override;
 
  private:
   void Record(const std::string& call, const std::string& path);

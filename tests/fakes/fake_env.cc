@@ -36,6 +36,14 @@ FakeEnv::FakeEnv() : os(BusyboxGuest()) {
   };
   env.launch_worker = workers.Launcher();
   env.disks = disks;
+  // Every "host" is this one fake: its disks and in-process workers.
+  env.reach_host = [this](const std::string& uri, const std::string&) {
+    deploy::HostAccess access;
+    access.disks = disks;
+    access.launch_worker = workers.Launcher();
+    access.worker_connect = uri;
+    return access;
+  };
 }
 
 }  // namespace fakes

@@ -18,16 +18,17 @@ struct Killed {};
 
 class InProcessWorker : public deploy::WorkerProcess {
  public:
-  InProcessWorker(const deploy::Env& env, std::mutex& run_mu, const deploy::Batch& batch,
-                  int kill_after, const std::string& kill_phase)
+  InProcessWorker(const deploy::Env& env, hosts::Connector by_connect, std::mutex& run_mu,
+                  const deploy::Batch& batch, int kill_after, const std::string& kill_phase)
       : kill_after_(kill_after), kill_phase_(kill_phase) {
     std::string encoded = deploy::EncodeBatch(batch);
-    thread_ = std::thread([this, &env, &run_mu, encoded] {
+    thread_ = std::thread([this, &env, by_connect, &run_mu, encoded] {
       std::lock_guard<std::mutex> one_at_a_time(run_mu);
       std::string how = "exited with status 0";
       try {
         deploy::Batch decoded = deploy::DecodeBatch(encoded);
-        std::unique_ptr<virt::Hypervisor> hypervisor = env.hypervisor();
+        std::unique_ptr<virt::Hypervisor> hypervisor =
+            by_connect ? by_connect(decoded.config.connect) : env.hypervisor();
         std::unique_ptr<guest::Customizer> customizer = env.customizer();
         deploy::RunBatch(decoded, *hypervisor, *customizer, *env.disks,
                          [this](const deploy::Message& m) { Write(m); });
@@ -105,7 +106,7 @@ deploy::WorkerLauncher InProcessWorkers::Launcher() {
       kill_phase = kill_phase_;
     }
     return std::unique_ptr<deploy::WorkerProcess>(
-        new InProcessWorker(env_, run_mu_, batch, kill_after, kill_phase));
+        new InProcessWorker(env_, by_connect, run_mu_, batch, kill_after, kill_phase));
   };
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "deploy/env.h"
+#include "hosts/inventory.h"
 
 namespace fakes {
 
@@ -35,6 +36,11 @@ class InProcessWorkers {
   void KillAfter(int messages, const std::string& phase = "");
 
   int launched();
+
+  // When set, a worker's hypervisor is by_connect(its batch's connect), as
+  // a worker on a lab host connects to that host's libvirt; else
+  // env.hypervisor(). Set before launching.
+  hosts::Connector by_connect;
 
  private:
   const deploy::Env& env_;

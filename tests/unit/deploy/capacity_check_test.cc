@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <mutex>
 #include <sstream>
 
@@ -264,8 +265,7 @@ TEST_F(CapacityCheckTest, SummaryHasTheShortForm) {
 
 // Where a deploy's Worlds would go with an inventory of lab hosts
 // (deploy/placement_plan.h), through the same dry-run flow: one fake libvirt
-// per host URI, and the inventory in a real state database. A real deploy
-// with an inventory is refused before it changes anything.
+// per host URI, and the inventory in a real state database.
 class PlacementPlanTest : public CapacityCheckTest {
  protected:
   void SetUp() override {
@@ -282,9 +282,14 @@ class PlacementPlanTest : public CapacityCheckTest {
     hosts_["qemu+ssh://root@lab2/system"].domains["other-vm"] = other;
     fake_.env.connect_host = [this](const std::string& uri) -> std::unique_ptr<virt::Hypervisor> {
       auto found = hosts_.find(uri);
-      if (found == hosts_.end()) throw core::Error("Cannot recv data: Connection reset", uri);
+      if (found == hosts_.end() || down_.count(uri)) {
+        throw core::Error("Cannot recv data: Connection reset", uri);
+      }
       return std::make_unique<fakes::SharedHypervisor>(found->second, mu_);
     };
+    // A worker on a lab host connects to that host's libvirt.
+    fake_.workers.by_connect = fake_.env.connect_host;
+    for (auto& [uri, host] : hosts_) fake_.disks->Attach(host);
   }
 
   void AddHost(const std::string& name, const std::string& uri) {
@@ -294,11 +299,12 @@ class PlacementPlanTest : public CapacityCheckTest {
     store::HostRecord host;
     host.name = name;
     host.uri = uri;
-    host.storage_dir = "/var/lib/worlds";
+    host.storage_dir = dir_ + "/" + name;
     store->AddHost(host);
   }
 
   std::map<std::string, fakes::FakeHypervisor> hosts_;
+  std::set<std::string> down_;  // URIs of hosts that do not answer
   std::mutex mu_;
 };
 
@@ -311,10 +317,10 @@ TEST_F(PlacementPlanTest, DryRunShowsWhereEachWorldGoesAndEachHostsRoom) {
   // goes where the most headroom is left: lab1, lab1, lab2, lab1.
   EXPECT_NE(text.find("Placement (a World lives whole on one host):\n"
                       "  lab1: 3 World(s) (3 new), memory 1536 MiB of 1800 MiB, vCPUs 6 on 4 "
-                      "CPUs, disk 192 MiB (free space not known)\n"
+                      "CPUs, disk 192 MiB of 1024.0 GiB free\n"
                       "    cap1 cap2 cap4\n"
                       "  lab2: 1 World(s) (1 new), memory 3012 MiB of 3600 MiB, vCPUs 4 on 8 "
-                      "CPUs, disk 64.0 MiB (free space not known)\n"
+                      "CPUs, disk 64.0 MiB of 1024.0 GiB free\n"
                       "    cap3\n"
                       "  lab3: unreachable (qemu+ssh://root@lab3/system: Cannot recv data: "
                       "Connection reset)\n"
@@ -322,7 +328,6 @@ TEST_F(PlacementPlanTest, DryRunShowsWhereEachWorldGoesAndEachHostsRoom) {
                       "time-shared, so the guests run slower when all are busy\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("Deploying across the lab hosts is not built yet"), std::string::npos);
   EXPECT_NE(text.find("Dry run: nothing was changed.\n"), std::string::npos);
   EXPECT_EQ(text.find("Capacity ("), std::string::npos) << "no one-host table: " << text;
 }
@@ -339,20 +344,64 @@ TEST_F(PlacementPlanTest, AWorldThatFitsNoHostIsShownRefused) {
             std::string::npos);
 }
 
-TEST_F(PlacementPlanTest, ADeployWithAnInventoryIsRefusedAndChangesNothing) {
+// A deploy with an inventory builds each World on the host placement gave
+// it: its domains in that host's libvirt, its overlays under that host's
+// storage dir, its host recorded; a re-run finds everything in place.
+TEST_F(PlacementPlanTest, ADeployBuildsEachWorldOnItsHostAndARerunConverges) {
   AddHost("lab1", "qemu+ssh://root@lab1/system");
-  std::ostringstream out;
-  try {
-    Deploy(context_, fake_.env, request_, out);
-    FAIL() << "expected core::Error";
-  } catch (const core::Error& e) {
-    EXPECT_EQ(e.message(),
-              "the inventory has lab hosts (lab1), and deploying across them is not built yet; "
-              "nothing was changed");
-  }
-  EXPECT_TRUE(fake_.hypervisor.domains.empty());
+  AddHost("lab2", "qemu+ssh://root@lab2/system");
+  std::string text = Run(false);
+  ASSERT_TRUE(last_ok_) << text;
+  EXPECT_NE(text.find("  lab host lab1: 3 World(s)\n  lab host lab2: 1 World(s)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_TRUE(fake_.hypervisor.domains.empty()) << "nothing on the connect host";
+  const std::map<std::string, std::string> expected = {
+      {"cap1", "lab1"}, {"cap2", "lab1"}, {"cap3", "lab2"}, {"cap4", "lab1"}};
   std::unique_ptr<store::Store> store = store::Store::Open(core::StateDbPath(context_.state_dir));
-  EXPECT_TRUE(store->Worlds(std::nullopt, std::nullopt).empty());
+  for (const store::WorldRecord& world : store->Worlds("caplab", std::nullopt)) {
+    const std::string& host = expected.at(world.owner);
+    EXPECT_EQ(world.host, host) << world.owner;
+    fakes::FakeHypervisor& there = hosts_["qemu+ssh://root@" + host + "/system"];
+    for (const char* vm : {"router", "client"}) {
+      std::string domain = core::DomainName("caplab", world.owner, vm);
+      ASSERT_EQ(there.domains.count(domain), 1u) << domain << " on " << host;
+      EXPECT_EQ(there.domains[domain].spec.disk_path,
+                core::OverlayPath(dir_ + "/" + host, "caplab", world.owner, vm));
+      EXPECT_TRUE(fs::exists(there.domains[domain].spec.disk_path));
+    }
+  }
+  text = Run(false);
+  EXPECT_TRUE(last_ok_) << text;
+  EXPECT_NE(text.find("Nothing to do: 4 World(s), 8 VM(s) already deployed"), std::string::npos)
+      << text;
+}
+
+// A host that cannot be reached fails its own Worlds with its reason, and
+// changes nothing there; the other hosts' Worlds are deployed, and a
+// re-run converges once it is back.
+TEST_F(PlacementPlanTest, AHostThatIsDownFailsOnlyItsWorlds) {
+  AddHost("lab1", "qemu+ssh://root@lab1/system");
+  AddHost("lab2", "qemu+ssh://root@lab2/system");
+  ASSERT_TRUE((Run(false), last_ok_));
+  down_.insert("qemu+ssh://root@lab2/system");
+  for (auto& [name, dom] : hosts_["qemu+ssh://root@lab1/system"].domains) {
+    fake_.disks->Remove(dom.spec.disk_path);  // lab1's Worlds need building again
+  }
+  hosts_["qemu+ssh://root@lab1/system"].domains.clear();
+  std::string text = Run(false);
+  EXPECT_FALSE(last_ok_) << text;
+  EXPECT_NE(text.find("6 built now, 0 already up to date, 2 failed"), std::string::npos) << text;
+  EXPECT_NE(text.find("FAILED w-caplab-cap3-router (plan): lab host 'lab2' cannot be used now: "
+                      "qemu+ssh://root@lab2/system: Cannot recv data: Connection reset"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  lab host lab2: 1 World(s), not reached: "), std::string::npos) << text;
+
+  down_.clear();
+  text = Run(false);
+  EXPECT_TRUE(last_ok_) << text;
+  EXPECT_NE(text.find("Nothing to do"), std::string::npos) << text;
 }
 
 }  // namespace

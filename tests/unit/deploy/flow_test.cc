@@ -293,7 +293,7 @@ TEST_F(FlowTest, UnreadableOverlayIsReportedNotRebuilt) {
   size_t before = fake_.disks->calls().size();
   EXPECT_FALSE(RunDeploy(&text));
   EXPECT_NE(text.find("0 VM(s) to build, 0 to re-define over kept overlays, 5 up to date; 1 "
-                      "left alone (overlay cannot be read); 1 job(s)"),
+                      "left alone (its overlay or lab host cannot be read); 1 job(s)"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("  FAILED w-netlab-carol-router (plan): its overlay " + overlay +
