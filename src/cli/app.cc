@@ -64,9 +64,14 @@ void Resolve(Globals& globals) {
   deploy::Context& context = globals.context;
   context.accel = globals.accel.empty() ? AccelDefault(context.state_dir) : globals.accel;
   // The appliance follows the acceleration setting unless the environment
-  // says otherwise (libguestfs reads LIBGUESTFS_BACKEND* itself).
-  if (!std::getenv("LIBGUESTFS_BACKEND")) context.guestfs_backend = "direct";
-  if (!std::getenv("LIBGUESTFS_BACKEND_SETTINGS") && context.accel == "qemu") {
+  // says otherwise. Either way the values go in each worker's batch, since
+  // a worker on a lab host, started over SSH, does not get our environment.
+  const char* backend = std::getenv("LIBGUESTFS_BACKEND");
+  const char* backend_settings = std::getenv("LIBGUESTFS_BACKEND_SETTINGS");
+  context.guestfs_backend = backend ? backend : "direct";
+  if (backend_settings) {
+    context.guestfs_settings = backend_settings;
+  } else if (context.accel == "qemu") {
     context.guestfs_settings = "force_tcg";
   }
   context.tty = ::isatty(STDOUT_FILENO);

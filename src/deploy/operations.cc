@@ -212,21 +212,24 @@ struct HostPart {
   std::string failed;  // why nothing can be done there now ("" : it can)
 };
 
-// Puts the lab's base images on a host that does not share this machine's
-// files, each verified by its sha256 before an overlay is made over it.
-// Throws core::Error when the host has another image under the same name.
+// Puts the lab's base images (and the kernel and initrd of one booted
+// directly) on a host that does not share this machine's files, each
+// verified by its sha256 before an overlay is made over it. Throws
+// core::Error when the host has another file under the same name.
 void PlaceBaseImages(const core::Lab& lab, const HostPart& part, store::Store& store) {
   if (!part.access.copy_file) return;
   for (const core::BaseImage& image : lab.images) {
-    std::optional<std::string> ours = RecordedChecksum(store, image.path);
-    std::string sha256 = ours ? *ours : image::Checksum(image.path);
-    if (!part.access.disks->Exists(image.path)) part.access.copy_file(image.path, sha256);
-    std::string theirs = part.access.disks->Checksum(image.path);
-    if (theirs != sha256) {
-      throw core::Error("lab host '" + part.name + "' has a different image under the name '" +
-                            image.name + "' (sha256 " + theirs.substr(0, 12) + "… there, " +
-                            sha256.substr(0, 12) + "… here)",
-                        image.path,
+    for (const std::string& path : {image.path, image.kernel, image.initrd}) {
+      if (path.empty()) continue;
+      std::optional<std::string> known = RecordedChecksum(store, path);
+      std::string sha256 = known ? *known : image::Checksum(path);
+      if (!part.access.disks->Exists(path)) part.access.copy_file(path, sha256);
+      std::string theirs = part.access.disks->Checksum(path);
+      if (theirs == sha256) continue;
+      throw core::Error("lab host '" + part.name + "' has a different file under the name of " +
+                            "image '" + image.name + "' (sha256 " + theirs.substr(0, 12) +
+                            "… there, " + sha256.substr(0, 12) + "… here)",
+                        path,
                         "give the image another name, or replace the host's copy with this "
                         "machine's");
     }

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -419,6 +420,111 @@ TEST_F(RemoteWorkerTest, AWorkerWhoseDeployIsGoneStops) {
     it::Run snapshots = Virsh(uri_, {"snapshot-list", "--name", domain});
     EXPECT_EQ(Lines(snapshots.out), std::vector<std::string>{}) << domain;
   }
+}
+
+
+// A class across two lab hosts (issue 14): the machine's own libvirt (h1)
+// and the second host (h2, over qemu+ssh). Placement splits six Worlds
+// three and three; each World is built whole on its host, by workers
+// there, over that host's storage dir; a re-run finds everything done.
+class DeployAcrossHostsTest : public SecondHostTest {
+ protected:
+  void SetUp() override {
+    SecondHostTest::SetUp();
+    if (HasFatalFailure() || IsSkipped()) return;
+    state_ = temp_->File("state");
+    lab_file_ = temp_->File("it2d.yaml");
+    support::WriteFile(lab_file_, support::RenameLab(ReadFile(SourcePath("labs/netlab.yaml")),
+                                                     "it2d"));
+    roster_ = temp_->File("class.csv");
+    std::vector<support::Student> students;
+    for (const char* name : {"alice", "bob", "carol", "dave", "erin", "frank"}) {
+      students.push_back({name, name, "lab-a"});
+    }
+    support::WriteRoster(roster_, students);
+  }
+
+  void TearDown() override {
+    // The second host's domains go down with it; the machine's are removed.
+    for (const std::string& domain : AllDomains(kMachine)) {
+      if (domain.rfind("w-it2d-", 0) != 0) continue;
+      Virsh(kMachine, {"destroy", domain});
+      Virsh(kMachine, {"undefine", domain, "--snapshots-metadata"});
+    }
+    for (const std::string& net : Lines(Virsh(kMachine, {"net-list", "--all", "--name"}).out)) {
+      if (net.rfind("w-it2d-", 0) != 0) continue;
+      Virsh(kMachine, {"net-destroy", net});
+      Virsh(kMachine, {"net-undefine", net});
+    }
+    SecondHostTest::TearDown();
+  }
+
+  it::Run Cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--state-dir", state_, "--image-dir", TestImageDir()});
+    return Worlds(args);
+  }
+
+  std::string state_;
+  std::string lab_file_;
+  std::string roster_;
+};
+
+TEST_F(DeployAcrossHostsTest, AClassIsSplitOverTwoHostsAndEachWorldIsWholeOnItsHost) {
+  IT_REQUIRE(!TestImageDir().empty(), "the tiny test image (WORLDS_TEST_IMAGE_DIR)");
+  const std::map<std::string, std::string> storage = {{"h1", temp_->File("h1")},
+                                                      {"h2", temp_->File("h2")}};
+  it::Run add = Cli({"host", "add", "h1", kMachine, "--storage-dir", storage.at("h1"),
+                     "--memory", "2048"});
+  ASSERT_EQ(add.code, 0) << add.out << add.err;
+  add = Cli({"host", "add", "h2", uri_, "--storage-dir", storage.at("h2"), "--memory", "2048"});
+  ASSERT_EQ(add.code, 0) << add.out << add.err;
+
+  it::Run dry = Cli({"deploy", lab_file_, "--roster", roster_, "--dry-run"});
+  ASSERT_EQ(dry.code, 0) << dry.out << dry.err;
+  EXPECT_NE(dry.out.find("  h1: 3 World(s) (3 new)"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("  h2: 3 World(s) (3 new)"), std::string::npos) << dry.out;
+
+  it::Run deploy = Cli({"deploy", lab_file_, "--roster", roster_, "--jobs", "1"});
+  std::cout << deploy.out << deploy.err;
+  ASSERT_EQ(deploy.code, 0) << deploy.out << deploy.err;
+  EXPECT_NE(deploy.out.find("  lab host h1: 3 World(s)\n  lab host h2: 3 World(s)\n"),
+            std::string::npos)
+      << deploy.out;
+
+  // Placement alternates by headroom: alice h1, bob h2, carol h1, ...
+  const std::map<std::string, std::string> host_of = {{"alice", "h1"}, {"bob", "h2"},
+                                                      {"carol", "h1"}, {"dave", "h2"},
+                                                      {"erin", "h1"},  {"frank", "h2"}};
+  std::vector<std::string> on_machine = AllDomains(kMachine);
+  std::vector<std::string> on_second = AllDomains(uri_);
+  for (const auto& [owner, host] : host_of) {
+    const std::string& here = host == "h1" ? kMachine : uri_;
+    const std::vector<std::string>& there = host == "h1" ? on_machine : on_second;
+    const std::vector<std::string>& other = host == "h1" ? on_second : on_machine;
+    for (const char* vm : {"router", "client"}) {
+      std::string domain = core::DomainName("it2d", owner, vm);
+      EXPECT_TRUE(Contains(there, domain)) << domain << " on " << host;
+      EXPECT_FALSE(Contains(other, domain)) << domain << " only on " << host;
+      it::Run snapshots = Virsh(here, {"snapshot-list", "--name", domain});
+      EXPECT_EQ(Lines(snapshots.out), std::vector<std::string>{"clean"}) << domain;
+      std::string overlay = core::OverlayPath(storage.at(host), "it2d", owner, vm);
+      EXPECT_TRUE(fs::exists(overlay)) << overlay;
+      it::Run xml = Virsh(here, {"dumpxml", domain});
+      EXPECT_NE(xml.out.find("<source file='" + overlay + "'"), std::string::npos) << domain;
+    }
+    std::string net = core::NetworkName("it2d", owner, "lan");
+    EXPECT_EQ(Virsh(here, {"net-info", net}).code, 0) << net << " on " << host;
+  }
+  // The customization is in each overlay, wherever it lives.
+  std::vector<std::string> files = guest::ReadGuestFiles(
+      core::OverlayPath(storage.at("h2"), "it2d", "bob", "router"), {"/etc/hostname"}, "qcow2");
+  EXPECT_EQ(files[0], "router-bob\n");
+
+  it::Run again = Cli({"deploy", lab_file_, "--roster", roster_, "--jobs", "1"});
+  EXPECT_EQ(again.code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("Nothing to do: 6 World(s), 12 VM(s) already deployed"),
+            std::string::npos)
+      << again.out;
 }
 
 }  // namespace
