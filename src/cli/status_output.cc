@@ -37,6 +37,7 @@ std::string FormatStatusJson(const deploy::StatusReport& report) {
                     {"phase", vm.phase},
                     {"recorded_phase", vm.recorded},
                     {"state", vm.state},
+                    {"host", vm.host},
                     // machine-id and SSH host keys made for it at deploy time
                     {"identity", vm.identity.empty()
                                      ? nlohmann::json(nullptr)
@@ -49,6 +50,10 @@ std::string FormatStatusTable(const deploy::StatusReport& report,
                               const deploy::StatusRequest& request) {
   std::ostringstream out;
   if (!report.no_libvirt.empty()) out << "note: " << report.no_libvirt << "\n";
+  for (const auto& [host, why] : report.unreachable_hosts) out << "note: " << why << "\n";
+  // Worlds on lab hosts of an inventory: a HOST column says where each is.
+  bool hosts = false;
+  for (const deploy::VmStatus& vm : report.vms) hosts = hosts || !vm.host.empty();
   if (report.vms.empty()) {
     out << "No Worlds deployed" << (request.lab ? " for lab '" + *request.lab + "'" : "")
         << (request.owner ? " for '" + *request.owner + "'" : "") << ".\n";
@@ -56,12 +61,16 @@ std::string FormatStatusTable(const deploy::StatusReport& report,
   }
   out << std::left << std::setw(12) << "LAB" << std::setw(14) << "OWNER"
       << std::setw(10) << "VM" << std::setw(14) << "PHASE" << std::setw(10)
-      << "STATE" << std::setw(32) << "DOMAIN" << "NICS\n";
+      << "STATE" << std::setw(32) << "DOMAIN";
+  if (hosts) out << std::setw(10) << "HOST";
+  out << "NICS\n";
   std::set<std::string> fixes;
   for (const deploy::VmStatus& vm : report.vms) {
     out << std::left << std::setw(12) << vm.lab << std::setw(14) << vm.owner
         << std::setw(10) << vm.vm << std::setw(14) << vm.phase << std::setw(10)
-        << vm.state << std::setw(32) << vm.domain << NicNames(vm.identity) << "\n";
+        << vm.state << std::setw(32) << vm.domain;
+    if (hosts) out << std::setw(10) << (vm.host.empty() ? "-" : vm.host);
+    out << NicNames(vm.identity) << "\n";
     if (!vm.fix.empty()) fixes.insert(vm.phase + ": " + vm.fix);
   }
   for (const std::string& fix : fixes) out << "  " << fix << "\n";

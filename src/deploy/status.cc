@@ -1,10 +1,13 @@
 #include "deploy/status.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "core/error.h"
 #include "core/names.h"
+#include "deploy/lab_hosts.h"
 #include "deploy/operations.h"
 #include "deploy/vm_state.h"
 
@@ -13,23 +16,30 @@ namespace deploy {
 namespace {
 
 // Overlays in recorded Worlds' directories that have no row: a deploy
-// killed between making them and recording them.
-std::vector<store::VmRecord> UnrecordedOverlays(store::Store& store,
-                                                const std::string& state_dir,
+// killed between making them and recording them. Only the directories of
+// hosts whose files are this machine's are listed.
+std::vector<store::VmRecord> UnrecordedOverlays(store::Store& store, const LabHosts& hosts,
                                                 const std::vector<store::VmRecord>& rows,
                                                 const StatusRequest& request) {
   std::set<std::string> known;
   for (const store::VmRecord& row : rows) known.insert(row.overlay);
   std::vector<store::VmRecord> out;
   for (const store::WorldRecord& world : store.Worlds(request.lab, request.owner)) {
+    std::string storage;
+    try {
+      if (!hosts.IsLocal(world.host)) continue;
+      storage = hosts.StorageDir(world.host);
+    } catch (const core::Error&) {
+      continue;  // its host left the inventory: nothing to list here
+    }
     std::error_code ec;  // no directory: nothing made yet
-    std::string dir = core::OverlayDir(state_dir, world.lab, world.owner);
+    std::string dir = core::OverlayDir(storage, world.lab, world.owner);
     std::set<std::string> names;
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
       if (entry.path().extension() == ".qcow2") names.insert(entry.path().stem().string());
     }
     for (const std::string& name : names) {
-      std::string overlay = core::OverlayPath(state_dir, world.lab, world.owner, name);
+      std::string overlay = core::OverlayPath(storage, world.lab, world.owner, name);
       if (!core::IsValidName(name) || known.count(overlay)) continue;
       store::VmRecord row;
       row.lab = world.lab;
@@ -37,6 +47,7 @@ std::vector<store::VmRecord> UnrecordedOverlays(store::Store& store,
       row.vm = name;
       row.domain = core::DomainName(world.lab, world.owner, name);
       row.overlay = overlay;
+      row.host = world.host;
       out.push_back(row);
     }
   }
@@ -80,27 +91,74 @@ std::vector<VmStatus> InspectVms(const std::vector<store::VmRecord>& recorded,
 StatusReport Status(const Context& context, const Env& env, const StatusRequest& request) {
   std::unique_ptr<store::Store> store =
       store::Store::Open(core::StateDbPath(context.state_dir));
+  std::vector<store::HostRecord> inventory = store->Hosts();
+  LabHosts hosts(context, env, inventory);
   StatusReport report;
-  std::unique_ptr<virt::Hypervisor> hypervisor;
-  try {
-    hypervisor = env.hypervisor();
-  } catch (const core::Error& e) {
-    report.no_libvirt = e.Describe();
-  }
   // Stray domains are only attributable when the owner is not filtered.
   std::optional<std::string> prefix;
   if (!request.owner) {
     prefix = request.lab ? core::LabObjectPrefix(*request.lab) : core::kObjectPrefix;
   }
   std::vector<store::VmRecord> rows = store->Vms(request.lab, request.owner);
-  std::vector<store::VmRecord> unrecorded =
-      UnrecordedOverlays(*store, context.state_dir, rows, request);
+  std::vector<store::VmRecord> unrecorded = UnrecordedOverlays(*store, hosts, rows, request);
   size_t recorded_rows = rows.size();
   rows.insert(rows.end(), unrecorded.begin(), unrecorded.end());
-  report.vms = InspectVms(rows, hypervisor.get(), *env.disks, prefix);
+
+  // Each host is asked about its own VMs, through one connection; its
+  // stray domains come after the recorded VMs.
+  std::vector<std::string> order = {""};
+  for (const store::HostRecord& host : inventory) order.push_back(host.name);
+  std::map<std::string, std::vector<size_t>> rows_of;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!rows_of.count(rows[i].host) &&
+        std::find(order.begin(), order.end(), rows[i].host) == order.end()) {
+      order.push_back(rows[i].host);  // a host that left the inventory
+    }
+    rows_of[rows[i].host].push_back(i);
+  }
+  std::vector<VmStatus> statuses(rows.size());
+  std::vector<VmStatus> strays;
+  for (const std::string& host : order) {
+    std::vector<store::VmRecord> mine;
+    for (size_t i : rows_of[host]) mine.push_back(rows[i]);
+    std::unique_ptr<virt::Hypervisor> hypervisor;
+    Disks* disks = nullptr;
+    std::string unreachable;
+    try {
+      hypervisor = hosts.Connect(host);
+      disks = &hosts.DisksOf(host);
+    } catch (const core::Error& e) {
+      unreachable = e.Describe();
+      hypervisor.reset();
+    }
+    if (!unreachable.empty()) {
+      if (host.empty()) {
+        report.no_libvirt = unreachable;
+      } else {
+        report.unreachable_hosts[host] = unreachable;
+      }
+    }
+    if (!disks) disks = env.disks.get();
+    std::vector<VmStatus> got = InspectVms(mine, hypervisor.get(), *disks,
+                                           hypervisor ? prefix : std::nullopt);
+    for (size_t k = 0; k < got.size(); ++k) {
+      got[k].host = host;
+      if (k < mine.size()) {
+        if (!unreachable.empty() && !host.empty()) {
+          got[k].state = "unreachable";
+          got[k].fix = unreachable;
+        }
+        statuses[rows_of[host][k]] = std::move(got[k]);
+      } else {
+        strays.push_back(std::move(got[k]));
+      }
+    }
+  }
+  report.vms = std::move(statuses);
   for (size_t i = recorded_rows; i < recorded_rows + unrecorded.size(); ++i) {
     report.vms[i].recorded = "unrecorded";
   }
+  report.vms.insert(report.vms.end(), strays.begin(), strays.end());
   return report;
 }
 

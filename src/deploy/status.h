@@ -5,6 +5,7 @@
 // when its domain, its overlay and its `clean` snapshot all exist.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@ struct VmStatus {
   std::string state;     // libvirt's: running, shut off, ..., missing, unknown
   std::string fix;       // what to run when phase is not ready ("" otherwise)
   std::string identity;  // store::VmRecord::identity (JSON), "" when none
+  std::string host;      // its World's lab host; "": the connect host
 };
 
 // Checks every recorded VM against `hypervisor` (nullptr: libvirt is not
@@ -43,11 +45,14 @@ struct StatusReport {
   std::vector<VmStatus> vms;  // recorded VMs, then unrecorded overlays, then
                               // stray domains
   std::string no_libvirt;     // why libvirt could not be asked; "" if it could
+  // Lab hosts of the inventory that could not be asked, and why; their
+  // VMs' state is "unreachable".
+  std::map<std::string, std::string> unreachable_hosts;
 };
 
 // What `worlds status` shows, as data (cli/ formats it): the store's VMs of
 // `request`, their overlays without a row, and stray domains, each
-// classified by InspectVms against env's hypervisor and disks. Libvirt out
+// classified by InspectVms against its World's host (deploy/lab_hosts.h). Libvirt out
 // of reach is not an error: phases are "unknown" and no_libvirt says why.
 // Throws core::Error when the store cannot be opened.
 StatusReport Status(const Context& context, const Env& env, const StatusRequest& request);

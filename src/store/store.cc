@@ -26,7 +26,7 @@ bool IsMemory(const std::string& path) {
 // Columns of a VM row joined with its World, in VmRecord order.
 constexpr char kVmColumns[] =
     "SELECT w.lab, w.owner, v.name, v.domain, v.overlay, v.phase, v.updated_at, "
-    "v.identity "
+    "v.identity, w.host "
     "FROM vms v JOIN worlds w ON w.id = v.world_id ";
 
 VmRecord ReadVm(const Statement& row) {
@@ -40,6 +40,7 @@ VmRecord ReadVm(const Statement& row) {
   vm.phase = ParsePhase(row.Text(5)).value_or(VmPhase::kPlanned);
   vm.updated_at = row.Text(6);
   vm.identity = row.Text(7);
+  vm.host = row.Text(8);
   return vm;
 }
 

@@ -30,6 +30,8 @@ struct VmRecord {
   // JSON (deploy::PublicIdentityJson): machine-id, host keys, NIC names;
   // "" until customized; set by SetVmIdentity, never by SetVm.
   std::string identity;
+  // Its World's lab host (WorldRecord::host); read, never written by SetVm.
+  std::string host;
 };
 
 struct UserRecord {

@@ -5,6 +5,7 @@
 // test. With an inventory of lab hosts, the dry run places the Worlds
 // instead (deploy/placement_plan.h).
 #include "deploy/capacity_check.h"
+#include "deploy/status.h"
 
 #include <gtest/gtest.h>
 
@@ -402,6 +403,31 @@ TEST_F(PlacementPlanTest, AHostThatIsDownFailsOnlyItsWorlds) {
   text = Run(false);
   EXPECT_TRUE(last_ok_) << text;
   EXPECT_NE(text.find("Nothing to do"), std::string::npos) << text;
+}
+
+
+// Status asks each World's host about its VMs; a host that cannot be
+// reached shows its VMs unreachable, with why, and the others as they are.
+TEST_F(PlacementPlanTest, StatusAsksEachWorldsHost) {
+  AddHost("lab1", "qemu+ssh://root@lab1/system");
+  AddHost("lab2", "qemu+ssh://root@lab2/system");
+  ASSERT_TRUE((Run(false), last_ok_));
+  StatusReport report = Status(context_, fake_.env, {});
+  ASSERT_EQ(report.vms.size(), 8u);
+  for (const VmStatus& vm : report.vms) {
+    EXPECT_EQ(vm.host, vm.owner == "cap3" ? "lab2" : "lab1") << vm.domain;
+    EXPECT_EQ(vm.phase, "ready") << vm.domain;
+    EXPECT_EQ(vm.state, "shut off") << vm.domain;
+  }
+  down_.insert("qemu+ssh://root@lab2/system");
+  report = Status(context_, fake_.env, {});
+  ASSERT_EQ(report.vms.size(), 8u);
+  for (const VmStatus& vm : report.vms) {
+    EXPECT_EQ(vm.state, vm.owner == "cap3" ? "unreachable" : "shut off") << vm.domain;
+  }
+  EXPECT_EQ(report.unreachable_hosts.count("lab2"), 1u);
+  EXPECT_NE(report.unreachable_hosts["lab2"].find("lab host 'lab2' cannot be reached"),
+            std::string::npos);
 }
 
 }  // namespace
