@@ -10,6 +10,7 @@
 #include "cli/since.h"
 #include "core/names.h"
 #include "deploy/actions.h"
+#include "deploy/lab_hosts.h"
 #include "store/store.h"
 
 namespace cli {
@@ -37,10 +38,10 @@ void AddAction(CLI::App& app, Globals& globals, Commands& commands, const char* 
     if (!vm->empty()) request->vm = *vm;
     std::unique_ptr<store::Store> store =
         store::Store::Open(core::StateDbPath(globals.context.state_dir));
-    const std::string uri = globals.context.connect;
-    deploy::HypervisorFactory connect = [uri] { return virt::NewLibvirtHypervisor(uri); };
-    deploy::ActionTotals totals =
-        deploy::RunVmAction(globals.context, *store, connect, action, *request, std::cout);
+    deploy::Env env = deploy::RealEnv(globals.context);
+    deploy::LabHosts hosts(globals.context, env, store->Hosts());
+    deploy::ActionTotals totals = deploy::RunVmAction(globals.context, *store, hosts.Connector(),
+                                                      action, *request, std::cout);
     // Refused only because a deploy or destroy held the Worlds: the host
     // was busy (as a held state lock is), not the action failing.
     if (totals.AllOk()) return kExitOk;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <set>
 #include <vector>
@@ -187,7 +188,7 @@ VmOp OpOf(AdminAction action, bool force) {
 }  // namespace
 
 ActionTotals RunVmAction(const Context& context, store::Store& store,
-                         const HypervisorFactory& connect, AdminAction action,
+                         const HostHypervisorFactory& connect, AdminAction action,
                          const ActionRequest& request, std::ostream& out) {
   const std::string lab = ResolveLabName(request.lab);
   std::vector<store::VmRecord> vms = Select(store, lab, action, request);
@@ -207,20 +208,29 @@ ActionTotals RunVmAction(const Context& context, store::Store& store,
   Admission admission = StoreAdmission(context.capacity.budget, store, mu);
   std::atomic<size_t> next{0};
   auto work = [&] {
-    std::unique_ptr<virt::Hypervisor> hypervisor;
-    std::string no_connection;
-    try {
-      hypervisor = connect();
-    } catch (const core::Error& e) {
-      // This thread still claims VMs, so each is reported, not silently left.
-      no_connection = e.Describe();
-    }
-    std::optional<VmActions> actions;
-    if (hypervisor) actions.emplace(context.state_dir, *hypervisor, record, admission);
+    // One connection per lab host a VM of this thread lives on, opened
+    // when its first VM comes; a host that cannot be reached fails its
+    // VMs, each reported, never the others'.
+    struct HostConnection {
+      std::unique_ptr<virt::Hypervisor> hypervisor;
+      std::optional<VmActions> actions;
+      std::string error;
+    };
+    std::map<std::string, HostConnection> connections;
     for (size_t i; (i = next.fetch_add(1)) < vms.size();) {
       const store::VmRecord& vm = vms[i];
-      VmOutcome outcome = actions ? actions->Run(op, vm, actor)
-                                  : RecordUntried(record, op, vm, actor, no_connection);
+      auto [it, fresh] = connections.try_emplace(vm.host);
+      HostConnection& host = it->second;
+      if (fresh) {
+        try {
+          host.hypervisor = connect(vm.host);
+          host.actions.emplace(context.state_dir, *host.hypervisor, record, admission);
+        } catch (const core::Error& e) {
+          host.error = e.Describe();
+        }
+      }
+      VmOutcome outcome = host.actions ? host.actions->Run(op, vm, actor)
+                                       : RecordUntried(record, op, vm, actor, host.error);
       std::lock_guard<std::mutex> hold(mu);
       totals.ok += outcome.ok();
       totals.busy += outcome.result == "refused";

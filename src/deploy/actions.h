@@ -10,6 +10,7 @@
 #include <string>
 
 #include "deploy/env.h"
+#include "deploy/lab_hosts.h"
 #include "deploy/operations.h"
 #include "store/store.h"
 #include "virt/hypervisor.h"
@@ -43,7 +44,7 @@ struct ActionTotals {
 
 // Runs `action` on every selected VM through VmActions (one events row per
 // VM, as the broker's actions) with context.jobs threads (each with its own
-// connection from `connect`), showing progress on `out` (a redrawn line
+// connection per lab host from `connect`, by each VM's host), showing progress on `out` (a redrawn line
 // when context.tty, else one line per VM) and a summary with the time.
 // Start of a running VM and stop of a shut-off one succeed ("already ...").
 // A VM whose World a deploy or destroy is changing is refused (its World's
@@ -54,7 +55,7 @@ struct ActionTotals {
 // summary when some events rows could not be written (a full state dir),
 // naming the store and the cause.
 ActionTotals RunVmAction(const Context& context, store::Store& store,
-                         const HypervisorFactory& connect, AdminAction action,
+                         const HostHypervisorFactory& connect, AdminAction action,
                          const ActionRequest& request, std::ostream& out);
 
 }  // namespace deploy

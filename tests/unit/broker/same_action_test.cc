@@ -64,7 +64,7 @@ class SameActionTest : public ServerTest {
     {
       std::lock_guard<std::mutex> lock(store_mu_);
       totals = deploy::RunVmAction(
-          context, *store_, [this] { return std::make_unique<fakes::SharedHypervisor>(hv_, hv_mu_); }, action, request,
+          context, *store_, [this](const std::string&) { return std::make_unique<fakes::SharedHypervisor>(hv_, hv_mu_); }, action, request,
           out);
     }
     Seen seen = Observe();

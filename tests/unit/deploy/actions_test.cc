@@ -54,7 +54,7 @@ class ActionsTest : public ::testing::Test {
 
   bool Run(AdminAction action, ActionRequest request) {
     out_.str("");
-    totals_ = RunVmAction(context_, *store_, connect_, action, request, out_);
+    totals_ = RunVmAction(context_, *store_, [this](const std::string&) { return connect_(); }, action, request, out_);
     return totals_.AllOk();
   }
 
@@ -115,7 +115,10 @@ TEST_F(ActionsTest, RevertAllRevertsEveryVmOfTheLabOnlyInParallel) {
     }
   }
   EXPECT_EQ(Calls("Revert"), expected) << "weblab is untouched";
-  EXPECT_EQ(connections_, 4) << "one connection per job";
+  // A job connects when it takes its first VM: at most one connection per
+  // job (a job that found no VM left opened none).
+  EXPECT_GE(connections_, 1);
+  EXPECT_LE(connections_, 4) << "at most one connection per job";
   EXPECT_EQ(store_->Events({}).size(), 6u);
   EXPECT_NE(out_.str().find("Reverted 6/6 VM(s) of lab 'netlab' to clean in "), std::string::npos);
   EXPECT_NE(out_.str().find(" (4 job(s)).\n"), std::string::npos);
