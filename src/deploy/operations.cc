@@ -20,6 +20,7 @@
 #include "deploy/capacity_check.h"
 #include "deploy/executor.h"
 #include "deploy/inspections.h"
+#include "deploy/lab_hosts.h"
 #include "deploy/lock.h"
 #include "deploy/placement_plan.h"
 #include "deploy/plan.h"
@@ -600,7 +601,15 @@ void Destroy(const Context& context, const Env& env, const DestroyRequest& reque
   StateLock lock(context.state_dir, "worlds destroy");
   std::unique_ptr<store::Store> store =
       store::Store::Open(core::StateDbPath(context.state_dir));
-  std::unique_ptr<virt::Hypervisor> hypervisor = env.hypervisor();
+  LabHosts hosts(context, env, store->Hosts());
+  std::map<std::string, std::string> host_of;  // owner -> the host its World lives on
+  for (const store::WorldRecord& world : store->Worlds(lab_name, std::nullopt)) {
+    host_of[world.owner] = world.host;
+  }
+  // Connected before anything is removed: the connect host failing stops
+  // the destroy as before; another host that cannot be reached only keeps
+  // its own Worlds, reported at the end.
+  std::unique_ptr<virt::Hypervisor> connect_host = env.hypervisor();
   // Written before anything is removed: a store that cannot be written (a
   // full state dir) stops the destroy here, not after libvirt's objects are
   // gone and the store still lists them.
@@ -608,9 +617,7 @@ void Destroy(const Context& context, const Env& env, const DestroyRequest& reque
          request.owner ? "World of " + *request.owner : "every World");
 
   std::set<std::string> all_owners;
-  for (const store::WorldRecord& world : store->Worlds(lab_name, std::nullopt)) {
-    all_owners.insert(world.owner);
-  }
+  for (const auto& [owner, host] : host_of) all_owners.insert(owner);
   std::set<std::string> owners;
   if (request.owner) {
     owners.insert(*request.owner);
@@ -619,71 +626,114 @@ void Destroy(const Context& context, const Env& env, const DestroyRequest& reque
     owners = all_owners;
   }
   WorldLocks world_locks = LockWorlds(context.state_dir, lab_name, owners, "worlds destroy");
-  // What libvirt has, attributed to owners: covers VMs and networks that the
-  // store never recorded (a deploy killed before its first write).
-  std::map<std::string, std::set<std::string>> domains, networks;
-  for (const std::string& name : hypervisor->ListDomains(core::LabObjectPrefix(lab_name))) {
-    if (auto owner = OwnerOf(name, lab_name, all_owners)) domains[*owner].insert(name);
-  }
-  for (const std::string& name : hypervisor->ListNetworks(core::LabObjectPrefix(lab_name))) {
-    if (auto owner = OwnerOf(name, lab_name, all_owners)) networks[*owner].insert(name);
-  }
+  std::map<std::string, std::set<std::string>> owners_on;  // host -> owners to destroy there
+  for (const std::string& owner : owners) owners_on[host_of[owner]].insert(owner);
+
   int removed_domains = 0, removed_networks = 0, kept = 0, deleted = 0;
-  for (const std::string& owner : owners) {
-    std::set<std::string> overlays;
-    for (const store::VmRecord& vm : store->Vms(lab_name, owner)) {
-      domains[owner].insert(vm.domain);
-      overlays.insert(vm.overlay);
+  std::vector<std::string> not_reached;
+  size_t left = 0;  // Worlds whose host could not be reached
+  for (const auto& [host, here] : owners_on) {
+    std::unique_ptr<virt::Hypervisor> remote;
+    Disks* disks = nullptr;
+    try {
+      if (!host.empty()) remote = hosts.Connect(host);
+      disks = &hosts.DisksOf(host);
+    } catch (const core::Error& e) {
+      not_reached.push_back(std::to_string(here.size()) + " World(s) on " +
+                            hosts.Describe(host) + ": " + e.Describe());
+      left += here.size();
+      continue;
     }
-    if (lab) {
-      for (const core::LabVm& vm : lab->vms) {
-        domains[owner].insert(core::DomainName(lab_name, owner, vm.name));
-        overlays.insert(core::OverlayPath(context.state_dir, lab_name, owner, vm.name));
-      }
-      for (const core::LabNetwork& net : lab->networks) {
-        networks[owner].insert(core::NetworkName(lab_name, owner, net.name));
-      }
+    virt::Hypervisor& hypervisor = host.empty() ? *connect_host : *remote;
+    const std::string storage = hosts.StorageDir(host);
+    // What libvirt has there, attributed to owners: covers VMs and networks
+    // that the store never recorded (a deploy killed before its first write).
+    std::map<std::string, std::set<std::string>> domains, networks;
+    for (const std::string& name : hypervisor.ListDomains(core::LabObjectPrefix(lab_name))) {
+      if (auto owner = OwnerOf(name, lab_name, all_owners)) domains[*owner].insert(name);
     }
-    for (const std::string& domain : domains[owner]) {
-      if (hypervisor->DomainExists(domain)) {
-        hypervisor->RemoveDomain(domain);
-        ++removed_domains;
-        core::FailPoint("destroy-domain");
-      }
+    for (const std::string& name : hypervisor.ListNetworks(core::LabObjectPrefix(lab_name))) {
+      if (auto owner = OwnerOf(name, lab_name, all_owners)) networks[*owner].insert(name);
     }
-    for (const std::string& network : networks[owner]) {
-      if (hypervisor->NetworkExists(network)) {
-        hypervisor->RemoveNetwork(network);
-        ++removed_networks;
+    for (const std::string& owner : here) {
+      std::set<std::string> overlays, logs;
+      for (const store::VmRecord& vm : store->Vms(lab_name, owner)) {
+        domains[owner].insert(vm.domain);
+        overlays.insert(vm.overlay);
+        logs.insert(core::ConsoleLogPath(storage, lab_name, owner, vm.vm));
       }
-    }
-    std::string dir = core::OverlayDir(context.state_dir, lab_name, owner);
-    if (request.delete_student_data) {
-      if (std::filesystem::exists(dir)) {
-        for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-          deleted += entry.path().extension() == ".qcow2";
+      if (lab) {
+        for (const core::LabVm& vm : lab->vms) {
+          domains[owner].insert(core::DomainName(lab_name, owner, vm.name));
+          overlays.insert(core::OverlayPath(storage, lab_name, owner, vm.name));
+          logs.insert(core::ConsoleLogPath(storage, lab_name, owner, vm.name));
         }
-        std::filesystem::remove_all(dir);
+        for (const core::LabNetwork& net : lab->networks) {
+          networks[owner].insert(core::NetworkName(lab_name, owner, net.name));
+        }
       }
-    } else {
-      for (const std::string& overlay : overlays) kept += env.disks->Exists(overlay);
+      for (const std::string& domain : domains[owner]) {
+        if (hypervisor.DomainExists(domain)) {
+          hypervisor.RemoveDomain(domain);
+          ++removed_domains;
+          core::FailPoint("destroy-domain");
+        }
+      }
+      for (const std::string& network : networks[owner]) {
+        if (hypervisor.NetworkExists(network)) {
+          hypervisor.RemoveNetwork(network);
+          ++removed_networks;
+        }
+      }
+      std::string dir = core::OverlayDir(storage, lab_name, owner);
+      if (request.delete_student_data && hosts.IsLocal(host)) {
+        if (std::filesystem::exists(dir)) {
+          for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+            deleted += entry.path().extension() == ".qcow2";
+          }
+          std::filesystem::remove_all(dir);
+        }
+      } else if (request.delete_student_data) {
+        // Files on another host: each one the World has, through its disks.
+        for (const std::string& overlay : overlays) {
+          if (!disks->Exists(overlay)) continue;
+          disks->Remove(overlay);
+          ++deleted;
+        }
+        for (const std::string& log : logs) disks->Remove(log);
+        try {
+          disks->Remove(dir);  // empty now, unless something else was put there
+        } catch (const core::Error&) {
+        }
+      } else {
+        for (const std::string& overlay : overlays) kept += disks->Exists(overlay);
+      }
+      store->RemoveWorld(lab_name, owner);
+      // Last, so that a partition still in use (it should not be: its
+      // domains are gone) fails a destroy that has done the rest; a re-run
+      // finishes it.
+      hypervisor.RemovePartition(core::WorldPartition(lab_name, owner));
     }
-    store->RemoveWorld(lab_name, owner);
-    // Last, so that a partition still in use (it should not be: its
-    // domains are gone) fails a destroy that has done the rest; a re-run
-    // finishes it.
-    hypervisor->RemovePartition(core::WorldPartition(lab_name, owner));
   }
-  std::string detail = std::to_string(owners.size()) + " World(s): " +
+  std::string detail = std::to_string(owners.size() - left) + " World(s): " +
                        std::to_string(removed_domains) + " domain(s), " +
                        std::to_string(removed_networks) + " network(s) removed";
   out << "Destroyed lab '" << lab_name << "' for " << detail << ".\n";
   if (request.delete_student_data) {
     out << "Deleted " << deleted << " overlay(s) (--delete-student-data).\n";
   } else if (kept > 0) {
-    out << "Kept " << kept << " student overlay(s) under "
-        << context.state_dir << "/worlds/" << lab_name
+    out << "Kept " << kept << " student overlay(s) "
+        << (owners_on.size() == 1 && owners_on.count("")
+                ? "under " + context.state_dir + "/worlds/" + lab_name
+                : std::string("in the Worlds' directories on their hosts"))
         << " (a new deploy picks them up; --delete-student-data deletes them).\n";
+  }
+  if (!not_reached.empty()) {
+    std::string text;
+    for (const std::string& line : not_reached) text += (text.empty() ? "" : "; ") + line;
+    Record(*store, context, "destroy", lab_name, "error", detail + "; not reached: " + text);
+    throw core::Error("not destroyed, their host cannot be reached: " + text, "lab " + lab_name,
+                      "run the destroy again once the host is back");
   }
   Record(*store, context, "destroy", lab_name, "ok",
          detail + (request.delete_student_data ? ", student data deleted" : ""));

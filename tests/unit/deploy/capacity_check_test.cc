@@ -430,5 +430,43 @@ TEST_F(PlacementPlanTest, StatusAsksEachWorldsHost) {
             std::string::npos);
 }
 
+
+// Destroy removes each World on its own host; a host that cannot be
+// reached keeps its Worlds (and says so), the others go.
+TEST_F(PlacementPlanTest, DestroyRemovesEachWorldOnItsHost) {
+  AddHost("lab1", "qemu+ssh://root@lab1/system");
+  AddHost("lab2", "qemu+ssh://root@lab2/system");
+  ASSERT_TRUE((Run(false), last_ok_));
+  down_.insert("qemu+ssh://root@lab2/system");
+  std::ostringstream out;
+  DestroyRequest destroy{request_.lab_file, std::nullopt, /*delete_student_data=*/true};
+  try {
+    Destroy(context_, fake_.env, destroy, out);
+    FAIL() << "expected core::Error: lab2 is down";
+  } catch (const core::Error& e) {
+    EXPECT_NE(e.message().find("not destroyed, their host cannot be reached: 1 World(s) on lab "
+                               "host 'lab2'"),
+              std::string::npos)
+        << e.message();
+  }
+  EXPECT_NE(out.str().find("Destroyed lab 'caplab' for 3 World(s): 6 domain(s), 3 network(s)"),
+            std::string::npos)
+      << out.str();
+  EXPECT_TRUE(hosts_["qemu+ssh://root@lab1/system"].domains.empty());
+  EXPECT_FALSE(fs::exists(dir_ + "/lab1/worlds/caplab/cap1")) << "student data deleted";
+  // lab2 keeps cap3's two VMs, beside the other lab's VM.
+  EXPECT_EQ(hosts_["qemu+ssh://root@lab2/system"].domains.size(), 3u);
+  std::unique_ptr<store::Store> store = store::Store::Open(core::StateDbPath(context_.state_dir));
+  ASSERT_EQ(store->Worlds("caplab", std::nullopt).size(), 1u);
+
+  down_.clear();
+  out.str("");
+  Destroy(context_, fake_.env, destroy, out);
+  EXPECT_EQ(hosts_["qemu+ssh://root@lab2/system"].domains.size(), 1u);
+  EXPECT_EQ(hosts_["qemu+ssh://root@lab2/system"].domains.count("other-vm"), 1u);
+  EXPECT_TRUE(store->Worlds("caplab", std::nullopt).empty());
+  EXPECT_FALSE(fs::exists(core::OverlayPath(dir_ + "/lab2", "caplab", "cap3", "router")));
+}
+
 }  // namespace
 }  // namespace deploy
