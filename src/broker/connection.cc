@@ -10,6 +10,7 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -197,9 +198,15 @@ class Connection {
     if (request.op != Op::kConsole) {
       throw core::Error(std::string("op '") + ToString(request.op) + "' is not served here");
     }
+    std::string host;  // the console is on the host its World lives on
+    {
+      std::lock_guard<std::mutex> lock(backend_.store_mu);
+      std::optional<store::VmRecord> vm = backend_.store->FindVmByDomain(request.domain);
+      if (vm) host = vm->host;
+    }
     std::unique_lock<std::mutex> lock = backend_.vm_locks.Lock(request.domain);
     // No force: a second session would silently cut off the first.
-    *console = backend_.hypervisor->OpenConsole(request.domain, false);
+    *console = backend_.HypervisorOf(host).OpenConsole(request.domain, false);
     reply.console = true;
     return reply;
   }
@@ -240,9 +247,15 @@ class Connection {
     deploy::VmOutcome outcome;
     {
       std::unique_lock<std::mutex> lock = backend_.vm_locks.Lock(vm.domain);
-      deploy::VmActions actions(backend_.options.state_dir, *backend_.hypervisor, record,
-                                std::move(admission));
-      outcome = actions.Run(op, vm, actor);
+      try {
+        deploy::VmActions actions(backend_.options.state_dir, backend_.HypervisorOf(vm.host),
+                                  record, std::move(admission));
+        outcome = actions.Run(op, vm, actor);
+      } catch (const core::Error& e) {
+        // Its lab host cannot be reached: nothing was done.
+        outcome.result = "error";
+        outcome.detail = e.Describe();
+      }
     }
     if (outcome.unrecorded) LogUnrecorded(actor.name, deploy::EventAction(op, actor.spelling),
                                           vm.domain, *outcome.unrecorded);
@@ -312,21 +325,34 @@ class Connection {
     // libvirt has for it now. A student's few VMs are looked up one by one
     // (three calls each); an admin's list of the whole host is one pass
     // over every domain, cheaper than that from a dozen VMs on.
+    // Each lab host is read for its own VMs; one that cannot be reached
+    // shows its VMs "unreachable".
+    std::map<std::string, std::vector<const store::VmRecord*>> on_host;
+    for (const store::VmRecord& vm : records) on_host[vm.host].push_back(&vm);
     std::map<std::string, virt::DomainState> states;
-    if (records.size() > kLookUpEachUpTo) {
-      for (const virt::DomainUsage& d : backend_.reader->Usage(core::kObjectPrefix)) {
-        states[d.name] = d.state;
-      }
-    } else {
-      for (const store::VmRecord& vm : records) {
-        if (backend_.reader->DomainExists(vm.domain)) {
-          states[vm.domain] = backend_.reader->State(vm.domain);
+    std::set<std::string> unreachable;
+    for (const auto& [host, vms] : on_host) {
+      try {
+        virt::Hypervisor& reader = backend_.ReaderOf(host);
+        if (vms.size() > kLookUpEachUpTo) {
+          for (const virt::DomainUsage& d : reader.Usage(core::kObjectPrefix)) {
+            states[d.name] = d.state;
+          }
+        } else {
+          for (const store::VmRecord* vm : vms) {
+            if (reader.DomainExists(vm->domain)) states[vm->domain] = reader.State(vm->domain);
+          }
         }
+      } catch (const core::Error& e) {
+        if (host.empty()) throw;  // the connect host: as before, the request fails
+        for (const store::VmRecord* vm : vms) unreachable.insert(vm->domain);
       }
     }
     for (const store::VmRecord& vm : records) {
       auto it = states.find(vm.domain);
-      std::string state = it == states.end() ? "missing" : virt::ToString(it->second);
+      std::string state = unreachable.count(vm.domain) ? "unreachable"
+                          : it == states.end()         ? "missing"
+                                                       : virt::ToString(it->second);
       VmView view{vm.lab, vm.owner, vm.vm, vm.domain, state, HostKeys(vm.identity)};
       if (caller.identity.admin) view.console_user = backend_.consoles.User(vm.domain);
       view.lab_state = lab_states[vm.lab];

@@ -42,10 +42,15 @@ void LabRules::Act(const std::string& domain, bool power_off, const std::string&
   deploy::VmOutcome outcome;
   {
     std::unique_lock<std::mutex> lock = backend_.vm_locks.Lock(domain);
-    deploy::VmActions actions(backend_.options.state_dir, *backend_.hypervisor, record,
-                              deploy::Admission{backend_.options.capacity, nullptr});
-    outcome = actions.Run(power_off ? deploy::VmOp::kPowerOff : deploy::VmOp::kShutdown, *vm,
-                          actor);
+    try {
+      deploy::VmActions actions(backend_.options.state_dir, backend_.HypervisorOf(vm->host),
+                                record, deploy::Admission{backend_.options.capacity, nullptr});
+      outcome = actions.Run(power_off ? deploy::VmOp::kPowerOff : deploy::VmOp::kShutdown, *vm,
+                            actor);
+    } catch (const core::Error& e) {
+      outcome.result = "error";
+      outcome.detail = e.Describe();
+    }
   }
   if (outcome.ok()) {
     std::lock_guard<std::mutex> lock(notes_mu_);
@@ -88,9 +93,21 @@ void LabRules::Tick(schedule::TimePoint now) {
         }
       }
     }
+    // Each lab host's domains; a host that cannot be read now is left to
+    // the next tick (its VMs look shut off to this one: nothing is done).
     std::map<std::string, virt::DomainUsage> usage;
-    for (virt::DomainUsage& d : backend_.reader->Usage(core::kObjectPrefix)) {
-      usage[d.name] = std::move(d);
+    std::set<std::string> hosts;
+    for (const store::VmRecord& vm : vms) hosts.insert(vm.host);
+    hosts.insert("");
+    for (const std::string& host : hosts) {
+      try {
+        for (virt::DomainUsage& d : backend_.ReaderOf(host).Usage(core::kObjectPrefix)) {
+          usage[d.name] = std::move(d);
+        }
+      } catch (const core::Error& e) {
+        if (host.empty()) throw;
+        std::cerr << "worlds broker: " << e.Describe() << std::endl;
+      }
     }
     for (const store::VmRecord& vm : vms) {
       auto lab = labs.find(vm.lab);

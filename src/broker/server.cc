@@ -37,6 +37,25 @@ std::unique_lock<std::mutex> VmLocks::Lock(const std::string& domain) {
   return std::unique_lock<std::mutex>(*vm_mu);
 }
 
+virt::Hypervisor& Backend::HypervisorOf(const std::string& host) {
+  if (host.empty()) return *hypervisor;
+  std::lock_guard<std::mutex> lock(hosts_mu_);
+  std::unique_ptr<virt::Hypervisor>& connection = hosts_[host];
+  if (!connection) {
+    if (!options.connect_host) {
+      throw core::Error("the World lives on lab host '" + host +
+                            "', and this broker has no inventory",
+                        host, "restart the broker");
+    }
+    connection = options.connect_host(host);
+  }
+  return *connection;
+}
+
+virt::Hypervisor& Backend::ReaderOf(const std::string& host) {
+  return host.empty() ? *reader : HypervisorOf(host);
+}
+
 Server::Server(ServerOptions options, virt::Hypervisor& hypervisor, store::Store& store,
                virt::Hypervisor* reader) {
   backend_.options = std::move(options);

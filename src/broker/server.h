@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,6 +40,10 @@ struct ServerOptions {
   // How often the labs' schedules and idle rules are checked (lab_rules.h);
   // 0: never (tests that count every hypervisor call).
   int rules_interval_ms = 15 * 1000;
+  // Connects to the lab host of a World by its name (deploy::LabHosts),
+  // for Worlds that do not live on the connect host; empty: every World
+  // lives there (no inventory).
+  std::function<std::unique_ptr<virt::Hypervisor>(const std::string& host)> connect_host;
 };
 
 // One mutex per VM: actions on one VM (start, stop, revert, console) are
@@ -70,6 +75,18 @@ struct Backend {
   LabRules* rules = nullptr;  // the Server's, for the notes list shows
   store::Store* store = nullptr;
   std::mutex store_mu;
+
+  // The connection for VMs of Worlds on `host` ("": `hypervisor`): one per
+  // lab host, made when a VM there is first asked for and kept, shared by
+  // every connection's thread as `hypervisor` is. Throws core::Error naming
+  // the host when it cannot be reached (the next call tries again).
+  virt::Hypervisor& HypervisorOf(const std::string& host);
+  // Where to read `host`'s domains: `reader` for "", else HypervisorOf.
+  virt::Hypervisor& ReaderOf(const std::string& host);
+
+ private:
+  std::mutex hosts_mu_;
+  std::map<std::string, std::unique_ptr<virt::Hypervisor>> hosts_;
 };
 
 class Server {

@@ -21,6 +21,8 @@
 #include "cli/exit_status.h"
 #include "core/error.h"
 #include "core/names.h"
+#include "deploy/env.h"
+#include "deploy/lab_hosts.h"
 #include "store/store.h"
 #include "virt/hypervisor.h"
 
@@ -101,6 +103,14 @@ int RunBroker(const Globals& globals, BrokerOptions options) {
   server_options.state_dir = context.state_dir;
   server_options.capacity = context.capacity.budget;
   server_options.rules_interval_ms = options.check_every * 1000;
+  // Worlds on the inventory's lab hosts: each host's libvirt, by name, as
+  // the inventory has it when the broker first needs that host.
+  deploy::Env env = deploy::RealEnv(context);
+  server_options.connect_host = [&context, &env](const std::string& host) {
+    std::unique_ptr<store::Store> inventory =
+        store::Store::Open(core::StateDbPath(context.state_dir));
+    return deploy::LabHosts(context, env, inventory->Hosts()).Connect(host);
+  };
   // Opened before detaching, so a broken setup fails in the admin's face.
   std::unique_ptr<store::Store> store =
       store::Store::Open(core::StateDbPath(context.state_dir));

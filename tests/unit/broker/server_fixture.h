@@ -12,6 +12,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -75,6 +76,7 @@ class ServerTest : public ::testing::Test {
       identity.uid = uid;
       return identity;
     };
+    options.connect_host = connect_host_;
     server_ = std::make_unique<Server>(options, hv_, *store_);
     server_->Listen();
     serving_ = std::thread([this] { server_->Serve(); });
@@ -140,6 +142,8 @@ class ServerTest : public ::testing::Test {
   int idle_timeout_ms_ = 5 * 60 * 1000;
   int rules_interval_ms_ = 0;  // the lab rules are lab_rules_test's
   fakes::FakeHypervisor hv_;
+  // ServerOptions::connect_host for the next Listen(); empty: none.
+  std::function<std::unique_ptr<virt::Hypervisor>(const std::string& host)> connect_host_;
   std::unique_ptr<store::Store> store_;
   std::mutex store_mu_;
   std::mutex who_mu_;

@@ -23,6 +23,7 @@
 #include "broker_client/client.h"
 #include "core/error.h"
 #include "fakes/fake_hypervisor.h"
+#include "fakes/shared_fakes.h"
 #include "support/error_text.h"
 #include "unit/broker/server_fixture.h"
 
@@ -319,6 +320,57 @@ TEST_F(ServerTest, AnAdoptedSocketIsServedAndLeftInPlace) {
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
   EXPECT_EQ(st.st_mode & 07777, 0600u);
+}
+
+
+// A World on another lab host (issue 14): its VMs are listed, started,
+// reverted and opened on that host's connection; that host down, they are
+// "unreachable" and an action on one fails with the reason, while the
+// connect host's VMs are served as ever.
+TEST_F(ServerTest, AWorldOnAnotherLabHostIsServedThroughThatHost) {
+  StopServer();
+  fakes::FakeHypervisor h2;
+  std::mutex h2_mu;
+  bool down = false;
+  store::HostRecord host;
+  host.name = "h2";
+  host.uri = "qemu+ssh://root@h2/system";
+  host.storage_dir = "/var/lib/worlds";
+  store_->AddHost(host);
+  store_->SetWorldHost("lab1", "bob", "h2");
+  h2.domains["w-lab1-bob-router"] = hv_.domains["w-lab1-bob-router"];
+  hv_.domains.erase("w-lab1-bob-router");
+  connect_host_ = [&](const std::string& name) -> std::unique_ptr<virt::Hypervisor> {
+    if (name != "h2" || down) throw core::Error("lab host '" + name + "' cannot be reached");
+    return std::make_unique<fakes::SharedHypervisor>(h2, h2_mu);
+  };
+  Listen();
+
+  Be("bob");
+  Reply list = Call(Op::kList);
+  ASSERT_TRUE(list.ok) << list.error;
+  ASSERT_EQ(list.vms.size(), 1u);
+  EXPECT_EQ(list.vms[0].state, "shut off");
+  Reply start = Call(Op::kStart, "w-lab1-bob-router");
+  ASSERT_TRUE(start.ok) << start.error;
+  EXPECT_EQ(h2.domains["w-lab1-bob-router"].state, virt::DomainState::kRunning);
+  EXPECT_EQ(Call(Op::kList).vms[0].state, "running");
+  Reply revert = Call(Op::kRevert, "w-lab1-bob-router");
+  ASSERT_TRUE(revert.ok) << revert.error;
+  EXPECT_EQ(h2.domains["w-lab1-bob-router"].state, virt::DomainState::kShutOff);
+
+  down = true;
+  StopServer();  // a new broker: no connection to h2 kept
+  Listen();
+  list = Call(Op::kList);
+  ASSERT_TRUE(list.ok) << list.error;
+  EXPECT_EQ(list.vms[0].state, "unreachable");
+  start = Call(Op::kStart, "w-lab1-bob-router");
+  EXPECT_FALSE(start.ok);
+  EXPECT_NE(start.error.find("lab host 'h2' cannot be reached"), std::string::npos)
+      << start.error;
+  Be("alice");
+  EXPECT_TRUE(Call(Op::kStart, "w-lab1-alice-router").ok) << "the connect host's VMs are served";
 }
 
 }  // namespace
