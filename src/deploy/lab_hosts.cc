@@ -50,6 +50,10 @@ Disks& LabHosts::DisksOf(const std::string& host) {
   return *disks;
 }
 
+std::string LabHosts::Uri(const std::string& host) const {
+  return host.empty() ? connect_ : Find(host).uri;
+}
+
 std::string LabHosts::StorageDir(const std::string& host) const {
   return host.empty() ? state_dir_ : Find(host).storage_dir;
 }

@@ -34,6 +34,9 @@ class LabHosts {
   // The disks of `host`, one connection kept per host. Thread-safe. Throws
   // core::Error like Connect.
   Disks& DisksOf(const std::string& host);
+  // The libvirt URI of `host` ("": the connect setting's). Two names may
+  // share one (an inventory host that is the connect host).
+  std::string Uri(const std::string& host) const;
   // Where `host` keeps overlays and console logs.
   std::string StorageDir(const std::string& host) const;
   // Whether `host`'s files are this machine's (its URI has no host part).

@@ -1,6 +1,5 @@
 #include "deploy/status.h"
 
-#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -104,17 +103,26 @@ StatusReport Status(const Context& context, const Env& env, const StatusRequest&
   size_t recorded_rows = rows.size();
   rows.insert(rows.end(), unrecorded.begin(), unrecorded.end());
 
-  // Each host is asked about its own VMs, through one connection; its
-  // stray domains come after the recorded VMs.
-  std::vector<std::string> order = {""};
-  for (const store::HostRecord& host : inventory) order.push_back(host.name);
-  std::map<std::string, std::vector<size_t>> rows_of;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (!rows_of.count(rows[i].host) &&
-        std::find(order.begin(), order.end(), rows[i].host) == order.end()) {
-      order.push_back(rows[i].host);  // a host that left the inventory
+  // Each libvirt is asked once about the VMs of every host name it serves
+  // (an inventory host may be the connect host too); its stray domains come
+  // after the recorded VMs.
+  std::vector<std::string> order = {""};  // a host name for each URI, in order
+  std::map<std::string, std::string> name_of_uri = {{hosts.Uri(""), ""}};
+  auto uri_of = [&](const std::string& host) {
+    try {
+      return hosts.Uri(host);
+    } catch (const core::Error&) {
+      return "?" + host;  // a host that left the inventory: its own group
     }
-    rows_of[rows[i].host].push_back(i);
+  };
+  for (const store::HostRecord& host : inventory) {
+    if (name_of_uri.emplace(host.uri, host.name).second) order.push_back(host.name);
+  }
+  std::map<std::string, std::vector<size_t>> rows_of;  // by the group's host name
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto [it, fresh] = name_of_uri.emplace(uri_of(rows[i].host), rows[i].host);
+    if (fresh) order.push_back(rows[i].host);
+    rows_of[it->second].push_back(i);
   }
   std::vector<VmStatus> statuses(rows.size());
   std::vector<VmStatus> strays;
@@ -142,14 +150,15 @@ StatusReport Status(const Context& context, const Env& env, const StatusRequest&
     std::vector<VmStatus> got = InspectVms(mine, hypervisor.get(), *disks,
                                            hypervisor ? prefix : std::nullopt);
     for (size_t k = 0; k < got.size(); ++k) {
-      got[k].host = host;
       if (k < mine.size()) {
+        got[k].host = mine[k].host;
         if (!unreachable.empty() && !host.empty()) {
           got[k].state = "unreachable";
           got[k].fix = unreachable;
         }
         statuses[rows_of[host][k]] = std::move(got[k]);
       } else {
+        got[k].host = host;
         strays.push_back(std::move(got[k]));
       }
     }

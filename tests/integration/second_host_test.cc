@@ -6,7 +6,13 @@
 #include "integration/second_host.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <regex>
 
 #include <filesystem>
 #include <fstream>
@@ -14,11 +20,13 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "broker_client/client.h"
 #include "config/lab_parser.h"
 #include "core/error.h"
 #include "core/names.h"
@@ -28,6 +36,7 @@
 #include "guest/customizer.h"
 #include "guest/inspector.h"
 #include "integration/harness.h"
+#include "support/accounts.h"
 #include "support/roster.h"
 #include "support/temp_dir.h"
 #include "virt/hypervisor.h"
@@ -445,6 +454,11 @@ class DeployAcrossHostsTest : public SecondHostTest {
   }
 
   void TearDown() override {
+    if (broker_ > 0) {
+      ::kill(broker_, SIGTERM);
+      ::waitpid(broker_, nullptr, 0);
+    }
+    accounts_.RemoveAll();
     // The second host's domains go down with it; the machine's are removed.
     for (const std::string& domain : AllDomains(kMachine)) {
       if (domain.rfind("w-it2d-", 0) != 0) continue;
@@ -467,6 +481,8 @@ class DeployAcrossHostsTest : public SecondHostTest {
   std::string state_;
   std::string lab_file_;
   std::string roster_;
+  support::StudentAccounts accounts_;
+  pid_t broker_ = -1;
 };
 
 TEST_F(DeployAcrossHostsTest, AClassIsSplitOverTwoHostsAndEachWorldIsWholeOnItsHost) {
@@ -525,6 +541,94 @@ TEST_F(DeployAcrossHostsTest, AClassIsSplitOverTwoHostsAndEachWorldIsWholeOnItsH
   EXPECT_NE(again.out.find("Nothing to do: 6 World(s), 12 VM(s) already deployed"),
             std::string::npos)
       << again.out;
+
+  // Status asks each host: every VM ready, each shown on its host.
+  it::Run status = Cli({"status", "--lab", "it2d"});
+  ASSERT_EQ(status.code, 0) << status.out << status.err;
+  std::cout << status.out;
+  for (const auto& [owner, host] : host_of) {
+    std::regex row("\\b" + owner + " +router +ready +shut off +" +
+                   core::DomainName("it2d", owner, "router") + " +" + host + "\\b");
+    EXPECT_TRUE(std::regex_search(status.out, row)) << owner << " on " << host;
+  }
+  // h1 is the connect host too: its VMs are not strays of the connect host.
+  EXPECT_EQ(status.out.find("unrecorded"), std::string::npos) << status.out;
+
+  // The admin's start and revert reach a VM on the second host.
+  std::string dave = core::DomainName("it2d", "dave", "router");
+  it::Run start = Cli({"start", "it2d", "--owner", "dave", "--vm", "router"});
+  EXPECT_EQ(start.code, 0) << start.out << start.err;
+  EXPECT_EQ(Lines(Virsh(uri_, {"domstate", dave}).out), std::vector<std::string>{"running"});
+  it::Run revert = Cli({"revert", "it2d", "--owner", "dave"});
+  EXPECT_EQ(revert.code, 0) << revert.out << revert.err;
+  EXPECT_EQ(Lines(Virsh(uri_, {"domstate", dave}).out), std::vector<std::string>{"shut off"});
+
+  // A student on the second host, through the broker: list, start, the
+  // console (a command typed there answers), revert.
+  accounts_.Ensure("bob");
+  std::string socket = temp_->File("run/broker.sock");
+  std::string log = temp_->File("broker.log");
+  broker_ = SpawnBroker(state_, socket, log);
+  ASSERT_GT(broker_, 0) << ReadFile(log);
+  std::string bob = core::DomainName("it2d", "bob", "router");
+  auto ask = [&](broker::Op op, const std::string& domain) {
+    return AsUser("bob", [&] {
+      broker::Client client(socket);
+      broker::Reply reply = client.Call({op, domain});
+      if (!reply.ok) return "refused: " + reply.error;
+      if (op != broker::Op::kList) return "ok " + reply.state;
+      std::string out = "ok";
+      for (const auto& vm : reply.vms) out += " " + vm.domain + "=" + vm.state;
+      return out;
+    });
+  };
+  EXPECT_EQ(ask(broker::Op::kList, ""), "ok " + core::DomainName("it2d", "bob", "client") +
+                                            "=shut off " + bob + "=shut off");
+  EXPECT_EQ(ask(broker::Op::kStart, bob), "ok running");
+  EXPECT_EQ(Lines(Virsh(uri_, {"domstate", bob}).out), std::vector<std::string>{"running"});
+  std::string console = AsUser("bob", [&] {
+    broker::Client client(socket);
+    int fd = client.OpenConsole(bob);
+    std::string seen;
+    const std::string command = "echo hello-from-h2-$((6*7))\n";
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(240);
+    auto next_try = std::chrono::steady_clock::now();
+    while (seen.find("hello-from-h2-42") == std::string::npos) {
+      if (std::chrono::steady_clock::now() > deadline) break;
+      if (std::chrono::steady_clock::now() >= next_try) {
+        if (::write(fd, command.data(), command.size()) < 0) break;
+        next_try = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      }
+      struct pollfd pfd = {fd, POLLIN, 0};
+      if (::poll(&pfd, 1, 1000) <= 0) continue;
+      char buf[4096];
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      seen.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return seen.find("hello-from-h2-42") != std::string::npos ? std::string("echoed")
+                                                                : "not echoed: " + seen;
+  });
+  EXPECT_EQ(console, "echoed");
+  EXPECT_EQ(ask(broker::Op::kRevert, bob), "ok shut off");
+  EXPECT_EQ(Lines(Virsh(uri_, {"domstate", bob}).out), std::vector<std::string>{"shut off"});
+  ::kill(broker_, SIGTERM);
+  ::waitpid(broker_, nullptr, 0);
+  broker_ = -1;
+
+  // Destroy removes every World on its own host, student data included.
+  it::Run destroy = Cli({"destroy", "it2d", "--delete-student-data"});
+  EXPECT_EQ(destroy.code, 0) << destroy.out << destroy.err;
+  for (const std::string& uri : {std::string(kMachine), uri_}) {
+    for (const std::string& domain : AllDomains(uri)) {
+      EXPECT_NE(domain.rfind("w-it2d-", 0), 0u) << domain << " left on " << uri;
+    }
+  }
+  for (const auto& [host, dir] : storage) {
+    EXPECT_FALSE(fs::exists(dir + "/worlds/it2d/alice")) << host;
+    EXPECT_FALSE(fs::exists(dir + "/worlds/it2d/bob")) << host;
+  }
 }
 
 }  // namespace
