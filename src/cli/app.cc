@@ -100,9 +100,11 @@ int Main(int argc, char** argv) {
   // Hidden, on a lab host over SSH: a deploy's disk requests
   // (deploy/host_disks.h), and a base image arriving.
   if (argc == 2 && std::string(argv[1]) == "__disks") return deploy::DisksServerMain();
-  if (argc == 4 && std::string(argv[1]) == "__receive") {
-    return deploy::ReceiveFileMain(argv[2], argv[3]);
+  if ((argc == 4 || (argc == 5 && std::string(argv[4]) == "writable")) &&
+      std::string(argv[1]) == "__receive") {
+    return deploy::ReceiveFileMain(argv[2], argv[3], argc == 5);
   }
+  if (argc == 3 && std::string(argv[1]) == "__send") return deploy::SendFileMain(argv[2]);
   // A student's login shell (a link named worlds-menu): the menu, nothing else.
   if (argc > 0 && menu::IsMenuShell(argv[0])) {
     std::string socket;

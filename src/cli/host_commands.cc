@@ -9,6 +9,8 @@
 #include "cli/exit_status.h"
 #include "cli/table.h"
 #include "core/names.h"
+#include "deploy/env.h"
+#include "deploy/move.h"
 #include "hosts/inventory.h"
 #include "store/store.h"
 #include "virt/hypervisor.h"
@@ -138,17 +140,28 @@ void AddHostCommands(CLI::App& app, Globals& globals, Commands& commands) {
   for (bool draining : {true, false}) {
     CLI::App* cmd = host->add_subcommand(
         draining ? "drain" : "undrain",
-        draining ? "Place no new World on a lab host" : "Place new Worlds on a lab host again");
+        draining ? "Place no new World on a lab host and move its Worlds to the others" : "Place new Worlds on a lab host again");
     auto name = std::make_shared<std::string>();
     cmd->add_option("name", *name, "the host's name")->required();
-    commands.emplace_back(cmd, [&globals, name, draining] {
-      std::unique_ptr<store::Store> store = OpenExistingState(globals);
-      hosts::SetDraining(*store, *name, draining, ActorOf(globals));
+    auto stay = std::make_shared<bool>(false);
+    if (draining) {
+      cmd->add_flag("--no-move", *stay,
+                    "only place no new World there; the Worlds on it stay");
+    }
+    commands.emplace_back(cmd, [&globals, name, draining, stay] {
+      {
+        std::unique_ptr<store::Store> store = OpenExistingState(globals);
+        hosts::SetDraining(*store, *name, draining, ActorOf(globals));
+      }
       std::cout << "Lab host '" << *name << "' "
                 << (draining ? "is draining: no new World goes there."
                              : "takes new Worlds again.")
-                << "\n";
-      return kExitOk;
+                << "\n" << std::flush;
+      if (!draining || *stay) return kExitOk;
+      // Its Worlds move to the other hosts (deploy/move.h).
+      bool all = deploy::DrainHost(globals.context, deploy::RealEnv(globals.context), *name,
+                                   std::cout);
+      return all ? kExitOk : kExitFailed;
     });
   }
 }

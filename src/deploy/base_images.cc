@@ -60,4 +60,25 @@ void CheckBaseImages(const core::Lab& lab, store::Store& store, Disks& disks) {
   }
 }
 
+void PlaceBaseImages(const core::Lab& lab, const std::string& host, const HostAccess& access,
+                     store::Store& store) {
+  if (!access.copy_file) return;
+  for (const core::BaseImage& image : lab.images) {
+    for (const std::string& path : {image.path, image.kernel, image.initrd}) {
+      if (path.empty()) continue;
+      std::optional<std::string> known = RecordedChecksum(store, path);
+      std::string sha256 = known ? *known : image::Checksum(path);
+      if (!access.disks->Exists(path)) access.copy_file(path, sha256);
+      std::string theirs = access.disks->Checksum(path);
+      if (theirs == sha256) continue;
+      throw core::Error("lab host '" + host + "' has a different file under the name of " +
+                            "image '" + image.name + "' (sha256 " + theirs.substr(0, 12) +
+                            "… there, " + sha256.substr(0, 12) + "… here)",
+                        path,
+                        "give the image another name, or replace the host's copy with this "
+                        "machine's");
+    }
+  }
+}
+
 }  // namespace deploy

@@ -21,4 +21,12 @@ void CheckBaseImages(const core::Lab& lab, store::Store& store, Disks& disks);
 // recorded size and mtime (CheckBaseImages keeps them current), else nullopt.
 std::optional<std::string> RecordedChecksum(store::Store& store, const std::string& path);
 
+// Puts `lab`'s base images (and the kernel and initrd of one booted
+// directly) on lab host `host` when it does not share this machine's files
+// (access.copy_file set), each verified there by its sha256 before an
+// overlay is made over it. Throws core::Error when the host has another
+// file under the same name.
+void PlaceBaseImages(const core::Lab& lab, const std::string& host, const HostAccess& access,
+                     store::Store& store);
+
 }  // namespace deploy

@@ -152,7 +152,14 @@ Env RealEnv(const Context& context) {
     access.disks = NewSshDisks(uri, exe, log);
     access.launch_worker = SshWorkerLauncher(uri, exe);
     access.copy_file = [uri, exe](const std::string& path, const std::string& sha256) {
-      SendFile(uri, exe, path, sha256);
+      SendFile(uri, exe, path, path, sha256, /*writable=*/false);
+    };
+    access.send_file = [uri, exe](const std::string& local, const std::string& remote,
+                                  const std::string& sha256) {
+      SendFile(uri, exe, local, remote, sha256, /*writable=*/true);
+    };
+    access.fetch_file = [uri, exe](const std::string& remote, const std::string& local) {
+      FetchFile(uri, exe, remote, local);
     };
     return access;
   };

@@ -112,6 +112,13 @@ struct HostAccess {
   // host, verified there by its sha256 (the second argument); empty for a
   // host that shares this machine's files.
   std::function<void(const std::string& path, const std::string& sha256)> copy_file;
+  // Moving a World's overlays (all three empty for a host that shares this
+  // machine's files): a local file to a path on the host, kept writable and
+  // verified there by its sha256; and a file of the host to a local path.
+  std::function<void(const std::string& local, const std::string& remote,
+                     const std::string& sha256)>
+      send_file;
+  std::function<void(const std::string& remote, const std::string& local)> fetch_file;
 };
 
 struct Env {

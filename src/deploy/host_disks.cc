@@ -189,12 +189,26 @@ int DisksServerMain() {
   return 0;
 }
 
-void SendFile(const std::string& uri, const std::string& remote_exe, const std::string& path,
-              const std::string& sha256) {
-  std::vector<std::string> argv = hosts::SshArgv(uri, {remote_exe, "__receive", path, sha256});
-  std::ifstream in(path, std::ios::binary);
+namespace {
+
+std::string Said(const std::string& log_path) {
+  std::ifstream said(log_path);
+  std::string text((std::istreambuf_iterator<char>(said)), std::istreambuf_iterator<char>());
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+void SendFile(const std::string& uri, const std::string& remote_exe,
+              const std::string& local_path, const std::string& remote_path,
+              const std::string& sha256, bool writable) {
+  std::vector<std::string> remote = {remote_exe, "__receive", remote_path, sha256};
+  if (writable) remote.push_back("writable");
+  std::vector<std::string> argv = hosts::SshArgv(uri, remote);
+  std::ifstream in(local_path, std::ios::binary);
   if (!in) {
-    throw core::Error("cannot read: " + std::string(std::strerror(errno)), path);
+    throw core::Error("cannot read: " + std::string(std::strerror(errno)), local_path);
   }
   core::TempPath log = core::TempPath::File("worlds-send-");
   process::Child child = process::Spawn(argv, {log.path()});
@@ -214,16 +228,47 @@ void SendFile(const std::string& uri, const std::string& remote_exe, const std::
   child.CloseStdin();
   process::Status status = child.Wait();
   if (!status.ok() || !failed.empty()) {
-    std::ifstream said(log.path());
-    std::string text((std::istreambuf_iterator<char>(said)), std::istreambuf_iterator<char>());
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    throw core::Error("cannot copy the base image to the lab host of " + uri + ": the copy " +
+    std::string text = Said(log.path());
+    throw core::Error("cannot copy to the lab host of " + uri + ": the copy " +
                           status.Describe() + (text.empty() ? "" : ": " + text),
-                      path, "check the host's free space and that worlds is installed there");
+                      remote_path, "check the host's free space and that worlds is installed there");
   }
 }
 
-int ReceiveFileMain(const std::string& path, const std::string& sha256) {
+void FetchFile(const std::string& uri, const std::string& remote_exe,
+               const std::string& remote_path, const std::string& local_path) {
+  std::vector<std::string> argv = hosts::SshArgv(uri, {remote_exe, "__send", remote_path});
+  core::TempPath log = core::TempPath::File("worlds-fetch-");
+  std::ofstream out(local_path, std::ios::binary | std::ios::trunc);
+  if (!out) throw core::Error("cannot write: " + std::string(std::strerror(errno)), local_path);
+  process::Child child = process::Spawn(argv, {log.path()});
+  std::string chunk;
+  while (child.ReadSome(&chunk)) {
+    out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    chunk.clear();
+  }
+  out.flush();
+  process::Status status = child.Wait();
+  if (!status.ok() || !out) {
+    std::string text = Said(log.path());
+    throw core::Error("cannot copy from the lab host of " + uri + ": the copy " +
+                          status.Describe() + (text.empty() ? "" : ": " + text),
+                      remote_path, "check that the host is up and the file is there");
+  }
+}
+
+int SendFileMain(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::cerr << path << ": cannot read: " << std::strerror(errno) << std::endl;
+    return 1;
+  }
+  std::cout << in.rdbuf();
+  std::cout.flush();
+  return std::cout ? 0 : 1;
+}
+
+int ReceiveFileMain(const std::string& path, const std::string& sha256, bool writable) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
@@ -241,7 +286,9 @@ int ReceiveFileMain(const std::string& path, const std::string& sha256) {
       throw core::Error("the copy arrived with sha256 " + got + ", not " + sha256, path,
                         "deploy again; check the connection and the disk if it recurs");
     }
-    ::chmod(temp.c_str(), 0444);  // overlays read their base; nothing writes it again
+    // Overlays read their base; nothing writes it again. An overlay stays
+    // QEMU's to write.
+    ::chmod(temp.c_str(), writable ? 0644 : 0444);
     // link(2), not rename(2): an image that appeared meanwhile is not replaced.
     if (::link(temp.c_str(), path.c_str()) != 0) {
       throw core::Error("cannot put the image in place: " + std::string(std::strerror(errno)),

@@ -40,15 +40,27 @@ std::unique_ptr<Disks> NewSshDisks(const std::string& uri, const std::string& re
 // end of input. Returns an exit code.
 int DisksServerMain();
 
-// Copies the local file `path` to the same path on the host of `uri`
-// through `<ssh> host <remote_exe> __receive <path> <sha256>`. Throws
-// core::Error when it cannot, naming the host and what it said.
-void SendFile(const std::string& uri, const std::string& remote_exe, const std::string& path,
-              const std::string& sha256);
+// Copies the local file `local_path` to `remote_path` on the host of `uri`
+// through `<ssh> host <remote_exe> __receive <remote_path> <sha256> [writable]`.
+// Throws core::Error when it cannot, naming the host and what it said.
+void SendFile(const std::string& uri, const std::string& remote_exe,
+              const std::string& local_path, const std::string& remote_path,
+              const std::string& sha256, bool writable);
 
-// `worlds __receive PATH SHA256`: writes stdin to a temporary file beside
-// PATH, checks its sha256, makes it read-only and renames it to PATH. An
-// existing PATH is never replaced. Returns an exit code; says why on stderr.
-int ReceiveFileMain(const std::string& path, const std::string& sha256);
+// Copies `remote_path` on the host of `uri` to the local file `local_path`
+// (replaced) through `<ssh> host <remote_exe> __send <remote_path>`. Checks
+// nothing of its content: the caller compares checksums. Throws
+// core::Error when it cannot.
+void FetchFile(const std::string& uri, const std::string& remote_exe,
+               const std::string& remote_path, const std::string& local_path);
+
+// `worlds __receive PATH SHA256 [writable]`: writes stdin to a temporary file
+// beside PATH, checks its sha256, makes it read-only (a base image) unless
+// `writable` (an overlay), and gives it the name PATH. An existing PATH is
+// never replaced. Returns an exit code; says why on stderr.
+int ReceiveFileMain(const std::string& path, const std::string& sha256, bool writable);
+
+// `worlds __send PATH`: the file on stdout. Returns an exit code.
+int SendFileMain(const std::string& path);
 
 }  // namespace deploy

@@ -190,17 +190,6 @@ void AnnounceDeploy(const Plan& plan, const core::Lab& lab, size_t worlds,
       << std::flush;
 }
 
-// Each inventory host's storage dir's free space, read where it is.
-FreeSpace HostFreeSpace(const Env& env, const std::string& log_dir) {
-  return [&env, log_dir](const store::HostRecord& host) -> std::optional<uint64_t> {
-    if (env.reach_host) {
-      return env.reach_host(host.uri, log_dir).disks->FreeBytes(host.storage_dir);
-    }
-    if (hosts::IsLocalUri(host.uri)) return env.disks->FreeBytes(host.storage_dir);
-    return std::nullopt;
-  };
-}
-
 // One lab host's share of a deploy across the inventory.
 struct HostPart {
   std::string name;  // "": the connect host (Worlds deployed before the inventory)
@@ -212,30 +201,6 @@ struct HostPart {
   Plan plan;
   std::string failed;  // why nothing can be done there now ("" : it can)
 };
-
-// Puts the lab's base images (and the kernel and initrd of one booted
-// directly) on a host that does not share this machine's files, each
-// verified by its sha256 before an overlay is made over it. Throws
-// core::Error when the host has another file under the same name.
-void PlaceBaseImages(const core::Lab& lab, const HostPart& part, store::Store& store) {
-  if (!part.access.copy_file) return;
-  for (const core::BaseImage& image : lab.images) {
-    for (const std::string& path : {image.path, image.kernel, image.initrd}) {
-      if (path.empty()) continue;
-      std::optional<std::string> known = RecordedChecksum(store, path);
-      std::string sha256 = known ? *known : image::Checksum(path);
-      if (!part.access.disks->Exists(path)) part.access.copy_file(path, sha256);
-      std::string theirs = part.access.disks->Checksum(path);
-      if (theirs == sha256) continue;
-      throw core::Error("lab host '" + part.name + "' has a different file under the name of " +
-                            "image '" + image.name + "' (sha256 " + theirs.substr(0, 12) +
-                            "… there, " + sha256.substr(0, 12) + "… here)",
-                        path,
-                        "give the image another name, or replace the host's copy with this "
-                        "machine's");
-    }
-  }
-}
 
 // A deploy when the state has an inventory of lab hosts (issue 14): each
 // new World is placed (hosts::Place), and each host's Worlds are planned,
@@ -323,7 +288,7 @@ bool DeployOnHosts(const Context& context, const Env& env, const DeployRequest& 
         }
         part.access = env.reach_host(part.uri, hosts_log);
         part.hypervisor = env.connect_host(part.uri);
-        PlaceBaseImages(lab, part, *store);
+        PlaceBaseImages(lab, part.name, part.access, *store);
       }
       ReconcileWithActual(part.plan, *part.hypervisor, *part.access.disks);
       FindDroppedVms(part.plan, recorded, options, *part.hypervisor, *part.access.disks);

@@ -8,6 +8,16 @@
 
 namespace deploy {
 
+FreeSpace HostFreeSpace(const Env& env, const std::string& log_dir) {
+  return [&env, log_dir](const store::HostRecord& host) -> std::optional<uint64_t> {
+    if (env.reach_host) {
+      return env.reach_host(host.uri, log_dir).disks->FreeBytes(host.storage_dir);
+    }
+    if (hosts::IsLocalUri(host.uri)) return env.disks->FreeBytes(host.storage_dir);
+    return std::nullopt;
+  };
+}
+
 HostsPlan PlaceWorlds(const Plan& plan, const std::vector<store::HostRecord>& inventory,
                       const std::vector<store::WorldRecord>& recorded,
                       const hosts::Connector& connect, Disks& disks, const FreeSpace& free_bytes,

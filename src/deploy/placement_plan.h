@@ -32,6 +32,11 @@ struct HostsPlan {
 // when it is not known. May throw core::Error (then: not known).
 using FreeSpace = std::function<std::optional<uint64_t>(const store::HostRecord& host)>;
 
+// Each host's storage dir's free space, read on that host through
+// env.reach_host (its connection's ssh log under `log_dir`; "": ours).
+// `env` must outlive the result.
+FreeSpace HostFreeSpace(const Env& env, const std::string& log_dir);
+
 // `recorded`: the lab's Worlds as the store has them (their hosts).
 // `disks`: this machine's, for the sizes of the lab's base images.
 HostsPlan PlaceWorlds(const Plan& plan, const std::vector<store::HostRecord>& inventory,

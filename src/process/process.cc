@@ -420,6 +420,18 @@ std::optional<std::string> Child::ReadLine() {
   }
 }
 
+bool Child::ReadSome(std::string* out) {
+  if (!buffer_.empty()) {
+    out->append(std::exchange(buffer_, {}));
+    return true;
+  }
+  if (eof_ || stdout_fd_ < 0) return false;
+  std::string got;
+  if (!Drain(stdout_fd_, &got, program_)) eof_ = true;
+  out->append(got);
+  return !got.empty() || !eof_;
+}
+
 void Child::Kill(int signal) {
   if (pid_ > 0 && !status_) ::kill(pid_, signal);
 }

@@ -103,6 +103,11 @@ class Child {
   // error.
   std::optional<std::string> ReadLine();
 
+  // Appends the bytes the child's stdout has now (blocking until some come)
+  // to `*out`, as they are (binary output); false at end of output. Do not
+  // mix with ReadLine on one child.
+  bool ReadSome(std::string* out);
+
   // Sends `signal` (default SIGKILL) to the child if it has not been reaped.
   void Kill(int signal = SIGKILL);
 

@@ -18,10 +18,12 @@
 
 #include "core/error.h"
 #include "core/names.h"
+#include "deploy/move.h"
 #include "deploy/operations.h"
 #include "deploy/placement_plan.h"
 #include "fakes/fake_env.h"
 #include "fakes/shared_fakes.h"
+#include "image/overlay.h"
 #include "store/store.h"
 #include "support/error_text.h"
 #include "support/temp_dir.h"
@@ -466,6 +468,65 @@ TEST_F(PlacementPlanTest, DestroyRemovesEachWorldOnItsHost) {
   EXPECT_EQ(hosts_["qemu+ssh://root@lab2/system"].domains.count("other-vm"), 1u);
   EXPECT_TRUE(store->Worlds("caplab", std::nullopt).empty());
   EXPECT_FALSE(fs::exists(core::OverlayPath(dir_ + "/lab2", "caplab", "cap3", "router")));
+}
+
+
+// Draining a host moves each World on it, whole, to another host: its
+// overlays copied (the same sha256), the World built there over them, and
+// only then removed from the drained host. A World with a running VM stays.
+TEST_F(PlacementPlanTest, DrainMovesEachShutOffWorldWithItsDisks) {
+  AddHost("lab1", "qemu+ssh://root@lab1/system");
+  AddHost("lab2", "qemu+ssh://root@lab2/system");
+  ASSERT_TRUE((Run(false), last_ok_));
+  // A third host with room for cap3.
+  hosts_["qemu+ssh://root@lab4/system"].host = virt::HostInfo{8000, 8000, 8};
+  fake_.disks->Attach(hosts_["qemu+ssh://root@lab4/system"]);
+  AddHost("lab4", "qemu+ssh://root@lab4/system");
+  fakes::FakeHypervisor& lab2 = hosts_["qemu+ssh://root@lab2/system"];
+  fakes::FakeHypervisor& lab4 = hosts_["qemu+ssh://root@lab4/system"];
+  std::string before = core::OverlayPath(dir_ + "/lab2", "caplab", "cap3", "router");
+  std::string sha256 = image::Checksum(before);
+  {
+    std::unique_ptr<store::Store> store =
+        store::Store::Open(core::StateDbPath(context_.state_dir));
+    store->SetHostDraining("lab2", true);
+  }
+  // Running: it stays, whole.
+  lab2.domains["w-caplab-cap3-router"].state = virt::DomainState::kRunning;
+  std::ostringstream out;
+  EXPECT_FALSE(DrainHost(context_, fake_.env, "lab2", out));
+  EXPECT_NE(out.str().find("NOT MOVED cap3's World of lab 'caplab': w-caplab-cap3-router: its "
+                           "VM 'router' is running"),
+            std::string::npos)
+      << out.str();
+  EXPECT_EQ(lab2.domains.count("w-caplab-cap3-router"), 1u);
+  EXPECT_TRUE(fs::exists(before));
+
+  lab2.domains["w-caplab-cap3-router"].state = virt::DomainState::kShutOff;
+  out.str("");
+  EXPECT_TRUE(DrainHost(context_, fake_.env, "lab2", out)) << out.str();
+  EXPECT_NE(out.str().find("moved cap3's World of lab 'caplab' to lab host 'lab4': 2 "
+                           "overlay(s) copied, sha256 the same on both hosts"),
+            std::string::npos)
+      << out.str();
+  std::string after = core::OverlayPath(dir_ + "/lab4", "caplab", "cap3", "router");
+  EXPECT_EQ(image::Checksum(after), sha256) << "the student's disk, as it was";
+  EXPECT_FALSE(fs::exists(before));
+  for (const char* vm : {"router", "client"}) {
+    std::string domain = core::DomainName("caplab", "cap3", vm);
+    EXPECT_EQ(lab2.domains.count(domain), 0u) << domain;
+    ASSERT_EQ(lab4.domains.count(domain), 1u) << domain;
+    EXPECT_EQ(lab4.domains[domain].snapshots, std::vector<std::string>{"clean"}) << domain;
+  }
+  std::unique_ptr<store::Store> store = store::Store::Open(core::StateDbPath(context_.state_dir));
+  for (const store::VmRecord& vm : store->Vms("caplab", std::string("cap3"))) {
+    EXPECT_EQ(vm.host, "lab4");
+    EXPECT_EQ(vm.overlay, core::OverlayPath(dir_ + "/lab4", "caplab", "cap3", vm.vm));
+  }
+  // A re-run of the deploy finds everything in place on the new host.
+  std::string text = Run(false);
+  EXPECT_TRUE(last_ok_) << text;
+  EXPECT_NE(text.find("Nothing to do"), std::string::npos) << text;
 }
 
 }  // namespace
