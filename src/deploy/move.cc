@@ -178,6 +178,11 @@ std::string MoveWorld(const Context& context, const Env& env, store::Store& stor
     from.access.disks->Remove(
         core::ConsoleLogPath(from.host->storage_dir, lab.name, world.owner, vm.vm));
   }
+  try {
+    // The World's directory, empty now (unless something else was put there).
+    from.access.disks->Remove(core::OverlayDir(from.host->storage_dir, lab.name, world.owner));
+  } catch (const core::Error&) {
+  }
   return "to lab host '" + target->name + "': " + std::to_string(copied) +
          " overlay(s) copied, sha256 the same on both hosts";
 }

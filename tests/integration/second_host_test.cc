@@ -489,10 +489,11 @@ TEST_F(DeployAcrossHostsTest, AClassIsSplitOverTwoHostsAndEachWorldIsWholeOnItsH
   IT_REQUIRE(!TestImageDir().empty(), "the tiny test image (WORLDS_TEST_IMAGE_DIR)");
   const std::map<std::string, std::string> storage = {{"h1", temp_->File("h1")},
                                                       {"h2", temp_->File("h2")}};
+  // Room for the whole class on either host, so that draining one fits.
   it::Run add = Cli({"host", "add", "h1", kMachine, "--storage-dir", storage.at("h1"),
-                     "--memory", "2048"});
+                     "--memory", "4096"});
   ASSERT_EQ(add.code, 0) << add.out << add.err;
-  add = Cli({"host", "add", "h2", uri_, "--storage-dir", storage.at("h2"), "--memory", "2048"});
+  add = Cli({"host", "add", "h2", uri_, "--storage-dir", storage.at("h2"), "--memory", "4096"});
   ASSERT_EQ(add.code, 0) << add.out << add.err;
 
   it::Run dry = Cli({"deploy", lab_file_, "--roster", roster_, "--dry-run"});
@@ -616,6 +617,45 @@ TEST_F(DeployAcrossHostsTest, AClassIsSplitOverTwoHostsAndEachWorldIsWholeOnItsH
   ::kill(broker_, SIGTERM);
   ::waitpid(broker_, nullptr, 0);
   broker_ = -1;
+
+  // Draining h2 moves its (shut-off) Worlds to h1 with their disks as the
+  // students left them, `clean` included.
+  std::map<std::string, std::string> sums;
+  for (const char* owner : {"bob", "dave", "frank"}) {
+    std::string overlay = core::OverlayPath(storage.at("h2"), "it2d", owner, "router");
+    it::Run sum = Exec({"sha256sum", overlay});
+    ASSERT_EQ(sum.code, 0) << sum.err;
+    sums[owner] = sum.out.substr(0, 64);
+  }
+  it::Run drain = Cli({"host", "drain", "h2"});
+  std::cout << drain.out << drain.err;
+  EXPECT_EQ(drain.code, 0) << drain.out << drain.err;
+  EXPECT_NE(drain.out.find("Moved 3 of 3 World(s) off lab host 'h2'."), std::string::npos)
+      << drain.out;
+  on_machine = AllDomains(kMachine);
+  on_second = AllDomains(uri_);
+  for (const char* owner : {"bob", "dave", "frank"}) {
+    for (const char* vm : {"router", "client"}) {
+      std::string domain = core::DomainName("it2d", owner, vm);
+      EXPECT_TRUE(Contains(on_machine, domain)) << domain << " moved to h1";
+      EXPECT_FALSE(Contains(on_second, domain)) << domain << " gone from h2";
+      EXPECT_EQ(Lines(Virsh(kMachine, {"snapshot-list", "--name", domain}).out),
+                std::vector<std::string>{"clean"})
+          << domain;
+      EXPECT_FALSE(fs::exists(core::OverlayPath(storage.at("h2"), "it2d", owner, vm)));
+    }
+    std::string moved = core::OverlayPath(storage.at("h1"), "it2d", owner, "router");
+    it::Run sum = Exec({"sha256sum", moved});
+    EXPECT_EQ(sum.out.substr(0, 64), sums[owner]) << owner << "'s disk as it was";
+  }
+  EXPECT_EQ(Lines(Virsh(uri_, {"net-list", "--all", "--name"}).out), std::vector<std::string>{});
+  it::Run moved_status = Cli({"status", "--lab", "it2d"});
+  EXPECT_EQ(moved_status.out.find(" h2 "), std::string::npos) << moved_status.out;
+  EXPECT_EQ(moved_status.out.find("unrecorded"), std::string::npos) << moved_status.out;
+  // bob's VM runs on its new host.
+  it::Run start_moved = Cli({"start", "it2d", "--owner", "bob", "--vm", "router"});
+  EXPECT_EQ(start_moved.code, 0) << start_moved.out << start_moved.err;
+  EXPECT_EQ(DomState(bob), "running");
 
   // Destroy removes every World on its own host, student data included.
   it::Run destroy = Cli({"destroy", "it2d", "--delete-student-data"});
