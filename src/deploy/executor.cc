@@ -255,6 +255,10 @@ Summary Execute(const Plan& plan, const ExecOptions& options, const Env& env,
       std::string how = workers[i]->Wait();
       std::string where =
           host_of_batch[i].empty() ? "" : " on lab host '" + host_of_batch[i] + "'";
+      // ssh's own failure (the connection lost, the host gone) is 255.
+      if (!host_of_batch[i].empty() && how == "exited with status 255") {
+        how += ": ssh lost the connection to the host";
+      }
       reason = !fatal[i].empty() ? fatal[i]
                                  : "worker " + std::to_string(i) + where + " " + how +
                                        " (see " + options.log_dir + "/worker-" +

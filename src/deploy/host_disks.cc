@@ -109,8 +109,7 @@ class SshTransport {
     if (!answer) {
       std::string how = child_->Wait().Describe();
       child_.reset();  // the next call tries a new connection
-      throw core::Error("lost the connection to lab host '" + host_ + "' (ssh " + how + ")",
-                        host_,
+      throw core::Error("lost the connection to lab host " + host_ + " (ssh " + how + ")", "",
                         log_path_.empty() ? "check that the host is up and reached over SSH"
                                           : "see " + log_path_);
     }

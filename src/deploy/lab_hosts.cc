@@ -32,7 +32,8 @@ std::unique_ptr<virt::Hypervisor> LabHosts::Connect(const std::string& host) con
   try {
     return env_.connect_host(record.uri);
   } catch (const core::Error& e) {
-    throw core::Error("lab host '" + host + "' cannot be reached: " + e.Describe(), host,
+    // libvirt's words, without the fix meant for the connect host.
+    throw core::Error("lab host '" + host + "' cannot be reached: " + e.message(), "",
                       "check that it is up and that `virsh -c " + record.uri +
                           " list` works from here");
   }

@@ -332,6 +332,7 @@ bool DeployOnHosts(const Context& context, const Env& env, const DeployRequest& 
   AnnounceDeploy(plan, lab, worlds.size(), context, out);
   Summary summary = Execute(plan, exec, env, *store, out);
   uint64_t disk_bytes = 0;
+  std::vector<std::string> after_build;
   for (HostPart& part : parts) {
     if (!part.failed.empty()) continue;
     try {
@@ -339,11 +340,14 @@ bool DeployOnHosts(const Context& context, const Env& env, const DeployRequest& 
                        *part.access.disks, *store, out);
       disk_bytes += DiskUsed(part.plan, *part.access.disks);
     } catch (const core::Error& e) {
-      summary.failures.push_back("lab host '" + part.name + "' (after the build): " +
-                                 e.Describe());
+      // Its Worlds' failures (if any) are reported already; this only
+      // says what could not be read or removed there afterwards.
+      after_build.push_back("  note: lab host '" + part.name + "' after the build: " +
+                            e.Describe() + "\n");
     }
   }
   std::string text = DescribeSummary(summary, disk_bytes);
+  for (const std::string& note : after_build) text += note;
   for (const HostPart& part : parts) {
     text += "  lab host " + (part.name.empty() ? context.connect : part.name) + ": " +
             std::to_string(part.worlds.size()) + " World(s)" +

@@ -36,6 +36,7 @@
 #include "guest/customizer.h"
 #include "guest/inspector.h"
 #include "integration/harness.h"
+#include "process/process.h"
 #include "support/accounts.h"
 #include "support/roster.h"
 #include "support/temp_dir.h"
@@ -668,6 +669,76 @@ TEST_F(DeployAcrossHostsTest, AClassIsSplitOverTwoHostsAndEachWorldIsWholeOnItsH
   for (const auto& [host, dir] : storage) {
     EXPECT_FALSE(fs::exists(dir + "/worlds/it2d/alice")) << host;
     EXPECT_FALSE(fs::exists(dir + "/worlds/it2d/bob")) << host;
+  }
+}
+
+// A lab host killed in the middle of a deploy (issue 14's fault table): its
+// Worlds fail, each with the reason, and the other host's are deployed; once
+// it is back, a re-run converges.
+TEST_F(DeployAcrossHostsTest, AHostKilledMidDeployFailsOnlyItsWorldsAndARerunConverges) {
+  IT_REQUIRE(!TestImageDir().empty(), "the tiny test image (WORLDS_TEST_IMAGE_DIR)");
+  ASSERT_EQ(Cli({"host", "add", "h1", kMachine, "--storage-dir", temp_->File("h1"), "--memory",
+                 "4096"}).code,
+            0);
+  ASSERT_EQ(Cli({"host", "add", "h2", uri_, "--storage-dir", temp_->File("h2"), "--memory",
+                 "4096"}).code,
+            0);
+  process::Child deploy = process::Spawn(
+      {WORLDS_BINARY, "--state-dir", state_, "--image-dir", TestImageDir(), "deploy", lab_file_,
+       "--roster", roster_, "--jobs", "1"},
+      {temp_->File("deploy.err")});
+  it::OutputReader output(deploy);
+  // Killed once its worker there runs (its appliance is starting).
+  auto remote_worker = [] {
+    std::error_code ec;
+    for (const fs::directory_entry& entry : fs::directory_iterator("/proc", ec)) {
+      std::string cmdline = ReadFile(entry.path().string() + "/cmdline");
+      if (cmdline.find(std::string("__worker") + '\0' + "ssh") != std::string::npos) return true;
+    }
+    return false;
+  };
+  for (int i = 0; i < 600 && !remote_worker(); ++i) ::usleep(100 * 1000);
+  ASSERT_TRUE(remote_worker()) << "no worker started on the second host";
+  ASSERT_EQ(host_.Stop(), "");
+  std::string text = output.Finish();
+  process::Status ended = deploy.Wait();
+  std::cout << text;
+  EXPECT_EQ(ended.exit_code, 1) << text << ReadFile(temp_->File("deploy.err"));
+  EXPECT_NE(text.find("6 built now, 0 already up to date, 6 failed"), std::string::npos) << text;
+  for (const char* owner : {"bob", "dave", "frank"}) {
+    EXPECT_NE(text.find("FAILED " + core::DomainName("it2d", owner, "router") + " ("),
+              std::string::npos)
+        << owner;
+  }
+  EXPECT_NE(text.find("on lab host 'h2'"), std::string::npos) << text;
+  for (const char* owner : {"alice", "carol", "erin"}) {
+    for (const char* vm : {"router", "client"}) {
+      std::string domain = core::DomainName("it2d", owner, vm);
+      EXPECT_EQ(Lines(Virsh(kMachine, {"snapshot-list", "--name", domain}).out),
+                std::vector<std::string>{"clean"})
+          << domain;
+    }
+  }
+  // Status says which host cannot be reached (its VMs were never recorded:
+  // the worker died before reporting any).
+  it::Run status = Cli({"status", "--lab", "it2d"});
+  EXPECT_NE(status.out.find("note: lab host 'h2' cannot be reached: cannot connect to libvirt"),
+            std::string::npos)
+      << status.out << status.err;
+
+  // Back (a fresh libvirtd, its old state gone): the re-run builds h2's
+  // Worlds again and leaves h1's alone.
+  ASSERT_EQ(host_.Start(), "");
+  ASSERT_EQ(host_.uri(), uri_);
+  it::Run again = Cli({"deploy", lab_file_, "--roster", roster_, "--jobs", "1"});
+  EXPECT_EQ(again.code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("6 built now, 6 already up to date, 0 failed"), std::string::npos)
+      << again.out;
+  for (const char* owner : {"bob", "dave", "frank"}) {
+    std::string domain = core::DomainName("it2d", owner, "router");
+    EXPECT_EQ(Lines(Virsh(uri_, {"snapshot-list", "--name", domain}).out),
+              std::vector<std::string>{"clean"})
+        << domain;
   }
 }
 
