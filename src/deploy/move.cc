@@ -60,18 +60,6 @@ void CopyOverlay(const HostAccess& source, const std::string& from, const HostAc
   }
 }
 
-void AddEvent(store::Store& store, const Context& context, const std::string& target,
-              const std::string& result, const std::string& detail) {
-  store::Event event;
-  event.uid = context.uid;
-  event.actor = context.actor;
-  event.action = "host drain";
-  event.target = target;
-  event.result = result;
-  event.detail = detail;
-  store.AddEvent(event);
-}
-
 struct Source {
   const store::HostRecord* host;
   HostAccess access;
@@ -227,12 +215,12 @@ bool DrainHost(const Context& context, const Env& env, const std::string& host,
     try {
       std::string how = MoveWorld(context, env, *store, inventory, hosts, from, world, out);
       out << "  moved " << what << " " << how << "\n";
-      AddEvent(*store, context, world.lab + "/" + world.owner, "ok",
+      RecordEvent(*store, context, "host drain", world.lab + "/" + world.owner, "ok",
                "moved from " + host + " " + how);
       ++moved;
     } catch (const core::Error& e) {
       out << "  NOT MOVED " << what << ": " << e.Describe() << "\n";
-      AddEvent(*store, context, world.lab + "/" + world.owner, "error",
+      RecordEvent(*store, context, "host drain", world.lab + "/" + world.owner, "error",
                "not moved off " + host + ": " + e.Describe());
     }
   }

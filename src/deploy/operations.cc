@@ -54,9 +54,11 @@ core::Lab LoadLab(const Context& context, const std::string& path) {
   return *parsed.lab;
 }
 
-void Record(store::Store& store, const Context& context, const std::string& action,
-            const std::string& target, const std::string& result,
-            const std::string& detail) {
+}  // namespace
+
+void RecordEvent(store::Store& store, const Context& context, const std::string& action,
+                 const std::string& target, const std::string& result,
+                 const std::string& detail) {
   store::Event event;
   event.uid = context.uid;
   event.actor = context.actor;
@@ -66,6 +68,8 @@ void Record(store::Store& store, const Context& context, const std::string& acti
   event.detail = detail;
   store.AddEvent(event);
 }
+
+namespace {
 
 uint64_t DiskUsed(const Plan& plan, Disks& disks) {
   uint64_t bytes = 0;
@@ -96,7 +100,7 @@ void RemoveDroppedVms(const Context& context, const std::string& storage_dir, co
       disks.Remove(vm.overlay);
       disks.Remove(core::ConsoleLogPath(storage_dir, plan.lab, world.world.owner, vm.vm));
       store.RemoveVm(plan.lab, world.world.owner, vm.vm);
-      Record(store, context, "remove-vm", vm.domain, "ok",
+      RecordEvent(store, context, "remove-vm", vm.domain, "ok",
              vm.student_data ? "no longer in the lab; student data deleted "
                                "(--delete-student-data)"
                              : "no longer in the lab; no student data");
@@ -146,6 +150,22 @@ void WriteReport(const std::string& path, const Plan& plan, const Summary& summa
   if (!file) throw core::Error("cannot write the report", path);
 }
 
+
+// The lab's base images before a deploy plans anything: registered (a base
+// changed under overlays is refused), inspected once each (recorded), and
+// checked customizable, with their warnings. Returns the inspection's time.
+double PrepareImages(const core::Lab& lab, store::Store& store, const Env& env,
+                     PlanOptions& plan_options, std::ostream& out) {
+  CheckBaseImages(lab, store, *env.disks);
+  Clock::time_point inspect_start = Clock::now();
+  plan_options.images = InspectLabImages(lab, &store, /*record=*/true, env.inspect_images, out);
+  double inspect_seconds = Since(inspect_start);
+  CheckCustomizable(lab, plan_options.images);
+  for (const std::string& warning : ImageWarnings(lab, plan_options.images)) {
+    out << warning << "\n";
+  }
+  return inspect_seconds;
+}
 
 // Records what a deploy is about to make (the lab, its schedule as
 // deployed, the students, their Worlds and, by owner, the lab host each
@@ -217,15 +237,7 @@ bool DeployOnHosts(const Context& context, const Env& env, const DeployRequest& 
   std::unique_ptr<store::Store> store =
       store::Store::Open(core::StateDbPath(context.state_dir));
   std::vector<store::HostRecord> inventory = store->Hosts();
-  CheckBaseImages(lab, *store, *env.disks);
-  Clock::time_point inspect_start = Clock::now();
-  plan_options.images =
-      InspectLabImages(lab, store.get(), /*record=*/true, env.inspect_images, out);
-  double inspect_seconds = Since(inspect_start);
-  CheckCustomizable(lab, plan_options.images);
-  for (const std::string& warning : ImageWarnings(lab, plan_options.images)) {
-    out << warning << "\n";
-  }
+  double inspect_seconds = PrepareImages(lab, *store, env, plan_options, out);
 
   const std::string hosts_log = context.state_dir + "/logs/hosts";
   Plan desired = DesiredPlan(lab, worlds, plan_options);
@@ -360,7 +372,7 @@ bool DeployOnHosts(const Context& context, const Env& env, const DeployRequest& 
   }
   std::string result = summary.ok() ? "ok" : "error";
   store->FinishDeployment(deployment, result, text);
-  Record(*store, context, "deploy", lab.name, result,
+  RecordEvent(*store, context, "deploy", lab.name, result,
          std::to_string(summary.done) + " VM(s) built, " +
              std::to_string(summary.failures.size()) + " failed, on " +
              std::to_string(parts.size()) + " host(s)");
@@ -470,15 +482,7 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
   WorldLocks world_locks = LockWorlds(context.state_dir, lab.name, worlds, "worlds deploy");
   std::unique_ptr<store::Store> store =
       store::Store::Open(core::StateDbPath(context.state_dir));
-  CheckBaseImages(lab, *store, *env.disks);
-  Clock::time_point inspect_start = Clock::now();
-  plan_options.images =
-      InspectLabImages(lab, store.get(), /*record=*/true, env.inspect_images, out);
-  double inspect_seconds = Since(inspect_start);
-  CheckCustomizable(lab, plan_options.images);
-  for (const std::string& warning : ImageWarnings(lab, plan_options.images)) {
-    out << warning << "\n";
-  }
+  double inspect_seconds = PrepareImages(lab, *store, env, plan_options, out);
   Plan plan = DesiredPlan(lab, worlds, plan_options);
   if (plan.cpu_limit_percent > 0 && !plan.cpu_limit_applied) {
     out << "warning: " << DescribeCpuLimit(plan) << "\n";
@@ -517,7 +521,7 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
   }
   std::string result = summary.ok() ? "ok" : "error";
   store->FinishDeployment(deployment, result, text);
-  Record(*store, context, "deploy", lab.name, result,
+  RecordEvent(*store, context, "deploy", lab.name, result,
          std::to_string(summary.done) + " VM(s) built, " +
              std::to_string(summary.failures.size()) + " failed");
   return summary.ok();
@@ -582,7 +586,7 @@ void Destroy(const Context& context, const Env& env, const DestroyRequest& reque
   // Written before anything is removed: a store that cannot be written (a
   // full state dir) stops the destroy here, not after libvirt's objects are
   // gone and the store still lists them.
-  Record(*store, context, "destroy", lab_name, "started",
+  RecordEvent(*store, context, "destroy", lab_name, "started",
          request.owner ? "World of " + *request.owner : "every World");
 
   std::set<std::string> all_owners;
@@ -700,11 +704,11 @@ void Destroy(const Context& context, const Env& env, const DestroyRequest& reque
   if (!not_reached.empty()) {
     std::string text;
     for (const std::string& line : not_reached) text += (text.empty() ? "" : "; ") + line;
-    Record(*store, context, "destroy", lab_name, "error", detail + "; not reached: " + text);
+    RecordEvent(*store, context, "destroy", lab_name, "error", detail + "; not reached: " + text);
     throw core::Error("not destroyed, their host cannot be reached: " + text, "lab " + lab_name,
                       "run the destroy again once the host is back");
   }
-  Record(*store, context, "destroy", lab_name, "ok",
+  RecordEvent(*store, context, "destroy", lab_name, "ok",
          detail + (request.delete_student_data ? ", student data deleted" : ""));
 }
 

@@ -10,6 +10,7 @@
 #include "capacity/plan_fit.h"
 #include "config/roster_parser.h"
 #include "deploy/env.h"
+#include "store/store.h"
 #include "virt/hypervisor.h"
 
 namespace deploy {
@@ -48,6 +49,11 @@ struct DeployRequest {
   bool delete_student_data = false;
   std::string report_file;  // when set: a JSON report of the run (benchmarks)
 };
+
+// One events row of `action` on `target` by context's uid and actor.
+void RecordEvent(store::Store& store, const Context& context, const std::string& action,
+                 const std::string& target, const std::string& result,
+                 const std::string& detail);
 
 // The operations reach libvirt, libguestfs, workers and disks only through
 // `env` (RealEnv(context) for the real ones).

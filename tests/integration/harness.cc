@@ -1,6 +1,7 @@
 #include "integration/harness.h"
 
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -87,6 +88,27 @@ std::string AsUser(const std::string& user, const std::function<std::string()>& 
   ::close(pipe_fds[0]);
   ::waitpid(pid, nullptr, 0);
   return out;
+}
+
+std::string TypeUntil(int fd, const std::string& command, const std::string& expect,
+                      std::chrono::seconds timeout) {
+  std::string seen;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto next_try = std::chrono::steady_clock::now();
+  while (seen.find(expect) == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline) break;
+    if (std::chrono::steady_clock::now() >= next_try) {
+      if (::write(fd, command.data(), command.size()) < 0) break;
+      next_try = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    }
+    struct pollfd pfd = {fd, POLLIN, 0};
+    if (::poll(&pfd, 1, 1000) <= 0) continue;
+    char buf[4096];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    seen.append(buf, static_cast<size_t>(n));
+  }
+  return seen;
 }
 
 bool Running(const process::Child& child) {

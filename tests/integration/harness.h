@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <thread>
@@ -53,6 +54,12 @@ std::string AsUser(const std::string& user, const std::function<std::string()>& 
 pid_t SpawnBroker(const std::string& state_dir, const std::string& socket,
                   const std::string& log,
                   const std::vector<std::string>& extra = {});
+
+// Types `command` on the console `fd` (a broker's console stream) at once
+// and again every 5 s until `expect` appears in what comes back, the stream
+// ends, or `timeout` passes. Returns everything read.
+std::string TypeUntil(int fd, const std::string& command, const std::string& expect,
+                      std::chrono::seconds timeout);
 
 // True while `child` has not ended. Does not reap it: Child::Wait still
 // says how it ended.

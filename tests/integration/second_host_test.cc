@@ -31,10 +31,12 @@
 #include "core/error.h"
 #include "core/names.h"
 #include "deploy/env.h"
+#include "deploy/host_disks.h"
 #include "deploy/plan.h"
 #include "deploy/protocol.h"
 #include "guest/customizer.h"
 #include "guest/inspector.h"
+#include "image/overlay.h"
 #include "integration/harness.h"
 #include "process/process.h"
 #include "support/accounts.h"
@@ -323,6 +325,38 @@ TEST_F(SecondHostTest, WorldsHostInventoryReachesItOverSsh) {
 }
 
 
+// Files cross to and from the second host over SSH (deploy/host_disks.h): a
+// base arrives read-only and only with the sha256 it was sent with; a
+// wrong one leaves nothing there; an overlay arrives writable; a file comes
+// back as it is.
+TEST_F(SecondHostTest, FilesCrossOverSshOnlyWithTheirChecksum) {
+  std::string source = temp_->File("source.img");
+  support::WriteFile(source, std::string(3 << 20, 'x') + "end\n");
+  std::string sha256 = image::Checksum(source);
+  std::string base = temp_->File("there/images/base.img");
+  deploy::SendFile(uri_, WORLDS_BINARY, source, base, sha256, /*writable=*/false);
+  EXPECT_EQ(image::Checksum(base), sha256);
+  EXPECT_EQ(fs::status(base).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  std::string wrong = temp_->File("there/images/wrong.img");
+  try {
+    deploy::SendFile(uri_, WORLDS_BINARY, source, wrong, std::string(64, '0'), false);
+    ADD_FAILURE() << "a copy with another sha256 was accepted";
+  } catch (const core::Error& e) {
+    EXPECT_NE(e.message().find("the copy arrived with sha256 " + sha256), std::string::npos)
+        << e.message();
+  }
+  EXPECT_FALSE(fs::exists(wrong));
+  std::string overlay = temp_->File("there/worlds/lab/ana/vm.qcow2");
+  deploy::SendFile(uri_, WORLDS_BINARY, source, overlay, sha256, /*writable=*/true);
+  EXPECT_NE(fs::status(overlay).permissions() & fs::perms::owner_write, fs::perms::none);
+  std::string back = temp_->File("back.img");
+  deploy::FetchFile(uri_, WORLDS_BINARY, overlay, back);
+  EXPECT_EQ(image::Checksum(back), sha256);
+  EXPECT_THROW(deploy::FetchFile(uri_, WORLDS_BINARY, temp_->File("missing"), back),
+               core::Error);
+}
+
 // A deploy's worker started on the second host over SSH (issue 14): it
 // makes the World's overlays, customizes them in its own appliance and
 // defines networks, domains and `clean` through that host's own libvirt.
@@ -591,23 +625,8 @@ TEST_F(DeployAcrossHostsTest, AClassIsSplitOverTwoHostsAndEachWorldIsWholeOnItsH
   std::string console = AsUser("bob", [&] {
     broker::Client client(socket);
     int fd = client.OpenConsole(bob);
-    std::string seen;
-    const std::string command = "echo hello-from-h2-$((6*7))\n";
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(240);
-    auto next_try = std::chrono::steady_clock::now();
-    while (seen.find("hello-from-h2-42") == std::string::npos) {
-      if (std::chrono::steady_clock::now() > deadline) break;
-      if (std::chrono::steady_clock::now() >= next_try) {
-        if (::write(fd, command.data(), command.size()) < 0) break;
-        next_try = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-      }
-      struct pollfd pfd = {fd, POLLIN, 0};
-      if (::poll(&pfd, 1, 1000) <= 0) continue;
-      char buf[4096];
-      ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n <= 0) break;
-      seen.append(buf, static_cast<size_t>(n));
-    }
+    std::string seen = TypeUntil(fd, "echo hello-from-h2-$((6*7))\n", "hello-from-h2-42",
+                                 std::chrono::seconds(240));
     ::close(fd);
     return seen.find("hello-from-h2-42") != std::string::npos ? std::string("echoed")
                                                                 : "not echoed: " + seen;
