@@ -4,10 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <sstream>
 
 #include "accounts/sshd_check.h"
 #include "accounts/sync.h"
@@ -18,6 +21,8 @@
 #include "core/names.h"
 #include "deploy/qemu_access.h"
 #include "guest/customizer.h"
+#include "hosts/inventory.h"
+#include "hosts/ssh_command.h"
 #include "process/process.h"
 #include "virt/hypervisor.h"
 #include "virt/partition.h"
@@ -182,6 +187,90 @@ std::string Seconds(double s) {
   return buf;
 }
 
+
+// The clock of the host reached by `ssh_date` (an ssh argv running `date
+// +%s.%N` there) against ours, in seconds (theirs minus ours), taken
+// halfway through the round trip.
+double ClockSkew(const std::vector<std::string>& ssh_date) {
+  auto before = std::chrono::system_clock::now();
+  std::string out = process::RunChecked(ssh_date, {std::chrono::seconds(30)});
+  auto after = std::chrono::system_clock::now();
+  double theirs = 0;
+  try {
+    theirs = std::stod(out);
+  } catch (const std::exception&) {
+    throw core::Error("`date +%s.%N` there printed '" + FirstLine(out) + "'");
+  }
+  double ours =
+      std::chrono::duration<double>((before + (after - before) / 2).time_since_epoch()).count();
+  return theirs - ours;
+}
+
+// Each lab host of the inventory: a remote one runs `worlds doctor` there
+// (over SSH, its storage dir as its state dir) and has its clock compared;
+// one on this machine has its storage dir checked (the rest is this
+// machine's, checked by the doctor here).
+void CheckLabHosts(const DoctorOptions& options, Report& report, std::ostream& out) {
+  for (const store::HostRecord& host : options.hosts) {
+    const std::string check = "lab host " + host.name;
+    if (hosts::IsLocalUri(host.uri)) {
+      try {
+        std::filesystem::create_directories(host.storage_dir);
+        std::string probe = host.storage_dir + "/.doctor-probe";
+        { std::ofstream(probe) << "probe\n"; }
+        if (!std::filesystem::exists(probe)) throw core::Error("cannot create a file");
+        std::filesystem::remove(probe);
+        report.Ok(check, "this machine; storage " + host.storage_dir + " is writable");
+      } catch (const std::exception& e) {
+        report.Fail(check, "storage " + host.storage_dir + ": " + e.what(),
+                    "make the storage dir writable, or `worlds host remove` and add it again");
+      }
+      continue;
+    }
+    process::Result run;
+    try {
+      run = process::Run(hosts::SshArgv(host.uri, {options.worlds_exe, "--state-dir",
+                                                    host.storage_dir, "--image-dir",
+                                                    options.image_dir, "doctor"}),
+                         {std::chrono::seconds(600)});
+    } catch (const core::Error& e) {
+      report.Fail(check, e.Describe(), "check that root's SSH key reaches it");
+      continue;
+    }
+    std::istringstream lines(run.out);
+    for (std::string line; std::getline(lines, line);) {
+      out << "      [" << host.name << "] " << line << "\n";
+    }
+    if (!run.ok()) {
+      std::string said = FirstLine(run.err);
+      bool no_ssh = run.exit_code == 255;
+      report.Fail(check,
+                  run.timed_out ? std::string("its `worlds doctor` did not finish in 600 s")
+                  : no_ssh      ? "cannot be reached over SSH" + (said.empty() ? "" : ": " + said)
+                                : "its `worlds doctor` failed (" + run.Describe() + ")" +
+                                 (said.empty() ? "" : ": " + said),
+                  no_ssh ? "check that it is up and that root's SSH key is accepted there"
+                         : "fix the FAIL lines above on that host; the same worlds must be "
+                           "installed there, at " + options.worlds_exe);
+      continue;
+    }
+    report.Ok(check, "its own `worlds doctor` passed (" + host.uri + ")");
+    try {
+      double skew = ClockSkew(hosts::SshArgv(host.uri, {"date", "+%s.%N"}));
+      char text[64];
+      std::snprintf(text, sizeof text, "%+.2f s", skew);
+      if (std::abs(skew) > 5) {
+        report.Fail(check, std::string("its clock is ") + text + " off this host's",
+                    "run NTP (chrony, systemd-timesyncd) on every lab host");
+      } else {
+        report.Ok(check, std::string("clock ") + text + " from this host's");
+      }
+    } catch (const core::Error& e) {
+      report.Fail(check, "cannot read its clock: " + e.Describe(), "", false);
+    }
+  }
+}
+
 }  // namespace
 
 std::string AccelDefault(const std::string& state_dir) {
@@ -193,6 +282,22 @@ std::string AccelDefault(const std::string& state_dir) {
 
 int RunDoctor(const DoctorOptions& options, std::ostream& out) {
   Report report(out);
+  if (!options.only_host.empty()) {
+    DoctorOptions one = options;
+    one.hosts.clear();
+    for (const store::HostRecord& host : options.hosts) {
+      if (host.name == options.only_host) one.hosts.push_back(host);
+    }
+    if (one.hosts.empty()) {
+      throw core::InputError("no lab host '" + options.only_host + "' in the inventory",
+                             "--host", "`worlds host list` shows them");
+    }
+    CheckLabHosts(one, report, out);
+    out << (report.failed() ? "Lab host '" + options.only_host +
+                                  "' is not ready for Worlds: fix the FAIL lines above.\n"
+                            : "Lab host '" + options.only_host + "' can deploy Worlds.\n");
+    return report.failed() ? kExitEnvironment : kExitOk;
+  }
 
   try {
     std::unique_ptr<virt::Hypervisor> hypervisor =
@@ -297,6 +402,8 @@ int RunDoctor(const DoctorOptions& options, std::ostream& out) {
     }
   }
 
+  CheckLabHosts(options, report, out);
+
   try {
     std::filesystem::create_directories(options.state_dir);
     std::ofstream(AccelFile(options.state_dir)) << accel << "\n";
@@ -304,17 +411,25 @@ int RunDoctor(const DoctorOptions& options, std::ostream& out) {
     report.Fail("state dir", e.what(), "pass --state-dir to a writable directory");
   }
   out << (report.failed() ? "This host is not ready for Worlds: fix the FAIL lines above.\n"
-                          : "This host can deploy Worlds.\n");
+          : options.hosts.empty() ? "This host can deploy Worlds.\n"
+                                  : "This host and its lab hosts can deploy Worlds.\n");
   return report.failed() ? kExitEnvironment : kExitOk;
 }
 
 void AddDoctorCommand(CLI::App& app, Globals& globals, Commands& commands) {
   CLI::App* doctor = app.add_subcommand("doctor", "Check that this host can deploy");
-  commands.emplace_back(doctor, [&globals] {
+  auto only_host = std::make_shared<std::string>();
+  doctor->add_option("--host", *only_host,
+                     "check only this lab host of the inventory (over SSH), not this machine");
+  commands.emplace_back(doctor, [&globals, only_host] {
     DoctorOptions options;
+    options.only_host = *only_host;
     options.connect = globals.context.connect;
     options.state_dir = globals.context.state_dir;
     options.image_dir = globals.context.ImageDir();
+    options.worlds_exe = globals.context.worker_exe;
+    std::string db = core::StateDbPath(globals.context.state_dir);
+    if (std::filesystem::exists(db)) options.hosts = store::Store::Open(db)->Hosts();
     return RunDoctor(options, std::cout);
   });
 }

@@ -101,9 +101,9 @@ void RemoveDroppedVms(const Context& context, const std::string& storage_dir, co
       disks.Remove(core::ConsoleLogPath(storage_dir, plan.lab, world.world.owner, vm.vm));
       store.RemoveVm(plan.lab, world.world.owner, vm.vm);
       RecordEvent(store, context, "remove-vm", vm.domain, "ok",
-             vm.student_data ? "no longer in the lab; student data deleted "
-                               "(--delete-student-data)"
-                             : "no longer in the lab; no student data");
+                  vm.student_data ? "no longer in the lab; student data deleted "
+                                    "(--delete-student-data)"
+                                  : "no longer in the lab; no student data");
       out << "  removed " << vm.domain << ": no longer in the lab"
           << (vm.student_data ? ", with its student data" : "") << "\n";
     }
@@ -373,9 +373,9 @@ bool DeployOnHosts(const Context& context, const Env& env, const DeployRequest& 
   std::string result = summary.ok() ? "ok" : "error";
   store->FinishDeployment(deployment, result, text);
   RecordEvent(*store, context, "deploy", lab.name, result,
-         std::to_string(summary.done) + " VM(s) built, " +
-             std::to_string(summary.failures.size()) + " failed, on " +
-             std::to_string(parts.size()) + " host(s)");
+              std::to_string(summary.done) + " VM(s) built, " +
+                  std::to_string(summary.failures.size()) + " failed, on " +
+                  std::to_string(parts.size()) + " host(s)");
   return summary.ok();
 }
 
@@ -522,8 +522,8 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
   std::string result = summary.ok() ? "ok" : "error";
   store->FinishDeployment(deployment, result, text);
   RecordEvent(*store, context, "deploy", lab.name, result,
-         std::to_string(summary.done) + " VM(s) built, " +
-             std::to_string(summary.failures.size()) + " failed");
+              std::to_string(summary.done) + " VM(s) built, " +
+                  std::to_string(summary.failures.size()) + " failed");
   return summary.ok();
 }
 
@@ -587,7 +587,7 @@ void Destroy(const Context& context, const Env& env, const DestroyRequest& reque
   // full state dir) stops the destroy here, not after libvirt's objects are
   // gone and the store still lists them.
   RecordEvent(*store, context, "destroy", lab_name, "started",
-         request.owner ? "World of " + *request.owner : "every World");
+              request.owner ? "World of " + *request.owner : "every World");
 
   std::set<std::string> all_owners;
   for (const auto& [owner, host] : host_of) all_owners.insert(owner);
@@ -704,12 +704,13 @@ void Destroy(const Context& context, const Env& env, const DestroyRequest& reque
   if (!not_reached.empty()) {
     std::string text;
     for (const std::string& line : not_reached) text += (text.empty() ? "" : "; ") + line;
-    RecordEvent(*store, context, "destroy", lab_name, "error", detail + "; not reached: " + text);
+    RecordEvent(*store, context, "destroy", lab_name, "error",
+                detail + "; not reached: " + text);
     throw core::Error("not destroyed, their host cannot be reached: " + text, "lab " + lab_name,
                       "run the destroy again once the host is back");
   }
   RecordEvent(*store, context, "destroy", lab_name, "ok",
-         detail + (request.delete_student_data ? ", student data deleted" : ""));
+              detail + (request.delete_student_data ? ", student data deleted" : ""));
 }
 
 }  // namespace deploy

@@ -357,6 +357,39 @@ TEST_F(SecondHostTest, FilesCrossOverSshOnlyWithTheirChecksum) {
                core::Error);
 }
 
+// `worlds doctor --host h2` runs the doctor on the lab host over SSH and
+// compares its clock; a host that cannot be reached fails with the reason.
+TEST_F(SecondHostTest, DoctorChecksALabHostOverSsh) {
+  const std::string state = temp_->File("state");
+  auto worlds = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--state-dir", state, "--image-dir", temp_->File("images")});
+    return Worlds(args);
+  };
+  ASSERT_EQ(worlds({"host", "add", "h2", uri_, "--storage-dir", temp_->File("h2")}).code, 0);
+  it::Run doctor = worlds({"doctor", "--host", "h2"});
+  std::cout << doctor.out << doctor.err;
+  EXPECT_EQ(doctor.code, 0) << doctor.out << doctor.err;
+  EXPECT_NE(doctor.out.find("[h2] ok    libvirt: connected to qemu:///system"),
+            std::string::npos)
+      << doctor.out;
+  EXPECT_NE(doctor.out.find("[h2] ok    libguestfs: appliance launched"), std::string::npos)
+      << doctor.out;
+  EXPECT_NE(doctor.out.find("ok    lab host h2: its own `worlds doctor` passed"),
+            std::string::npos)
+      << doctor.out;
+  EXPECT_TRUE(std::regex_search(doctor.out, std::regex("ok    lab host h2: clock [+-]0\\.")))
+      << doctor.out;
+  EXPECT_EQ(doctor.out.find("ok    libvirt: connected to"), std::string::npos)
+      << "only the lab host is checked";
+
+  ASSERT_EQ(host_.Stop(), "");
+  doctor = worlds({"doctor", "--host", "h2"});
+  EXPECT_EQ(doctor.code, 3) << doctor.out << doctor.err;
+  EXPECT_NE(doctor.out.find("FAIL  lab host h2: cannot be reached over SSH"), std::string::npos)
+      << doctor.out;
+  EXPECT_EQ(worlds({"doctor", "--host", "h9"}).code, 2);
+}
+
 // A deploy's worker started on the second host over SSH (issue 14): it
 // makes the World's overlays, customizes them in its own appliance and
 // defines networks, domains and `clean` through that host's own libvirt.
