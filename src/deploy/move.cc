@@ -101,14 +101,30 @@ std::string MoveWorld(const Context& context, const Env& env, store::Store& stor
   options.cpu_partitions = context.cpu_partitions;
   std::ostringstream quiet;  // inspections are recorded already
   options.images = InspectLabImages(lab, &store, /*record=*/false, env.inspect_images, quiet);
-  HostsPlan placed =
-      PlaceWorlds(DesiredPlan(lab, {w}, options), inventory, {}, env.connect_host, *env.disks,
-                  HostFreeSpace(env, context.state_dir + "/logs/hosts"), context.capacity);
-  if (!placed.placement.ok()) {
-    throw core::Error(placed.placement.refused.front(), "",
-                      "add a host, undrain one, or raise a host's --memory limit");
+  // Placed as a new World among the lab's others, which count where they
+  // live (those moved by this drain already included), as a deploy counts
+  // them.
+  std::vector<core::World> lab_worlds;
+  std::vector<store::WorldRecord> others;
+  for (const store::WorldRecord& record : store.Worlds(lab.name, std::nullopt)) {
+    lab_worlds.push_back({record.lab, record.owner, record.index});
+    if (record.owner != world.owner) others.push_back(record);
   }
-  const std::string& target_name = placed.placement.host_of.front();
+  HostsPlan placed = PlaceWorlds(DesiredPlan(lab, lab_worlds, options), inventory, others,
+                                 env.connect_host, *env.disks,
+                                 HostFreeSpace(env, context.state_dir + "/logs/hosts"),
+                                 context.capacity);
+  std::string target_name;
+  for (size_t i = 0; i < placed.owners.size(); ++i) {
+    if (placed.owners[i] == world.owner) target_name = placed.placement.host_of[i];
+  }
+  if (target_name.empty()) {
+    std::string why = "no lab host can take it";
+    for (const std::string& line : placed.placement.refused) {
+      if (line.find("'" + world.owner + "'") != std::string::npos) why = line;
+    }
+    throw core::Error(why, "", "add a host, undrain one, or raise a host's --memory limit");
+  }
   const store::HostRecord* target = nullptr;
   for (const store::HostRecord& host : inventory) {
     if (host.name == target_name) target = &host;

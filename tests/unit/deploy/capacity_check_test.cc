@@ -529,5 +529,34 @@ TEST_F(PlacementPlanTest, DrainMovesEachShutOffWorldWithItsDisks) {
   EXPECT_NE(text.find("Nothing to do"), std::string::npos) << text;
 }
 
+
+// A drained World is placed counting the lab's Worlds already on each host
+// (shut off or not, moved by this drain or before): lab4 takes two of
+// lab2's four Worlds, not all four.
+TEST_F(PlacementPlanTest, DrainCountsTheLabsWorldsAlreadyOnEachHost) {
+  AddHost("lab2", "qemu+ssh://root@lab2/system");
+  hosts_["qemu+ssh://root@lab2/system"].host = virt::HostInfo{8000, 8000, 8};
+  hosts_["qemu+ssh://root@lab2/system"].domains.clear();
+  ASSERT_TRUE((Run(false), last_ok_));  // all four Worlds on lab2
+  // lab4 has room for two Worlds (budget 90% of 1200 MiB = 1080; 512 each).
+  hosts_["qemu+ssh://root@lab4/system"].host = virt::HostInfo{1200, 1200, 8};
+  fake_.disks->Attach(hosts_["qemu+ssh://root@lab4/system"]);
+  AddHost("lab4", "qemu+ssh://root@lab4/system");
+  {
+    std::unique_ptr<store::Store> store =
+        store::Store::Open(core::StateDbPath(context_.state_dir));
+    store->SetHostDraining("lab2", true);
+  }
+  std::ostringstream out;
+  EXPECT_FALSE(DrainHost(context_, fake_.env, "lab2", out));
+  EXPECT_NE(out.str().find("Moved 2 of 4 World(s) off lab host 'lab2'."), std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("NOT MOVED cap3's World of lab 'caplab': the World of 'cap3' (512 "
+                           "MiB of memory, 64.0 MiB of disk) fits no host: lab2: draining; "
+                           "lab4: 56 MiB of memory left, 512 MiB needed"),
+            std::string::npos)
+      << out.str();
+}
+
 }  // namespace
 }  // namespace deploy
