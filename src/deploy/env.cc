@@ -62,6 +62,10 @@ class QemuImgDisks : public Disks {
     return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
   }
   std::string Checksum(const std::string& path) override { return image::Checksum(path); }
+  void ExportSnapshot(const std::string& path, const std::string& snapshot,
+                      const std::string& out) override {
+    image::ExportSnapshot(path, snapshot, out);
+  }
 };
 
 class ChildWorker : public WorkerProcess {

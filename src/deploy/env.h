@@ -65,6 +65,10 @@ class Disks {
   // The sha256 of the file at `path`, in hex. Throws core::Error when it
   // cannot be read.
   virtual std::string Checksum(const std::string& path) = 0;
+  // image::ExportSnapshot: `snapshot` of the image at `path` as the image
+  // `out`, on the same host. Throws core::Error like it.
+  virtual void ExportSnapshot(const std::string& path, const std::string& snapshot,
+                              const std::string& out) = 0;
 };
 
 // Disks over the host's filesystem and qemu-img (image/overlay.h).

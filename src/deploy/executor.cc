@@ -22,6 +22,10 @@ namespace deploy {
 std::vector<std::vector<WorldPlan>> SplitWorlds(const Plan& plan, int jobs) {
   std::vector<const WorldPlan*> todo;
   for (const WorldPlan& world : plan.worlds) {
+    if (world.make_networks) {
+      todo.push_back(&world);
+      continue;
+    }
     for (const VmPlan& vm : world.vms) {
       if (NeedsWork(vm.action)) {
         todo.push_back(&world);

@@ -47,7 +47,8 @@ struct Summary {
   bool ok() const { return failures.empty(); }
 };
 
-// Splits the Worlds that have work into at most `jobs` batches of whole
+// Splits the Worlds that have work (a VM to build or adopt, or networks to
+// make: WorldPlan::make_networks) into at most `jobs` batches of whole
 // Worlds, balanced by the number of VMs to build. Pure; for tests.
 std::vector<std::vector<WorldPlan>> SplitWorlds(const Plan& plan, int jobs);
 

@@ -27,7 +27,8 @@ namespace {
 
 using nlohmann::json;
 
-// The requests: {"op": ..., "path": ...} (+ "base", "format" for create).
+// The requests: {"op": ..., "path": ...} (+ "base", "format" for create;
+// "snapshot", "out" for export_snapshot).
 // The answers: {"ok": true, "value": ...} or {"ok": false, "error": ...,
 // "where": ..., "fix": ...}.
 class DisksClient : public Disks {
@@ -58,6 +59,10 @@ class DisksClient : public Disks {
   }
   std::string Checksum(const std::string& path) override {
     return Call("checksum", path).get<std::string>();
+  }
+  void ExportSnapshot(const std::string& path, const std::string& snapshot,
+                      const std::string& out) override {
+    Call("export_snapshot", path, {{"snapshot", snapshot}, {"out", out}});
   }
 
  private:
@@ -157,6 +162,9 @@ std::string AnswerDisksRequest(Disks& disks, const std::string& request) {
       value = disks.FreeBytes(path);
     } else if (op == "checksum") {
       value = disks.Checksum(path);
+    } else if (op == "export_snapshot") {
+      disks.ExportSnapshot(path, in.at("snapshot").get<std::string>(),
+                           in.at("out").get<std::string>());
     } else {
       throw core::Error("unknown disk request '" + op + "'", "",
                         "install the same worlds version on every lab host");

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -20,6 +21,7 @@
 #include "deploy/lock.h"
 #include "deploy/placement_plan.h"
 #include "deploy/plan.h"
+#include "hosts/ssh_command.h"
 #include "store/store.h"
 
 namespace deploy {
@@ -67,7 +69,9 @@ struct Source {
 };
 
 // Moves one World off `from`; throws core::Error, with the World left
-// whole where it was, when it cannot.
+// whole where it was, when it cannot. Its shut-off VMs move as their
+// overlays; its running VMs move live, after their `clean` (exported on
+// its own: a running disk cannot be copied whole).
 std::string MoveWorld(const Context& context, const Env& env, store::Store& store,
                       const std::vector<store::HostRecord>& inventory, LabHosts& hosts,
                       Source& from, const store::WorldRecord& world, std::ostream& out) {
@@ -85,14 +89,17 @@ std::string MoveWorld(const Context& context, const Env& env, store::Store& stor
       LockWorlds(context.state_dir, lab.name, std::set<std::string>{world.owner},
                  "worlds host drain");
   std::vector<store::VmRecord> vms = store.Vms(lab.name, world.owner);
+  // The VMs that move live; the others move as their disks.
+  std::set<std::string> running;
   for (const store::VmRecord& vm : vms) {
-    if (from.hypervisor->DomainExists(vm.domain) &&
-        from.hypervisor->State(vm.domain) != virt::DomainState::kShutOff) {
-      throw core::Error("its VM '" + vm.vm + "' is running, and a running VM cannot move "
-                        "yet (live migration is not built)",
-                        vm.domain,
-                        "shut it down (`worlds stop " + lab.name + " --owner " + world.owner +
-                            "`) and drain again");
+    if (!from.hypervisor->DomainExists(vm.domain)) continue;
+    virt::DomainState state = from.hypervisor->State(vm.domain);
+    if (state == virt::DomainState::kRunning || state == virt::DomainState::kPaused) {
+      running.insert(vm.vm);
+    } else if (state != virt::DomainState::kShutOff) {
+      throw core::Error("its VM '" + vm.vm + "' is neither running nor shut off (" +
+                            virt::ToString(state) + ")",
+                        vm.domain, "start or stop it, and drain again");
     }
   }
 
@@ -134,23 +141,44 @@ std::string MoveWorld(const Context& context, const Env& env, store::Store& stor
   std::unique_ptr<virt::Hypervisor> to_hypervisor = hosts.Connect(target->name);
   PlaceBaseImages(lab, target->name, to, store);
 
-  // The disks first, each compared by its sha256 on both hosts.
+  // The disks first, each compared by its sha256 on both hosts. A running
+  // VM's disk is still being written: what goes now is its `clean`, on
+  // its own, and the live migration below copies the rest into it.
   int copied = 0;
+  std::map<std::string, std::string> copies;  // VM -> its overlay there
   for (const store::VmRecord& vm : vms) {
     if (!from.access.disks->Exists(vm.overlay)) continue;
-    std::string sha256 = from.access.disks->Checksum(vm.overlay);
     std::string copy = core::OverlayPath(target->storage_dir, lab.name, world.owner, vm.vm);
+    copies[vm.vm] = copy;
     // A copy an interrupted drain left there: the original is still here.
     to.disks->Remove(copy);
-    CopyOverlay(from.access, vm.overlay, to, copy, sha256);
+    std::string original = vm.overlay;
+    std::string exported = vm.overlay + ".clean-export";
+    if (running.count(vm.vm)) {
+      from.access.disks->Remove(exported);
+      from.access.disks->ExportSnapshot(vm.overlay, core::kCleanSnapshot, exported);
+      original = exported;
+    }
+    std::string sha256 = from.access.disks->Checksum(original);
+    CopyOverlay(from.access, original, to, copy, sha256);
+    if (original == exported) from.access.disks->Remove(exported);
     ++copied;
   }
 
   // The World built there over the copies, as a deploy re-defines kept
-  // overlays (a VM without one is built afresh).
+  // overlays (a VM without one is built afresh); its running VMs arrive
+  // below, onto its networks.
   options.state_dir = target->storage_dir;
   Plan plan = DesiredPlan(lab, {w}, options);
-  for (WorldPlan& planned : plan.worlds) planned.host = target->name;
+  for (WorldPlan& planned : plan.worlds) {
+    planned.host = target->name;
+    planned.make_networks = !running.empty();
+    std::vector<VmPlan> stay_put;
+    for (VmPlan& vm : planned.vms) {
+      if (!running.count(vm.vm)) stay_put.push_back(std::move(vm));
+    }
+    planned.vms = std::move(stay_put);
+  }
   ReconcileWithActual(plan, *to_hypervisor, *to.disks);
   ExecOptions exec;
   exec.jobs = 1;
@@ -165,6 +193,51 @@ std::string MoveWorld(const Context& context, const Env& env, store::Store& stor
     throw core::Error("it could not be built on lab host '" + target->name +
                           "': " + summary.failures.front(),
                       "", "its VMs stay on lab host '" + from.host->name + "'; drain again");
+  }
+
+  // The running VMs, live: they keep running, their disks' changes since
+  // `clean` copied into the copies as they go.
+  std::vector<const store::VmRecord*> migrated;
+  virt::Relocation back;
+  back.migrate_uri = hosts::MigrationUri(from.host->uri);
+  for (const store::VmRecord& vm : vms) {
+    if (!running.count(vm.vm)) continue;
+    virt::Relocation where;
+    where.migrate_uri = hosts::MigrationUri(target->uri);
+    std::string log_here = core::ConsoleLogPath(from.host->storage_dir, lab.name, world.owner,
+                                                vm.vm);
+    std::string log_there =
+        core::ConsoleLogPath(target->storage_dir, lab.name, world.owner, vm.vm);
+    where.paths = {{vm.overlay, copies[vm.vm]}, {log_here, log_there}};
+    try {
+      from.hypervisor->MigrateLive(vm.domain, *to_hypervisor, where);
+      migrated.push_back(&vm);
+      back.paths[copies[vm.vm]] = vm.overlay;
+      back.paths[log_there] = log_here;
+      store::VmRecord row = vm;
+      row.overlay = copies[vm.vm];
+      store.SetVm(row);
+    } catch (const core::Error& e) {
+      // The World stays whole where it was: the VMs already moved go back.
+      std::string split;
+      for (const store::VmRecord* moved : migrated) {
+        try {
+          to_hypervisor->MigrateLive(moved->domain, *from.hypervisor, back);
+        } catch (const core::Error& again) {
+          split += " '" + moved->vm + "' (" + again.message() + ")";
+        }
+      }
+      for (const store::VmRecord& row : vms) store.SetVm(row);
+      if (!split.empty()) {
+        throw core::Error("its VM '" + vm.vm + "' could not move live (" + e.message() +
+                              "), and these VMs that had moved could not come back:" + split,
+                          vm.domain,
+                          "the World is split between lab hosts '" + from.host->name +
+                              "' and '" + target->name + "': stop its VMs and drain again");
+      }
+      throw core::Error("its VM '" + vm.vm + "' could not move live: " + e.Describe(), vm.domain,
+                        "its VMs stay on lab host '" + from.host->name + "'; drain again");
+    }
   }
   store.SetWorldHost(lab.name, world.owner, target->name);
 
@@ -187,8 +260,13 @@ std::string MoveWorld(const Context& context, const Env& env, store::Store& stor
     from.access.disks->Remove(core::OverlayDir(from.host->storage_dir, lab.name, world.owner));
   } catch (const core::Error&) {
   }
-  return "to lab host '" + target->name + "': " + std::to_string(copied) +
-         " overlay(s) copied, sha256 the same on both hosts";
+  std::string how = "to lab host '" + target->name + "': " + std::to_string(copied) +
+                    " overlay(s) copied, sha256 the same on both hosts";
+  if (!running.empty()) {
+    how += "; " + std::to_string(running.size()) +
+           " running VM(s) moved live, `clean` exported with them";
+  }
+  return how;
 }
 
 }  // namespace

@@ -69,6 +69,9 @@ struct WorldPlan {
   std::vector<virt::NetworkSpec> networks;  // all of the World's networks
   std::vector<VmPlan> vms;
   std::vector<DroppedVm> dropped;
+  // Its networks are made even when none of its VMs needs work: a drain
+  // moves its running VMs there live, onto them. Not sent to workers.
+  bool make_networks = false;
 
   int CountAction(VmAction action) const;
 };

@@ -41,15 +41,18 @@ bool IsPlainWord(const std::string& word) {
                          "URI, with root's key accepted there");
 }
 
-}  // namespace
+// The parts of a libvirt URI driver[+transport]://[user@]host[:port]/path?query.
+struct UriParts {
+  std::string scheme;
+  std::string user, host, port;  // host without [] around an IPv6 address
+  std::map<std::string, std::string> params;
+};
 
-std::vector<std::string> SshArgv(const std::string& uri, const std::vector<std::string>& remote) {
+UriParts ParseUri(const std::string& uri) {
+  UriParts parts;
   std::string::size_type sep = uri.find("://");
   if (sep == std::string::npos) NoSsh(uri, "is not a libvirt URI");
-  std::string scheme = uri.substr(0, sep);
-  if (scheme != "qemu+ssh" && scheme != "qemu+libssh" && scheme != "qemu+libssh2") {
-    NoSsh(uri, "does not reach its host over SSH");
-  }
+  parts.scheme = uri.substr(0, sep);
   std::string rest = uri.substr(sep + 3);
   std::string query;
   if (std::string::size_type q = rest.find('?'); q != std::string::npos) {
@@ -57,34 +60,55 @@ std::vector<std::string> SshArgv(const std::string& uri, const std::vector<std::
     rest = rest.substr(0, q);
   }
   std::string authority = rest.substr(0, rest.find('/'));
-  std::string user, host = authority, port;
+  std::string& host = parts.host;
+  host = authority;
   if (std::string::size_type at = host.rfind('@'); at != std::string::npos) {
-    user = host.substr(0, at);
+    parts.user = host.substr(0, at);
     host = host.substr(at + 1);
   }
   if (!host.empty() && host.front() == '[') {  // [IPv6]:port
     std::string::size_type close = host.find(']');
     if (close == std::string::npos) NoSsh(uri, "has an unclosed [address]");
-    if (close + 1 < host.size() && host[close + 1] == ':') port = host.substr(close + 2);
+    if (close + 1 < host.size() && host[close + 1] == ':') parts.port = host.substr(close + 2);
     host = host.substr(1, close - 1);
   } else if (std::string::size_type colon = host.rfind(':'); colon != std::string::npos) {
-    port = host.substr(colon + 1);
+    parts.port = host.substr(colon + 1);
     host = host.substr(0, colon);
   }
-  if (host.empty()) NoSsh(uri, "names no host");
-
-  std::map<std::string, std::string> params;
   size_t start = 0;
   while (start <= query.size() && !query.empty()) {
     size_t end = query.find('&', start);
     std::string pair = query.substr(start, end == std::string::npos ? std::string::npos
                                                                       : end - start);
     size_t eq = pair.find('=');
-    params[Unescape(pair.substr(0, eq))] =
+    parts.params[Unescape(pair.substr(0, eq))] =
         eq == std::string::npos ? "" : Unescape(pair.substr(eq + 1));
     if (end == std::string::npos) break;
     start = end + 1;
   }
+  return parts;
+}
+
+}  // namespace
+
+std::string MigrationUri(const std::string& uri) {
+  if (uri.find("://") == std::string::npos) return "";
+  std::string host = ParseUri(uri).host;
+  if (host.empty()) return "";
+  return "tcp://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host);
+}
+
+std::vector<std::string> SshArgv(const std::string& uri, const std::vector<std::string>& remote) {
+  UriParts parts = ParseUri(uri);
+  if (parts.scheme != "qemu+ssh" && parts.scheme != "qemu+libssh" &&
+      parts.scheme != "qemu+libssh2") {
+    NoSsh(uri, "does not reach its host over SSH");
+  }
+  const std::string& host = parts.host;
+  const std::string& user = parts.user;
+  const std::string& port = parts.port;
+  std::map<std::string, std::string>& params = parts.params;
+  if (host.empty()) NoSsh(uri, "names no host");
 
   for (const std::string& word : remote) {
     if (!IsPlainWord(word)) {

@@ -20,4 +20,9 @@ namespace hosts {
 // word of `remote` is not plain ([A-Za-z0-9_./:=@%+,-], not empty).
 std::vector<std::string> SshArgv(const std::string& uri, const std::vector<std::string>& remote);
 
+// Where another host's QEMU sends a VM migrating live to the lab host of
+// libvirt URI `uri`: "tcp://HOST" for a URI that names a host, "" for one
+// that does not (qemu:///system: libvirt then gives that host's own name).
+std::string MigrationUri(const std::string& uri);
+
 }  // namespace hosts

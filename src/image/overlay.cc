@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -108,6 +109,35 @@ void CreateOverlay(const std::string& base, const std::string& base_format,
     RenameNoReplace(tmp, overlay);
   } catch (...) {
     fs::remove(tmp, ec);  // best effort; the error being thrown is what matters
+    throw;
+  }
+}
+
+void ExportSnapshot(const std::string& path, const std::string& snapshot,
+                    const std::string& out) {
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(out, ec))) ThrowOverlayExists(out);
+  ImageInfo info = Inspect(path);
+  if (std::find(info.snapshots.begin(), info.snapshots.end(), snapshot) ==
+      info.snapshots.end()) {
+    throw core::Error("the image has no snapshot '" + snapshot + "'", path);
+  }
+  if (!info.backing_file || !info.backing_format) {
+    throw core::Error("the image has no backing file and format recorded", path,
+                      "only overlays made by worlds can be exported this way");
+  }
+  fs::create_directories(fs::path(out).parent_path(), ec);
+  std::string tmp = out + ".tmp-" + std::to_string(getpid());
+  fs::remove(tmp, ec);  // left by a crashed run that had our pid
+  try {
+    // -B: only what differs from the base is written, zeroes included.
+    process::RunChecked({"qemu-img", "convert", "-q", "-U", "-l", "snapshot.name=" + snapshot,
+                         "-O", "qcow2", "-B", *info.backing_file, "-F", *info.backing_format,
+                         path, tmp});
+    process::RunChecked({"qemu-img", "snapshot", "-q", "-c", snapshot, tmp});
+    RenameNoReplace(tmp, out);
+  } catch (...) {
+    fs::remove(tmp, ec);
     throw;
   }
 }

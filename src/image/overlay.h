@@ -28,6 +28,19 @@ ImageInfo Inspect(const std::string& path);
 void CreateOverlay(const std::string& base, const std::string& base_format,
                    const std::string& overlay);
 
+// Writes `out` (qcow2, parent directory made): internal snapshot
+// `snapshot` of the image at `path` as an image of its own, over the same
+// backing file and format, that holds the snapshot's state both as its data
+// and as an internal snapshot of the same name. How a running VM moves with
+// its `clean`: live migration copies only the disk's current top layer into
+// `out` (drive-mirror carries no snapshot table), over data it already had
+// at the snapshot. Reads a disk in use (a snapshot's clusters never change).
+// Written to a temporary name and renamed, like CreateOverlay. Throws
+// core::Error when `out` exists, the image has no such snapshot or no
+// backing file, or qemu-img fails.
+void ExportSnapshot(const std::string& path, const std::string& snapshot,
+                    const std::string& out);
+
 // SHA-256 of a file's content, hex.
 std::string Checksum(const std::string& path);
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +75,17 @@ struct DomainUsage {
   int memory_mib = 0;         // configured (maximum) memory
   int vcpus = 0;
   uint64_t cpu_time_ns = 0;   // CPU time used since it started (0 when shut off)
+};
+
+// Where a domain moving live to another host finds its files there.
+struct Relocation {
+  // Each file the domain names (its disk, its console log) and the path it
+  // has on the other host; a file not named keeps its path (base images,
+  // kernels: the same image dir on every host).
+  std::map<std::string, std::string> paths;
+  // Where the source's QEMU sends the memory and the disk ("tcp://HOST");
+  // empty: libvirt's default, the target host's own host name.
+  std::string migrate_uri;
 };
 
 // A VM's serial console as a byte stream (libvirt's console stream). Used
@@ -161,6 +173,19 @@ class Hypervisor {
   virtual void RevertToSnapshot(const std::string& domain, const std::string& snap) = 0;
   virtual std::vector<std::string> ListSnapshots(const std::string& domain) = 0;
 
+  // Moves the running domain `name` live to the host of `to` (libvirt's
+  // migration, driven from here): its memory, and its disk's top layer
+  // copied into the file `where` names for its disk, which must exist there
+  // already over the same base (NON_SHARED_INC). It keeps running, defined
+  // persistently there and no longer here. Its snapshot metadata, which
+  // libvirt refuses to migrate, goes with it: taken off here, registered
+  // there; the snapshots themselves must be inside that file already
+  // (image::ExportSnapshot). When the move fails the domain runs on here,
+  // its snapshots registered again. `to` must be of the same kind (a
+  // libvirt one for a libvirt one). Throws core::Error.
+  virtual void MigrateLive(const std::string& name, Hypervisor& to,
+                           const Relocation& where) = 0;
+
   // Opens the running domain's serial console. Throws core::Error when the
   // domain is not running or the console is busy (force takes it over).
   virtual std::unique_ptr<ConsoleStream> OpenConsole(const std::string& domain,
@@ -185,5 +210,11 @@ std::string RenderSnapshotXml(const std::string& name,
 std::string RenderAdoptedSnapshotXml(const std::string& name,
                                      const std::string& domain_xml,
                                      long long creation_time);
+// A domain's (or a snapshot's) XML with every `file` attribute that names
+// a key of `paths` (disk sources, console logs) set to its value: the
+// definition a domain moving to another host has there. Throws core::Error
+// when `xml` is not XML.
+std::string RelocateXml(const std::string& xml,
+                        const std::map<std::string, std::string>& paths);
 
 }  // namespace virt

@@ -17,6 +17,7 @@
 #include "virt/hypervisor.h"
 #include "virt/libvirt_console.h"
 #include "virt/libvirt_handles.h"
+#include "virt/libvirt_migration.h"
 #include "virt/partition.h"
 
 namespace virt {
@@ -411,6 +412,15 @@ class LibvirtHypervisor : public Hypervisor {
       if (name) names.emplace_back(name);
     }
     return Sorted(std::move(names));
+  }
+
+  void MigrateLive(const std::string& name, Hypervisor& to,
+                   const Relocation& where) override {
+    auto* target = dynamic_cast<LibvirtHypervisor*>(&to);
+    if (!target) {
+      throw core::Error("a domain migrates only between two libvirt connections", name);
+    }
+    internal::MigrateLive(conn_.get(), target->conn_.get(), name, where);
   }
 
   std::unique_ptr<ConsoleStream> OpenConsole(const std::string& domain,

@@ -1,5 +1,6 @@
 // libvirt XML from the templates in templates/, filled through pugixml so
 // every value is escaped by the library and input can never become markup.
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -257,6 +258,28 @@ std::string RenderAdoptedSnapshotXml(const std::string& name,
     throw core::Error("libvirt returned a domain definition that is not XML", name);
   }
   snapshot.append_copy(domain.child("domain"));
+  return Save(doc);
+}
+
+std::string RelocateXml(const std::string& xml,
+                        const std::map<std::string, std::string>& paths) {
+  pugi::xml_document doc;
+  if (!doc.load_string(xml.c_str(), pugi::parse_default | pugi::parse_comments)) {
+    throw core::Error("libvirt returned a definition that is not XML");
+  }
+  struct Relocator : pugi::xml_tree_walker {
+    const std::map<std::string, std::string>* paths;
+    bool for_each(pugi::xml_node& node) override {
+      pugi::xml_attribute file = node.attribute("file");
+      if (file) {
+        auto found = paths->find(file.value());
+        if (found != paths->end()) file.set_value(found->second.c_str());
+      }
+      return true;
+    }
+  } relocator;
+  relocator.paths = &paths;
+  doc.traverse(relocator);
   return Save(doc);
 }
 

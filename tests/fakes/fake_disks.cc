@@ -131,4 +131,22 @@ std::string FakeDisks::Checksum(const std::string& path) {
   return image::Checksum(path);  // sha256sum of the real file
 }
 
+void FakeDisks::ExportSnapshot(const std::string& path, const std::string& snapshot,
+                               const std::string& out) {
+  Record("ExportSnapshot", path);
+  if (std::filesystem::exists(out)) {
+    throw core::Error("overlay already exists; refusing to overwrite it", out);
+  }
+  std::string base;
+  bool found = false;
+  for (const std::string& line : ReadOverlay(path)) {
+    if (line.rfind("backing ", 0) == 0) base = line.substr(8);
+    if (line == "snapshot " + snapshot) found = true;
+  }
+  if (!found) throw core::Error("the image has no snapshot '" + snapshot + "'", path);
+  std::filesystem::create_directories(std::filesystem::path(out).parent_path());
+  std::ofstream file(out, std::ios::trunc);
+  file << kMagic << "\nbacking " << base << "\nsnapshot " << snapshot << "\n";
+}
+
 }  // namespace fakes

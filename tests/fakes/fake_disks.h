@@ -18,7 +18,7 @@ class FakeHypervisor;
 class FakeDisks : public deploy::Disks {
  public:
   // Every call, in order: "CreateOverlay <overlay>", "Remove <path>",
-  // "HasClean <path>", "BackingFile <path>", "Checksum <path>" (Exists, AllocatedBytes,
+  // "HasClean <path>", "BackingFile <path>", "Checksum <path>", "ExportSnapshot <path>" (Exists, AllocatedBytes,
   // VirtualBytes and FreeBytes are not recorded).
   std::vector<std::string> calls();
 
@@ -56,6 +56,10 @@ class FakeDisks : public deploy::Disks {
   uint64_t FreeBytes(const std::string& path) override;
   // sha256sum of the file (a base image in tests is a real file).
   std::string Checksum(const std::string& path) override;
+  // A fake overlay at `out` with the same base and `snapshot` in it;
+  // refuses an existing `out` and a `path` without `snapshot`.
+  void ExportSnapshot(const std::string& path, const std::string& snapshot,
+                      const std::string& out) override;
 
  private:
   void Record(const std::string& call, const std::string& path);

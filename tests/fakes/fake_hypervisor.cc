@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <mutex>
 
 #include "core/error.h"
 #include "virt/errors.h"
@@ -173,6 +175,48 @@ void FakeHypervisor::Start(const std::string& name) {
     }
   }
   dom.state = DomainState::kRunning;
+}
+
+void FakeHypervisor::MigrateLive(const std::string& name, virt::Hypervisor& to,
+                                 const virt::Relocation& where) {
+  auto* target = dynamic_cast<FakeHypervisor*>(&to);
+  if (!target) throw core::Error("a domain migrates only between two fakes", name);
+  std::scoped_lock lock(mu_, target->mu_);
+  Record("MigrateLive " + name);
+  target->Record("MigrateLive " + name + " in");
+  Domain& dom = Require(name);
+  if (dom.state == DomainState::kShutOff) {
+    throw core::Error("cannot migrate the domain: Requested operation is not valid: domain is "
+                      "not running",
+                      name);
+  }
+  if (target->domains.count(name)) {
+    throw core::Error("cannot migrate the domain: operation failed: domain '" + name +
+                          "' already exists",
+                      name);
+  }
+  Domain moved = dom;
+  auto relocate = [&](std::string& path) {
+    auto found = where.paths.find(path);
+    if (found != where.paths.end()) path = found->second;
+  };
+  relocate(moved.spec.disk_path);
+  relocate(moved.spec.console_log);
+  if (!moved.spec.disk_path.empty() && !std::filesystem::exists(moved.spec.disk_path)) {
+    throw core::Error("cannot migrate the domain: Cannot access storage file '" +
+                          moved.spec.disk_path + "': No such file or directory",
+                      name);
+  }
+  for (const virt::InterfaceSpec& nic : moved.spec.interfaces) {
+    auto net = target->networks.find(nic.network);
+    if (net == target->networks.end() || !net->second.active) {
+      throw core::Error("cannot migrate the domain: Network not found: no network with "
+                        "matching name '" + nic.network + "'",
+                        name);
+    }
+  }
+  target->domains[name] = moved;
+  domains.erase(name);
 }
 
 void FakeHypervisor::Shutdown(const std::string& name) {

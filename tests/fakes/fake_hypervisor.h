@@ -125,6 +125,15 @@ class FakeHypervisor : public virt::Hypervisor {
   void RevertToSnapshot(const std::string& domain, const std::string& snap) override;
   std::vector<std::string> ListSnapshots(const std::string& domain) override;
 
+  // Records "MigrateLive <domain>" (on both fakes: "MigrateLive <domain> in"
+  // on `to`). `to` must be a FakeHypervisor. Fails like libvirt when the
+  // domain is not running, exists there already, the relocated disk file
+  // does not exist, or a NIC's network is missing or inactive there; on
+  // success the domain runs there, its disk and console log relocated and
+  // its snapshots with it, and is gone here.
+  void MigrateLive(const std::string& name, virt::Hypervisor& to,
+                   const virt::Relocation& where) override;
+
   // Records "OpenConsole <domain>". Fails like libvirt when the domain is
   // not running, or its console is in use and `force` is false; with force
   // the older stream's Reads return 0.

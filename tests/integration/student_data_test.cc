@@ -10,19 +10,19 @@
 // is one step, checked by ExpectMarkerKept(step). Steps that change the lab
 // between deploys belong after the deploy re-runs and before the destroy.
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 #include "core/error.h"
 #include "guest/customizer.h"
 #include "image/overlay.h"
 #include "integration/deploy_fixture.h"
+#include "integration/guest_console.h"
 #include "support/roster.h"
 #include "virt/hypervisor.h"
 
 namespace {
 
+using it::Console;
 using it::DeployTest;
 
 constexpr char kMarker[] = "student-work-42\n";
@@ -41,59 +41,6 @@ Fingerprint FingerprintOf(const std::string& path) {
   return {std::filesystem::file_size(path), std::filesystem::last_write_time(path),
           image::Checksum(path)};
 }
-
-// A VM's serial console: a reader thread keeps what the guest prints.
-class Console {
- public:
-  Console(virt::Hypervisor& hv, const std::string& domain)
-      : stream_(hv.OpenConsole(domain, /*force=*/true)) {
-    reader_ = std::thread([this] {
-      char buffer[4096];
-      for (;;) {
-        size_t n = 0;
-        try {
-          n = stream_->Read(buffer, sizeof buffer);
-        } catch (const core::Error&) {
-        }
-        std::lock_guard<std::mutex> lock(mu_);
-        if (n == 0) {
-          closed_ = true;
-          cv_.notify_all();
-          return;
-        }
-        seen_.append(buffer, n);
-        cv_.notify_all();
-      }
-    });
-  }
-  ~Console() {
-    stream_->Close();
-    reader_.join();
-  }
-
-  void Type(const std::string& text) { stream_->Write(text.data(), text.size()); }
-
-  // Waits until the guest has printed `text`.
-  bool WaitFor(const std::string& text, int seconds) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(seconds), [&] {
-      return closed_ || seen_.find(text) != std::string::npos;
-    }) && seen_.find(text) != std::string::npos;
-  }
-
-  std::string Seen() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return seen_;
-  }
-
- private:
-  std::unique_ptr<virt::ConsoleStream> stream_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::string seen_;
-  bool closed_ = false;
-  std::thread reader_;
-};
 
 class StudentDataTest : public DeployTest {
  protected:

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -21,6 +22,7 @@
 #include "deploy/move.h"
 #include "deploy/operations.h"
 #include "deploy/placement_plan.h"
+#include "fakes/fake_disks.h"
 #include "fakes/fake_env.h"
 #include "fakes/shared_fakes.h"
 #include "image/overlay.h"
@@ -473,7 +475,7 @@ TEST_F(PlacementPlanTest, DestroyRemovesEachWorldOnItsHost) {
 
 // Draining a host moves each World on it, whole, to another host: its
 // overlays copied (the same sha256), the World built there over them, and
-// only then removed from the drained host. A World with a running VM stays.
+// only then removed from the drained host.
 TEST_F(PlacementPlanTest, DrainMovesEachShutOffWorldWithItsDisks) {
   AddHost("lab1", "qemu+ssh://root@lab1/system");
   AddHost("lab2", "qemu+ssh://root@lab2/system");
@@ -491,19 +493,7 @@ TEST_F(PlacementPlanTest, DrainMovesEachShutOffWorldWithItsDisks) {
         store::Store::Open(core::StateDbPath(context_.state_dir));
     store->SetHostDraining("lab2", true);
   }
-  // Running: it stays, whole.
-  lab2.domains["w-caplab-cap3-router"].state = virt::DomainState::kRunning;
   std::ostringstream out;
-  EXPECT_FALSE(DrainHost(context_, fake_.env, "lab2", out));
-  EXPECT_NE(out.str().find("NOT MOVED cap3's World of lab 'caplab': w-caplab-cap3-router: its "
-                           "VM 'router' is running"),
-            std::string::npos)
-      << out.str();
-  EXPECT_EQ(lab2.domains.count("w-caplab-cap3-router"), 1u);
-  EXPECT_TRUE(fs::exists(before));
-
-  lab2.domains["w-caplab-cap3-router"].state = virt::DomainState::kShutOff;
-  out.str("");
   EXPECT_TRUE(DrainHost(context_, fake_.env, "lab2", out)) << out.str();
   EXPECT_NE(out.str().find("moved cap3's World of lab 'caplab' to lab host 'lab4': 2 "
                            "overlay(s) copied, sha256 the same on both hosts"),
@@ -529,6 +519,96 @@ TEST_F(PlacementPlanTest, DrainMovesEachShutOffWorldWithItsDisks) {
   EXPECT_NE(text.find("Nothing to do"), std::string::npos) << text;
 }
 
+
+// A running VM moves live and keeps running: its `clean` exported on its
+// own and sent ahead (the running disk is not copied whole), the World's
+// networks made there first, the migration relocating its disk and console
+// log into the new host's storage dir. Its shut-off neighbour moves as its
+// disk.
+class DrainLiveTest : public PlacementPlanTest {
+ protected:
+  void SetUp() override {
+    PlacementPlanTest::SetUp();
+    AddHost("lab1", "qemu+ssh://root@lab1/system");
+    AddHost("lab2", "qemu+ssh://root@lab2/system");
+    ASSERT_TRUE((Run(false), last_ok_));
+    hosts_["qemu+ssh://root@lab4/system"].host = virt::HostInfo{8000, 8000, 8};
+    fake_.disks->Attach(hosts_["qemu+ssh://root@lab4/system"]);
+    AddHost("lab4", "qemu+ssh://root@lab4/system");
+    std::unique_ptr<store::Store> store =
+        store::Store::Open(core::StateDbPath(context_.state_dir));
+    store->SetHostDraining("lab2", true);
+    lab2().domains[kRouter].state = virt::DomainState::kRunning;
+  }
+  fakes::FakeHypervisor& lab2() { return hosts_["qemu+ssh://root@lab2/system"]; }
+  fakes::FakeHypervisor& lab4() { return hosts_["qemu+ssh://root@lab4/system"]; }
+  static constexpr const char* kRouter = "w-caplab-cap3-router";
+};
+
+TEST_F(DrainLiveTest, ARunningVmMovesLiveWithItsClean) {
+  std::string before = core::OverlayPath(dir_ + "/lab2", "caplab", "cap3", "router");
+  std::string client_before = core::OverlayPath(dir_ + "/lab2", "caplab", "cap3", "client");
+  std::string client_sha256 = image::Checksum(client_before);
+  std::ostringstream out;
+  EXPECT_TRUE(DrainHost(context_, fake_.env, "lab2", out)) << out.str();
+  EXPECT_NE(out.str().find("moved cap3's World of lab 'caplab' to lab host 'lab4': 2 overlay(s) "
+                           "copied, sha256 the same on both hosts; 1 running VM(s) moved live, "
+                           "`clean` exported with them"),
+            std::string::npos)
+      << out.str();
+  std::string after = core::OverlayPath(dir_ + "/lab4", "caplab", "cap3", "router");
+  ASSERT_EQ(lab4().domains.count(kRouter), 1u);
+  const fakes::FakeHypervisor::Domain& router = lab4().domains[kRouter];
+  EXPECT_EQ(router.state, virt::DomainState::kRunning) << "it keeps running";
+  EXPECT_EQ(router.spec.disk_path, after);
+  EXPECT_EQ(router.spec.console_log,
+            core::ConsoleLogPath(dir_ + "/lab4", "caplab", "cap3", "router"));
+  EXPECT_EQ(router.snapshots, std::vector<std::string>{"clean"});
+  EXPECT_TRUE(fakes::FakeDisks().HasClean(after)) << "the copy holds `clean`";
+  EXPECT_EQ(lab2().domains.count(kRouter), 0u);
+  EXPECT_FALSE(fs::exists(before));
+  EXPECT_FALSE(fs::exists(before + ".clean-export")) << "the export is removed";
+  std::vector<std::string> calls = fake_.disks->calls();
+  EXPECT_NE(std::find(calls.begin(), calls.end(), "ExportSnapshot " + before), calls.end());
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), "ExportSnapshot " + client_before), 0)
+      << "a shut-off VM's disk is copied whole";
+  std::string client_after = core::OverlayPath(dir_ + "/lab4", "caplab", "cap3", "client");
+  EXPECT_EQ(image::Checksum(client_after), client_sha256);
+  EXPECT_EQ(lab4().domains["w-caplab-cap3-client"].state, virt::DomainState::kShutOff);
+  // The networks came first: the migration needs them there.
+  EXPECT_TRUE(lab4().networks.count(core::NetworkName("caplab", "cap3", "lan")));
+  std::unique_ptr<store::Store> store = store::Store::Open(core::StateDbPath(context_.state_dir));
+  for (const store::VmRecord& vm : store->Vms("caplab", std::string("cap3"))) {
+    EXPECT_EQ(vm.host, "lab4");
+    EXPECT_EQ(vm.overlay, core::OverlayPath(dir_ + "/lab4", "caplab", "cap3", vm.vm));
+  }
+}
+
+// A migration that fails leaves the World whole where it was, running.
+TEST_F(DrainLiveTest, AFailedMigrationLeavesTheWorldWholeAndRunning) {
+  lab2().FailOn("MigrateLive", "cannot migrate the domain: unable to connect to server");
+  std::string before = core::OverlayPath(dir_ + "/lab2", "caplab", "cap3", "router");
+  std::ostringstream out;
+  EXPECT_FALSE(DrainHost(context_, fake_.env, "lab2", out));
+  EXPECT_NE(out.str().find("NOT MOVED cap3's World of lab 'caplab': w-caplab-cap3-router: its VM "
+                           "'router' could not move live: "),
+            std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("unable to connect to server"), std::string::npos) << out.str();
+  EXPECT_EQ(lab2().domains[kRouter].state, virt::DomainState::kRunning);
+  EXPECT_EQ(lab2().domains.count("w-caplab-cap3-client"), 1u);
+  EXPECT_TRUE(fs::exists(before));
+  std::unique_ptr<store::Store> store = store::Store::Open(core::StateDbPath(context_.state_dir));
+  for (const store::VmRecord& vm : store->Vms("caplab", std::string("cap3"))) {
+    EXPECT_EQ(vm.host, "lab2");
+    EXPECT_EQ(vm.overlay, core::OverlayPath(dir_ + "/lab2", "caplab", "cap3", vm.vm));
+  }
+  // Once the migration works, a second drain moves it.
+  lab2().ClearFailures();
+  out.str("");
+  EXPECT_TRUE(DrainHost(context_, fake_.env, "lab2", out)) << out.str();
+  EXPECT_EQ(lab4().domains[kRouter].state, virt::DomainState::kRunning);
+}
 
 // A drained World is placed counting the lab's Worlds already on each host
 // (shut off or not, moved by this drain or before): lab4 takes two of

@@ -55,13 +55,18 @@ TEST_F(HostDisksTest, EveryCallReachesTheHostsDisksAndComesBack) {
   EXPECT_EQ(disks->VirtualBytes(overlay_), 5ull << 30);
   EXPECT_EQ(disks->FreeBytes(temp_.path()), 7ull << 40);
   EXPECT_EQ(disks->Checksum(base_), image::Checksum(base_));
+  fakes::FakeDisks::Write(overlay_, /*clean=*/true, base_);
+  std::string exported = overlay_ + ".clean-export";
+  disks->ExportSnapshot(overlay_, "clean", exported);
+  EXPECT_TRUE(host_.HasClean(exported));
   disks->Remove(overlay_);
   EXPECT_FALSE(std::filesystem::exists(overlay_));
   EXPECT_EQ(host_.calls(),
             (std::vector<std::string>{"CreateOverlay " + overlay_, "HasClean " + overlay_,
                                       "BackingFile " + overlay_, "Checksum " + base_,
+                                      "ExportSnapshot " + overlay_, "HasClean " + exported,
                                       "Remove " + overlay_}));
-  EXPECT_EQ(requests_.size(), 11u);  // one per call above
+  EXPECT_EQ(requests_.size(), 12u);  // one per call above
 }
 
 TEST_F(HostDisksTest, AnOverlayWithoutABackingFileAnswersNone) {

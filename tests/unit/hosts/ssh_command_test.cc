@@ -35,6 +35,17 @@ TEST(SshArgvTest, TakesLibvirtsKeyfileCommandAndNoVerifyParameters) {
             (Argv{"ssh", "-T", "-o", "BatchMode=yes", "-l", "root", "--", "lab2", "true"}));
 }
 
+// Where a VM migrating to a host is sent: its URI's host, whatever the
+// transport; a URI without one leaves it to libvirt (the host's own name).
+TEST(MigrationUriTest, IsTheHostOfTheLibvirtUri) {
+  EXPECT_EQ(MigrationUri("qemu+ssh://root@198.51.100.2/system?keyfile=/k"), "tcp://198.51.100.2");
+  EXPECT_EQ(MigrationUri("qemu+tls://lab2.example.edu:16514/system"),
+            "tcp://lab2.example.edu");
+  EXPECT_EQ(MigrationUri("qemu+ssh://root@[2001:db8::2]:22/system"), "tcp://[2001:db8::2]");
+  EXPECT_EQ(MigrationUri("qemu:///system"), "");
+  EXPECT_EQ(MigrationUri("test:///default"), "");
+}
+
 TEST(SshArgvTest, RefusesAHostItCannotReachOverSsh) {
   for (const char* uri : {"qemu:///system", "qemu+tls://lab2/system", "lab2", "qemu+ssh:///system"}) {
     EXPECT_THROW(SshArgv(uri, {"true"}), core::InputError) << uri;

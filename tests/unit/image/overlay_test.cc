@@ -103,6 +103,36 @@ TEST_F(OverlayTest, InspectListsSnapshots) {
   EXPECT_EQ(Inspect(overlay).snapshots, std::vector<std::string>{"clean"});
 }
 
+// A running VM's `clean`, exported to go ahead of its live migration: an
+// image over the same base whose data and whose own `clean` are the
+// snapshot's state, not what was written after it.
+TEST_F(OverlayTest, ExportSnapshotCopiesTheSnapshotNotTheCurrentState) {
+  std::string overlay = (dir_ / "web.qcow2").string();
+  CreateOverlay(base_, "qcow2", overlay);
+  process::RunChecked({"qemu-io", "-f", "qcow2", "-c", "write -P 0x11 0 64k", overlay});
+  process::RunChecked({"qemu-img", "snapshot", "-c", "clean", overlay});
+  process::RunChecked({"qemu-io", "-f", "qcow2", "-c", "write -P 0x22 0 64k", overlay});
+  std::string out = (dir_ / "there/web.qcow2").string();
+  ExportSnapshot(overlay, "clean", out);
+  ImageInfo info = Inspect(out);
+  EXPECT_EQ(info.backing_file, base_);
+  EXPECT_EQ(info.backing_format, "qcow2");
+  EXPECT_EQ(info.snapshots, std::vector<std::string>{"clean"});
+  auto reads = [&](const char* pattern) {
+    process::Result read = process::Run(
+        {"qemu-io", "-f", "qcow2", "-c", std::string("read -P ") + pattern + " 0 64k", out});
+    return read.exit_code == 0 && read.out.find("failed") == std::string::npos;
+  };
+  EXPECT_TRUE(reads("0x11"));
+  EXPECT_FALSE(reads("0x22"));
+  EXPECT_EQ(support::ErrorText([&] { ExportSnapshot(overlay, "clean", out); }),
+            out + ": overlay already exists; refusing to overwrite it (delete it first only if "
+                  "losing the changes in it is intended)");
+  EXPECT_EQ(support::ErrorText([&] { ExportSnapshot(overlay, "other", out + "2"); }),
+            overlay + ": the image has no snapshot 'other'");
+  EXPECT_FALSE(fs::exists(out + "2"));
+}
+
 TEST_F(OverlayTest, ChecksumIsSha256) {
   std::string file = (dir_ / "empty").string();
   process::RunChecked({"touch", file});

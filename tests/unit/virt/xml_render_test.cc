@@ -260,6 +260,30 @@ TEST(RenderAdoptedSnapshotXmlTest, CarriesWhatRedefineNeeds) {
   EXPECT_EQ(doc.select_nodes("//interface").size(), 2u);
 }
 
+// A domain moving to another host: its disk and console log (in the
+// snapshot's copy of the domain too) take the new host's paths; the base
+// image and kernel keep theirs (the same image dir on every host).
+TEST(RelocateXmlTest, MovesTheNamedFilesOnly) {
+  DomainSpec spec = SampleDomain();
+  spec.console_log = "/var/lib/worlds/worlds/netlab/alice/router.console.log";
+  std::string snapshot = RenderAdoptedSnapshotXml("clean", RenderDomainXml(spec), 1);
+  std::string moved = RelocateXml(
+      snapshot, {{spec.disk_path, "/srv/h2/router.qcow2"},
+                 {spec.console_log, "/srv/h2/router.console.log"}});
+  pugi::xml_document doc;
+  Parse(moved, &doc);
+  EXPECT_STREQ(doc.select_node("//disk/source").node().attribute("file").value(),
+               "/srv/h2/router.qcow2");
+  for (const pugi::xpath_node& log : doc.select_nodes("//log")) {
+    EXPECT_STREQ(log.node().attribute("file").value(), "/srv/h2/router.console.log");
+  }
+  EXPECT_STREQ(doc.select_node("//kernel").node().child_value(),
+               spec.kernel.c_str());
+  EXPECT_STREQ(doc.child("domainsnapshot").child_value("name"), "clean");
+  EXPECT_EQ(support::ErrorText([&] { RelocateXml("<domain", {}); }),
+            "libvirt returned a definition that is not XML");
+}
+
 TEST(RenderAdoptedSnapshotXmlTest, RefusesADomainThatIsNotXml) {
   EXPECT_EQ(support::ErrorText([&] { RenderAdoptedSnapshotXml("clean", "<domain", 0); }),
             "clean: libvirt returned a domain definition that is not XML");
