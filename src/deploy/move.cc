@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -241,19 +242,36 @@ std::string MoveWorld(const Context& context, const Env& env, store::Store& stor
   }
   store.SetWorldHost(lab.name, world.owner, target->name);
 
-  // Only now is the old host's copy removed.
+  // Only now is the old host's copy removed. The World has moved: what
+  // cannot be removed is said, not taken for a failed move.
+  std::vector<std::string> left;
+  auto clean_up = [&](const std::function<void()>& remove) {
+    try {
+      remove();
+    } catch (const core::Error& e) {
+      left.push_back(e.Describe());
+    }
+  };
   for (const store::VmRecord& vm : vms) {
-    if (from.hypervisor->DomainExists(vm.domain)) from.hypervisor->RemoveDomain(vm.domain);
+    clean_up([&] {
+      if (from.hypervisor->DomainExists(vm.domain)) from.hypervisor->RemoveDomain(vm.domain);
+    });
   }
   for (const core::LabNetwork& net : lab.networks) {
     std::string name = core::NetworkName(lab.name, world.owner, net.name);
-    if (from.hypervisor->NetworkExists(name)) from.hypervisor->RemoveNetwork(name);
+    clean_up([&] {
+      if (from.hypervisor->NetworkExists(name)) from.hypervisor->RemoveNetwork(name);
+    });
   }
-  from.hypervisor->RemovePartition(core::WorldPartition(lab.name, world.owner));
+  clean_up([&] {
+    from.hypervisor->RemovePartition(core::WorldPartition(lab.name, world.owner));
+  });
   for (const store::VmRecord& vm : vms) {
-    from.access.disks->Remove(vm.overlay);
-    from.access.disks->Remove(
-        core::ConsoleLogPath(from.host->storage_dir, lab.name, world.owner, vm.vm));
+    clean_up([&] { from.access.disks->Remove(vm.overlay); });
+    clean_up([&] {
+      from.access.disks->Remove(
+          core::ConsoleLogPath(from.host->storage_dir, lab.name, world.owner, vm.vm));
+    });
   }
   try {
     // The World's directory, empty now (unless something else was put there).
@@ -265,6 +283,9 @@ std::string MoveWorld(const Context& context, const Env& env, store::Store& stor
   if (!running.empty()) {
     how += "; " + std::to_string(running.size()) +
            " running VM(s) moved live, `clean` exported with them";
+  }
+  for (const std::string& what : left) {
+    how += "\n    left on lab host '" + from.host->name + "': " + what;
   }
   return how;
 }

@@ -584,6 +584,21 @@ TEST_F(DrainLiveTest, ARunningVmMovesLiveWithItsClean) {
   }
 }
 
+// Once the World runs on its new host, what the old one cannot remove is
+// said; the World has moved all the same.
+TEST_F(DrainLiveTest, WhatTheOldHostCannotRemoveIsSaidNotAFailedMove) {
+  lab2().FailOn("RemovePartition", "cannot remove the cgroup: Device or resource busy");
+  std::ostringstream out;
+  EXPECT_TRUE(DrainHost(context_, fake_.env, "lab2", out)) << out.str();
+  EXPECT_NE(out.str().find("1 running VM(s) moved live, `clean` exported with them\n"
+                           "    left on lab host 'lab2': "),
+            std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("cannot remove the cgroup"), std::string::npos) << out.str();
+  EXPECT_EQ(lab4().domains[kRouter].state, virt::DomainState::kRunning);
+  EXPECT_FALSE(fs::exists(core::OverlayPath(dir_ + "/lab2", "caplab", "cap3", "client")));
+}
+
 // A migration that fails leaves the World whole where it was, running.
 TEST_F(DrainLiveTest, AFailedMigrationLeavesTheWorldWholeAndRunning) {
   lab2().FailOn("MigrateLive", "cannot migrate the domain: unable to connect to server");
