@@ -1,5 +1,6 @@
 // `worlds host add|remove|list|drain|undrain`: the lab host inventory
-// (hosts/inventory.h). Without one, Worlds has the `connect` setting's host.
+// (hosts/inventory.h), and `worlds rebalance` over it (deploy/move.h).
+// Without one, Worlds has the `connect` setting's host.
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -164,6 +165,18 @@ void AddHostCommands(CLI::App& app, Globals& globals, Commands& commands) {
       return all ? kExitOk : kExitFailed;
     });
   }
+
+  CLI::App* rebalance = app.add_subcommand(
+      "rebalance",
+      "Even out the lab hosts' memory use: move Worlds (running VMs live) to hosts with more "
+      "headroom");
+  auto dry_run = std::make_shared<bool>(false);
+  rebalance->add_flag("--dry-run", *dry_run, "say which Worlds would move where; move nothing");
+  commands.emplace_back(rebalance, [&globals, dry_run] {
+    bool all = deploy::Rebalance(globals.context, deploy::RealEnv(globals.context), *dry_run,
+                                 std::cout);
+    return all ? kExitOk : kExitFailed;
+  });
 }
 
 }  // namespace cli

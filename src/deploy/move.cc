@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -69,13 +70,32 @@ struct Source {
   std::unique_ptr<virt::Hypervisor> hypervisor;
 };
 
-// Moves one World off `from`; throws core::Error, with the World left
-// whole where it was, when it cannot. Its shut-off VMs move as their
-// overlays; its running VMs move live, after their `clean` (exported on
-// its own: a running disk cannot be copied whole).
-std::string MoveWorld(const Context& context, const Env& env, store::Store& store,
-                      const std::vector<store::HostRecord>& inventory, LabHosts& hosts,
-                      Source& from, const store::WorldRecord& world, std::ostream& out) {
+// How a drain or a rebalance moves Worlds.
+struct MoveOptions {
+  const char* command = "worlds host drain";  // who holds the World's lock
+  bool dry_run = false;  // say where each World would go, move nothing
+  // "lab/owner" -> the host a dry run has already sent that World to, so
+  // that the Worlds after it are placed as if it had moved.
+  std::map<std::string, std::string> planned;
+};
+
+std::string Key(const store::WorldRecord& world) { return world.lab + "/" + world.owner; }
+
+struct Moved {
+  std::string host;  // where it went (or would go)
+  std::string how;   // what was done, in words
+};
+
+// Moves one World off `from` to the host placement gives it among
+// `inventory` (a tie goes to the host named first); nullopt when that is
+// `from` itself. Throws core::Error, with the World left whole where it
+// was, when it cannot move. Its shut-off VMs move as their overlays; its
+// running VMs move live, after their `clean` (exported on its own: a
+// running disk cannot be copied whole).
+std::optional<Moved> MoveWorld(const Context& context, const Env& env, store::Store& store,
+                               const std::vector<store::HostRecord>& inventory,
+                               LabHosts& hosts, Source& from, const store::WorldRecord& world,
+                               const MoveOptions& how_to, std::ostream& out) {
   std::optional<store::LabRecord> lab_record = store.FindLab(world.lab);
   if (!lab_record) throw core::Error("lab '" + world.lab + "' is not recorded");
   config::LabParseResult parsed =
@@ -88,19 +108,20 @@ std::string MoveWorld(const Context& context, const Env& env, store::Store& stor
   const core::Lab& lab = *parsed.lab;
   WorldLocks locks =
       LockWorlds(context.state_dir, lab.name, std::set<std::string>{world.owner},
-                 "worlds host drain");
+                 how_to.command);
   std::vector<store::VmRecord> vms = store.Vms(lab.name, world.owner);
   // The VMs that move live; the others move as their disks.
   std::set<std::string> running;
+  std::optional<core::Error> unmovable;
   for (const store::VmRecord& vm : vms) {
     if (!from.hypervisor->DomainExists(vm.domain)) continue;
     virt::DomainState state = from.hypervisor->State(vm.domain);
     if (state == virt::DomainState::kRunning || state == virt::DomainState::kPaused) {
       running.insert(vm.vm);
-    } else if (state != virt::DomainState::kShutOff) {
-      throw core::Error("its VM '" + vm.vm + "' is neither running nor shut off (" +
-                            virt::ToString(state) + ")",
-                        vm.domain, "start or stop it, and drain again");
+    } else if (state != virt::DomainState::kShutOff && !unmovable) {
+      unmovable = core::Error("its VM '" + vm.vm + "' is neither running nor shut off (" +
+                                  virt::ToString(state) + ")",
+                              vm.domain, "start or stop it, and move it again");
     }
   }
 
@@ -114,8 +135,11 @@ std::string MoveWorld(const Context& context, const Env& env, store::Store& stor
   // them.
   std::vector<core::World> lab_worlds;
   std::vector<store::WorldRecord> others;
-  for (const store::WorldRecord& record : store.Worlds(lab.name, std::nullopt)) {
+  for (store::WorldRecord record : store.Worlds(lab.name, std::nullopt)) {
     lab_worlds.push_back({record.lab, record.owner, record.index});
+    if (auto planned = how_to.planned.find(Key(record)); planned != how_to.planned.end()) {
+      record.host = planned->second;
+    }
     if (record.owner != world.owner) others.push_back(record);
   }
   HostsPlan placed = PlaceWorlds(DesiredPlan(lab, lab_worlds, options), inventory, others,
@@ -133,11 +157,18 @@ std::string MoveWorld(const Context& context, const Env& env, store::Store& stor
     }
     throw core::Error(why, "", "add a host, undrain one, or raise a host's --memory limit");
   }
+  if (target_name == from.host->name) return std::nullopt;
+  if (unmovable) throw *unmovable;
   const store::HostRecord* target = nullptr;
   for (const store::HostRecord& host : inventory) {
     if (host.name == target_name) target = &host;
   }
   if (!target) throw core::Error("placement chose an unknown host '" + target_name + "'");
+  if (how_to.dry_run) {
+    std::string how = "to lab host '" + target->name + "'";
+    if (!running.empty()) how += " (" + std::to_string(running.size()) + " running VM(s) live)";
+    return Moved{target->name, how};
+  }
   HostAccess to = env.reach_host(target->uri, context.state_dir + "/logs/hosts");
   std::unique_ptr<virt::Hypervisor> to_hypervisor = hosts.Connect(target->name);
   PlaceBaseImages(lab, target->name, to, store);
@@ -287,7 +318,16 @@ std::string MoveWorld(const Context& context, const Env& env, store::Store& stor
   for (const std::string& what : left) {
     how += "\n    left on lab host '" + from.host->name + "': " + what;
   }
-  return how;
+  return Moved{target->name, how};
+}
+
+// The connections to lab host `host` that moving Worlds off it needs.
+Source OpenSource(const Context& context, const Env& env, LabHosts& hosts,
+                  const store::HostRecord& host) {
+  if (!env.reach_host) throw core::Error("no connection to lab hosts here", host.uri);
+  std::unique_ptr<virt::Hypervisor> hypervisor = hosts.Connect(host.name);
+  return Source{&host, env.reach_host(host.uri, context.state_dir + "/logs/hosts"),
+                std::move(hypervisor)};
 }
 
 }  // namespace
@@ -298,15 +338,15 @@ bool DrainHost(const Context& context, const Env& env, const std::string& host,
   std::unique_ptr<store::Store> store =
       store::Store::Open(core::StateDbPath(context.state_dir));
   std::vector<store::HostRecord> inventory = store->Hosts();
-  Source from{nullptr, {}, nullptr};
+  const store::HostRecord* drained = nullptr;
   for (const store::HostRecord& record : inventory) {
-    if (record.name == host) from.host = &record;
+    if (record.name == host) drained = &record;
   }
-  if (!from.host) {
+  if (!drained) {
     throw core::InputError("no lab host '" + host + "' in the inventory", host,
                            "`worlds host list` shows them");
   }
-  if (!from.host->draining) {
+  if (!drained->draining) {
     throw core::Error("lab host '" + host + "' is not draining", host,
                       "`worlds host drain " + host + "` first");
   }
@@ -319,16 +359,17 @@ bool DrainHost(const Context& context, const Env& env, const std::string& host,
     return true;
   }
   LabHosts hosts(context, env, inventory);
-  from.hypervisor = hosts.Connect(host);
-  if (!env.reach_host) throw core::Error("no connection to lab hosts here", from.host->uri);
-  from.access = env.reach_host(from.host->uri, context.state_dir + "/logs/hosts");
+  Source from = OpenSource(context, env, hosts, *drained);
 
   int moved = 0;
   for (const store::WorldRecord& world : worlds) {
     std::string what = world.owner + "'s World of lab '" + world.lab + "'";
     out << "Moving " << what << " off lab host '" << host << "'...\n" << std::flush;
     try {
-      std::string how = MoveWorld(context, env, *store, inventory, hosts, from, world, out);
+      std::optional<Moved> moved_to =
+          MoveWorld(context, env, *store, inventory, hosts, from, world, {}, out);
+      if (!moved_to) throw core::Error("placement kept it on the draining host");
+      const std::string& how = moved_to->how;
       out << "  moved " << what << " " << how << "\n";
       RecordEvent(*store, context, "host drain", world.lab + "/" + world.owner, "ok",
                "moved from " + host + " " + how);
@@ -342,6 +383,96 @@ bool DrainHost(const Context& context, const Env& env, const std::string& host,
   out << "Moved " << moved << " of " << worlds.size() << " World(s) off lab host '" << host
       << "'.\n";
   return moved == static_cast<int>(worlds.size());
+}
+
+bool Rebalance(const Context& context, const Env& env, bool dry_run, std::ostream& out) {
+  StateLock lock(context.state_dir, "worlds rebalance");
+  std::unique_ptr<store::Store> store =
+      store::Store::Open(core::StateDbPath(context.state_dir));
+  std::vector<store::HostRecord> inventory = store->Hosts();
+  int open = 0;
+  for (const store::HostRecord& host : inventory) open += host.draining ? 0 : 1;
+  if (open < 2) {
+    out << "Nothing to balance: " << open
+        << " lab host(s) take Worlds (`worlds host add` adds one).\n";
+    return true;
+  }
+  LabHosts hosts(context, env, inventory);
+  std::map<std::string, Source> sources;       // by host name, opened when first needed
+  std::map<std::string, std::string> unreachable;  // host name -> why
+  std::set<std::string> failed;                // "lab/owner": not tried again
+  MoveOptions how_to;
+  how_to.command = "worlds rebalance";
+  how_to.dry_run = dry_run;
+  int moved = 0;
+  // A World moves when another host has more headroom than its own would
+  // have without it, so each move narrows the spread; a few passes let the
+  // Worlds placed early see the moves made after them.
+  for (int pass = 0; pass < 3; ++pass) {
+    int moved_in_pass = 0;
+    for (store::WorldRecord world : store->Worlds(std::nullopt, std::nullopt)) {
+      if (auto planned = how_to.planned.find(Key(world)); planned != how_to.planned.end()) {
+        world.host = planned->second;
+      }
+      if (failed.count(Key(world))) continue;
+      auto home = std::find_if(inventory.begin(), inventory.end(),
+                               [&](const store::HostRecord& h) { return h.name == world.host; });
+      // Worlds without a lab host, or on a draining one (the drain moves
+      // those), are not the rebalance's.
+      if (home == inventory.end() || home->draining || unreachable.count(home->name)) continue;
+      std::vector<store::HostRecord> order = {*home};  // a tie keeps it at home
+      for (const store::HostRecord& host : inventory) {
+        if (host.name != home->name) order.push_back(host);
+      }
+      auto source = sources.find(home->name);
+      if (source == sources.end()) {
+        try {
+          source = sources.emplace(home->name, OpenSource(context, env, hosts, *home)).first;
+        } catch (const core::Error& e) {
+          unreachable[home->name] = e.Describe();
+          out << "  lab host '" << home->name << "' cannot be reached; its Worlds stay: "
+              << e.Describe() << "\n";
+          continue;
+        }
+      }
+      std::string what = world.owner + "'s World of lab '" + world.lab + "'";
+      try {
+        std::optional<Moved> moved_to = MoveWorld(context, env, *store, order, hosts,
+                                                  source->second, world, how_to, out);
+        if (!moved_to) continue;
+        if (dry_run) {
+          out << "  would move " << what << " from lab host '" << home->name << "' "
+              << moved_to->how << "\n";
+          how_to.planned[Key(world)] = moved_to->host;
+        } else {
+          out << "  moved " << what << " from lab host '" << home->name << "' "
+              << moved_to->how << "\n"
+              << std::flush;
+          RecordEvent(*store, context, "rebalance", Key(world), "ok",
+                      "moved from " + home->name + " " + moved_to->how);
+        }
+        ++moved_in_pass;
+      } catch (const core::Error& e) {
+        failed.insert(Key(world));
+        out << "  NOT MOVED " << what << " off lab host '" << home->name
+            << "': " << e.Describe() << "\n";
+        if (!dry_run) {
+          RecordEvent(*store, context, "rebalance", Key(world), "error",
+                      "not moved off " + home->name + ": " + e.Describe());
+        }
+      }
+    }
+    moved += moved_in_pass;
+    if (moved_in_pass == 0) break;
+  }
+  if (moved == 0 && failed.empty()) {
+    out << "Nothing to move: the lab hosts' memory use is as even as whole Worlds allow.\n";
+  } else {
+    out << (dry_run ? "Would move " : "Moved ") << moved << " World(s)";
+    if (!failed.empty()) out << "; " << failed.size() << " could not move";
+    out << ".\n";
+  }
+  return failed.empty() && unreachable.empty();
 }
 
 }  // namespace deploy

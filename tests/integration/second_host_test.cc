@@ -725,84 +725,117 @@ TEST_F(DeployAcrossHostsTest, AClassIsSplitOverTwoHostsAndEachWorldIsWholeOnItsH
   }
 }
 
-// Draining a host with a running VM (issue 14): it moves live to the other
-// host and keeps running there (the shell typed into before the drain still
-// has its variable), with what the student wrote on its disk, and its
-// `clean` came with it: a revert there gives the VM as it was deployed.
-// h1 is drained here, because the second host's URI names the address the
-// machine's QEMU sends the VM to (a URI without a host, like h1's, leaves
-// that to libvirt: the host's own name, which here is the second host's as
-// well).
-TEST_F(DeployAcrossHostsTest, DrainingAHostMovesARunningVmLiveAndItKeepsRunning) {
+// Running VMs move live (issue 14), by a rebalance and by a drain, and
+// keep running: the shell typed into before the move still has its
+// variable, the file the student wrote is there, and `clean` came along (a
+// revert there gives the VM as it was deployed). Both Worlds start on h1;
+// once h2 joins, a rebalance moves one of them there, and draining h1 moves
+// the other. Both go from h1 to h2, because the second host's URI names the
+// address the machine's QEMU sends a VM to (a URI without a host, like
+// h1's, leaves that to libvirt: the host's own name, which on this test bed
+// is the second host's as well).
+TEST_F(DeployAcrossHostsTest, RunningVmsMoveLiveByRebalanceAndDrainAndKeepRunning) {
   IT_REQUIRE(!TestImageDir().empty(), "the tiny test image (WORLDS_TEST_IMAGE_DIR)");
   const std::map<std::string, std::string> storage = {{"h1", temp_->File("h1")},
                                                       {"h2", temp_->File("h2")}};
   ASSERT_EQ(Cli({"host", "add", "h1", kMachine, "--storage-dir", storage.at("h1"), "--memory",
                  "4096"}).code,
             0);
-  ASSERT_EQ(Cli({"host", "add", "h2", uri_, "--storage-dir", storage.at("h2"), "--memory",
-                 "4096"}).code,
-            0);
   std::string pair = temp_->File("pair.csv");
   support::WriteRoster(pair, {{"alice", "alice", "lab-a"}, {"bob", "bob", "lab-a"}});
   it::Run deploy = Cli({"deploy", lab_file_, "--roster", pair, "--jobs", "1"});
   ASSERT_EQ(deploy.code, 0) << deploy.out << deploy.err;
-  std::string router = core::DomainName("it2d", "alice", "router");
-  ASSERT_EQ(Cli({"start", "it2d", "--owner", "alice", "--vm", "router"}).code, 0);
   const std::string kWork = "student-work-on-disk";
-  {
-    std::unique_ptr<virt::Hypervisor> h1 = virt::NewLibvirtHypervisor(kMachine);
-    it::Console console(*h1, router);
+  std::unique_ptr<virt::Hypervisor> h1 = virt::NewLibvirtHypervisor(kMachine);
+  for (const char* owner : {"alice", "bob"}) {
+    ASSERT_EQ(Cli({"start", "it2d", "--owner", owner, "--vm", "router"}).code, 0) << owner;
+  }
+  for (const char* owner : {"alice", "bob"}) {
+    it::Console console(*h1, core::DomainName("it2d", owner, "router"));
     bool up = false;
     for (int i = 0; i < 48 && !up; ++i) {
       console.Type("echo up-$((6*7))\n");
       up = console.WaitFor("up-42", 5);
     }
-    ASSERT_TRUE(up) << console.Seen();
+    ASSERT_TRUE(up) << owner << console.Seen();
     console.Type("echo " + kWork + " > /root/work.txt; sync; KEPT=in-memory\n");
     console.Type("echo typed-$KEPT\n");
-    ASSERT_TRUE(console.WaitFor("typed-in-memory", 30)) << console.Seen();
+    ASSERT_TRUE(console.WaitFor("typed-in-memory", 30)) << owner << console.Seen();
   }
+  ASSERT_EQ(Cli({"host", "add", "h2", uri_, "--storage-dir", storage.at("h2"), "--memory",
+                 "4096"}).code,
+            0);
 
+  // Each running VM is where it moved to, running, with its `clean`, its
+  // disk there now and at its next start, and nothing left on h1; the
+  // shell typed into before still has its variable.
+  std::unique_ptr<virt::Hypervisor> h2 = virt::NewLibvirtHypervisor(uri_);
+  auto expect_moved_live = [&](const std::string& owner) {
+    std::string router = core::DomainName("it2d", owner, "router");
+    EXPECT_FALSE(Contains(AllDomains(kMachine), router)) << router;
+    EXPECT_EQ(Lines(Virsh(uri_, {"domstate", router}).out), std::vector<std::string>{"running"});
+    EXPECT_EQ(Lines(Virsh(uri_, {"snapshot-list", "--name", router}).out),
+              std::vector<std::string>{"clean"});
+    std::string overlay = core::OverlayPath(storage.at("h2"), "it2d", owner, "router");
+    for (const char* which : {"--inactive", "--migratable"}) {
+      it::Run xml = Virsh(uri_, {"dumpxml", which, router});
+      EXPECT_NE(xml.out.find("<source file='" + overlay + "'"), std::string::npos)
+          << which << xml.out;
+      EXPECT_EQ(xml.out.find(storage.at("h1")), std::string::npos) << which << xml.out;
+    }
+    EXPECT_FALSE(fs::exists(storage.at("h1") + "/worlds/it2d/" + owner));
+    EXPECT_EQ(Lines(Virsh(uri_, {"domstate", core::DomainName("it2d", owner, "client")}).out),
+              std::vector<std::string>{"shut off"});
+    it::Console console(*h2, router);
+    console.Type("echo still-$KEPT; cat /root/work.txt\n");
+    EXPECT_TRUE(console.WaitFor("still-in-memory", 60)) << owner << console.Seen();
+    EXPECT_TRUE(console.WaitFor(kWork, 30)) << owner << console.Seen();
+  };
+
+  // A rebalance: alice's World goes to the empty h2 (h1 keeps bob's:
+  // moving it too would only swap the imbalance).
+  it::Run dry = Cli({"rebalance", "--dry-run"});
+  EXPECT_EQ(dry.code, 0) << dry.out << dry.err;
+  EXPECT_NE(dry.out.find("  would move alice's World of lab 'it2d' from lab host 'h1' to lab "
+                         "host 'h2' (1 running VM(s) live)\nWould move 1 World(s).\n"),
+            std::string::npos)
+      << dry.out;
+  EXPECT_TRUE(Contains(AllDomains(kMachine), core::DomainName("it2d", "alice", "router")));
+  it::Run rebalance = Cli({"rebalance"});
+  std::cout << rebalance.out << rebalance.err;
+  EXPECT_EQ(rebalance.code, 0) << rebalance.out << rebalance.err;
+  EXPECT_NE(rebalance.out.find("  moved alice's World of lab 'it2d' from lab host 'h1' to lab "
+                               "host 'h2': 2 overlay(s) copied, sha256 the same on both hosts; "
+                               "1 running VM(s) moved live"),
+            std::string::npos)
+      << rebalance.out;
+  EXPECT_NE(rebalance.out.find("Moved 1 World(s).\n"), std::string::npos) << rebalance.out;
+  expect_moved_live("alice");
+  it::Run status = Cli({"status", "--lab", "it2d"});
+  EXPECT_TRUE(std::regex_search(
+      status.out, std::regex("\\balice +router +ready +running +" +
+                             core::DomainName("it2d", "alice", "router") + " +h2\\b")))
+      << status.out;
+  EXPECT_TRUE(std::regex_search(
+      status.out, std::regex("\\bbob +router +ready +running +" +
+                             core::DomainName("it2d", "bob", "router") + " +h1\\b")))
+      << status.out;
+
+  // A drain: bob's World, running, follows.
   it::Run drain = Cli({"host", "drain", "h1"});
   std::cout << drain.out << drain.err;
   EXPECT_EQ(drain.code, 0) << drain.out << drain.err;
-  EXPECT_NE(drain.out.find("moved alice's World of lab 'it2d' to lab host 'h2': 2 overlay(s) "
+  EXPECT_NE(drain.out.find("moved bob's World of lab 'it2d' to lab host 'h2': 2 overlay(s) "
                            "copied, sha256 the same on both hosts; 1 running VM(s) moved live"),
             std::string::npos)
       << drain.out;
-  EXPECT_FALSE(Contains(AllDomains(kMachine), router));
-  EXPECT_EQ(Lines(Virsh(uri_, {"domstate", router}).out), std::vector<std::string>{"running"});
-  EXPECT_EQ(Lines(Virsh(uri_, {"snapshot-list", "--name", router}).out),
-            std::vector<std::string>{"clean"});
-  // Its disk there, now and at its next start; and nothing left on h1.
-  std::string overlay = core::OverlayPath(storage.at("h2"), "it2d", "alice", "router");
-  for (const char* which : {"--inactive", "--migratable"}) {
-    it::Run xml = Virsh(uri_, {"dumpxml", which, router});
-    EXPECT_NE(xml.out.find("<source file='" + overlay + "'"), std::string::npos)
-        << which << xml.out;
-    EXPECT_EQ(xml.out.find(storage.at("h1")), std::string::npos) << which << xml.out;
-  }
-  EXPECT_FALSE(fs::exists(storage.at("h1") + "/worlds/it2d/alice"));
-  EXPECT_EQ(Lines(Virsh(uri_, {"domstate", core::DomainName("it2d", "alice", "client")}).out),
-            std::vector<std::string>{"shut off"});
-  it::Run status = Cli({"status", "--lab", "it2d"});
-  EXPECT_TRUE(std::regex_search(status.out, std::regex("\\balice +router +ready +running +" +
-                                                       router + " +h2\\b")))
-      << status.out;
+  expect_moved_live("bob");
 
-  std::unique_ptr<virt::Hypervisor> h2 = virt::NewLibvirtHypervisor(uri_);
-  {
-    it::Console console(*h2, router);
-    console.Type("echo still-$KEPT; cat /root/work.txt\n");
-    EXPECT_TRUE(console.WaitFor("still-in-memory", 60)) << console.Seen();
-    EXPECT_TRUE(console.WaitFor(kWork, 30)) << console.Seen();
-  }
   // `clean` is the deployed VM: after a revert there, the work is gone.
   ASSERT_EQ(Cli({"revert", "it2d", "--owner", "alice", "--vm", "router"}).code, 0);
   ASSERT_EQ(Cli({"start", "it2d", "--owner", "alice", "--vm", "router"}).code, 0);
   {
-    it::Console console(*h2, router);
+    it::Console console(*h2, core::DomainName("it2d", "alice", "router"));
     bool answered = false;
     for (int i = 0; i < 48 && !answered; ++i) {
       console.Type("test -e /root/work.txt || echo reverted-$((6*7))\n");

@@ -625,6 +625,85 @@ TEST_F(DrainLiveTest, AFailedMigrationLeavesTheWorldWholeAndRunning) {
   EXPECT_EQ(lab4().domains[kRouter].state, virt::DomainState::kRunning);
 }
 
+// Rebalancing evens out memory use: all four Worlds on lab2, an empty lab4
+// of the same size; two move (the first two: each goes where more
+// headroom is left than its own host would have without it), running VMs
+// live, and a second rebalance finds nothing to do.
+class RebalanceTest : public PlacementPlanTest {
+ protected:
+  void SetUp() override {
+    PlacementPlanTest::SetUp();
+    AddHost("lab2", "qemu+ssh://root@lab2/system");
+    lab2().host = virt::HostInfo{8000, 8000, 8};
+    lab2().domains.clear();
+    ASSERT_TRUE((Run(false), last_ok_));  // all four Worlds on lab2
+    lab4().host = virt::HostInfo{8000, 8000, 8};
+    fake_.disks->Attach(lab4());
+    AddHost("lab4", "qemu+ssh://root@lab4/system");
+  }
+  fakes::FakeHypervisor& lab2() { return hosts_["qemu+ssh://root@lab2/system"]; }
+  fakes::FakeHypervisor& lab4() { return hosts_["qemu+ssh://root@lab4/system"]; }
+  std::map<std::string, std::string> HostOfEachWorld() {
+    std::unique_ptr<store::Store> store =
+        store::Store::Open(core::StateDbPath(context_.state_dir));
+    std::map<std::string, std::string> hosts;
+    for (const store::WorldRecord& world : store->Worlds("caplab", std::nullopt)) {
+      hosts[world.owner] = world.host;
+    }
+    return hosts;
+  }
+};
+
+TEST_F(RebalanceTest, ADryRunSaysWhatWouldMoveAndMovesNothing) {
+  std::ostringstream out;
+  EXPECT_TRUE(Rebalance(context_, fake_.env, /*dry_run=*/true, out)) << out.str();
+  EXPECT_NE(out.str().find("  would move cap1's World of lab 'caplab' from lab host 'lab2' to "
+                           "lab host 'lab4'\n"
+                           "  would move cap2's World of lab 'caplab' from lab host 'lab2' to "
+                           "lab host 'lab4'\n"
+                           "Would move 2 World(s).\n"),
+            std::string::npos)
+      << out.str();
+  EXPECT_EQ(HostOfEachWorld(), (std::map<std::string, std::string>{
+                                   {"cap1", "lab2"}, {"cap2", "lab2"}, {"cap3", "lab2"},
+                                   {"cap4", "lab2"}}));
+  EXPECT_TRUE(lab4().domains.empty());
+}
+
+TEST_F(RebalanceTest, MovesWorldsUntilTheHostsAreEvenRunningVmsLive) {
+  lab2().domains["w-caplab-cap1-router"].state = virt::DomainState::kRunning;
+  std::ostringstream out;
+  EXPECT_TRUE(Rebalance(context_, fake_.env, /*dry_run=*/false, out)) << out.str();
+  EXPECT_NE(out.str().find("  moved cap1's World of lab 'caplab' from lab host 'lab2' to lab "
+                           "host 'lab4': 2 overlay(s) copied, sha256 the same on both hosts; 1 "
+                           "running VM(s) moved live"),
+            std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("Moved 2 World(s).\n"), std::string::npos) << out.str();
+  EXPECT_EQ(HostOfEachWorld(), (std::map<std::string, std::string>{
+                                   {"cap1", "lab4"}, {"cap2", "lab4"}, {"cap3", "lab2"},
+                                   {"cap4", "lab2"}}));
+  EXPECT_EQ(lab4().domains["w-caplab-cap1-router"].state, virt::DomainState::kRunning);
+  EXPECT_EQ(lab2().domains.count("w-caplab-cap1-router"), 0u);
+
+  out.str("");
+  EXPECT_TRUE(Rebalance(context_, fake_.env, /*dry_run=*/false, out)) << out.str();
+  EXPECT_EQ(out.str(),
+            "Nothing to move: the lab hosts' memory use is as even as whole Worlds allow.\n");
+}
+
+TEST_F(RebalanceTest, OneHostOrADrainingOneIsNothingToBalance) {
+  {
+    std::unique_ptr<store::Store> store =
+        store::Store::Open(core::StateDbPath(context_.state_dir));
+    store->SetHostDraining("lab4", true);
+  }
+  std::ostringstream out;
+  EXPECT_TRUE(Rebalance(context_, fake_.env, /*dry_run=*/false, out)) << out.str();
+  EXPECT_EQ(out.str(), "Nothing to balance: 1 lab host(s) take Worlds (`worlds host add` adds "
+                       "one).\n");
+}
+
 // A drained World is placed counting the lab's Worlds already on each host
 // (shut off or not, moved by this drain or before): lab4 takes two of
 // lab2's four Worlds, not all four.
