@@ -64,10 +64,42 @@ void CopyOverlay(const HostAccess& source, const std::string& from, const HostAc
   }
 }
 
+// A lab host as a move reaches it.
 struct Source {
   const store::HostRecord* host;
-  HostAccess access;
+  HostAccess access;  // its disks, its workers, copies to and from it
   std::unique_ptr<virt::Hypervisor> hypervisor;
+};
+
+// The lab hosts a drain or a rebalance has reached, each once: the moves
+// after the first reuse its connections.
+class OpenHosts {
+ public:
+  OpenHosts(const Context& context, const Env& env, std::vector<store::HostRecord> inventory)
+      : context_(context), env_(env), inventory_(std::move(inventory)),
+        hosts_(context, env, inventory_) {}
+
+  // Lab host `name` of the inventory, reached now or before. Throws
+  // core::Error when it cannot be reached (and tries again next time).
+  Source& Of(const std::string& name) {
+    auto open = open_.find(name);
+    if (open != open_.end()) return open->second;
+    auto host = std::find_if(inventory_.begin(), inventory_.end(),
+                             [&](const store::HostRecord& h) { return h.name == name; });
+    if (host == inventory_.end()) throw core::Error("no lab host '" + name + "' in the inventory");
+    if (!env_.reach_host) throw core::Error("no connection to lab hosts here", host->uri);
+    std::unique_ptr<virt::Hypervisor> hypervisor = hosts_.Connect(host->name);
+    HostAccess access = env_.reach_host(host->uri, context_.state_dir + "/logs/hosts");
+    return open_.emplace(name, Source{&*host, std::move(access), std::move(hypervisor)})
+        .first->second;
+  }
+
+ private:
+  const Context& context_;
+  const Env& env_;
+  std::vector<store::HostRecord> inventory_;
+  LabHosts hosts_;
+  std::map<std::string, Source> open_;
 };
 
 // How a drain or a rebalance moves Worlds.
@@ -94,7 +126,7 @@ struct Moved {
 // running disk cannot be copied whole).
 std::optional<Moved> MoveWorld(const Context& context, const Env& env, store::Store& store,
                                const std::vector<store::HostRecord>& inventory,
-                               LabHosts& hosts, Source& from, const store::WorldRecord& world,
+                               OpenHosts& hosts, Source& from, const store::WorldRecord& world,
                                const MoveOptions& how_to, std::ostream& out) {
   std::optional<store::LabRecord> lab_record = store.FindLab(world.lab);
   if (!lab_record) throw core::Error("lab '" + world.lab + "' is not recorded");
@@ -169,8 +201,9 @@ std::optional<Moved> MoveWorld(const Context& context, const Env& env, store::St
     if (!running.empty()) how += " (" + std::to_string(running.size()) + " running VM(s) live)";
     return Moved{target->name, how};
   }
-  HostAccess to = env.reach_host(target->uri, context.state_dir + "/logs/hosts");
-  std::unique_ptr<virt::Hypervisor> to_hypervisor = hosts.Connect(target->name);
+  Source& there = hosts.Of(target->name);
+  const HostAccess& to = there.access;
+  virt::Hypervisor* to_hypervisor = there.hypervisor.get();
   PlaceBaseImages(lab, target->name, to, store);
 
   // The disks first, each compared by its sha256 on both hosts. A running
@@ -321,15 +354,6 @@ std::optional<Moved> MoveWorld(const Context& context, const Env& env, store::St
   return Moved{target->name, how};
 }
 
-// The connections to lab host `host` that moving Worlds off it needs.
-Source OpenSource(const Context& context, const Env& env, LabHosts& hosts,
-                  const store::HostRecord& host) {
-  if (!env.reach_host) throw core::Error("no connection to lab hosts here", host.uri);
-  std::unique_ptr<virt::Hypervisor> hypervisor = hosts.Connect(host.name);
-  return Source{&host, env.reach_host(host.uri, context.state_dir + "/logs/hosts"),
-                std::move(hypervisor)};
-}
-
 }  // namespace
 
 bool DrainHost(const Context& context, const Env& env, const std::string& host,
@@ -358,8 +382,8 @@ bool DrainHost(const Context& context, const Env& env, const std::string& host,
     out << "No World lives on lab host '" << host << "'.\n";
     return true;
   }
-  LabHosts hosts(context, env, inventory);
-  Source from = OpenSource(context, env, hosts, *drained);
+  OpenHosts hosts(context, env, inventory);
+  Source& from = hosts.Of(host);
 
   int moved = 0;
   for (const store::WorldRecord& world : worlds) {
@@ -397,8 +421,7 @@ bool Rebalance(const Context& context, const Env& env, bool dry_run, std::ostrea
         << " lab host(s) take Worlds (`worlds host add` adds one).\n";
     return true;
   }
-  LabHosts hosts(context, env, inventory);
-  std::map<std::string, Source> sources;       // by host name, opened when first needed
+  OpenHosts hosts(context, env, inventory);
   std::map<std::string, std::string> unreachable;  // host name -> why
   std::set<std::string> failed;                // "lab/owner": not tried again
   MoveOptions how_to;
@@ -424,21 +447,19 @@ bool Rebalance(const Context& context, const Env& env, bool dry_run, std::ostrea
       for (const store::HostRecord& host : inventory) {
         if (host.name != home->name) order.push_back(host);
       }
-      auto source = sources.find(home->name);
-      if (source == sources.end()) {
-        try {
-          source = sources.emplace(home->name, OpenSource(context, env, hosts, *home)).first;
-        } catch (const core::Error& e) {
-          unreachable[home->name] = e.Describe();
-          out << "  lab host '" << home->name << "' cannot be reached; its Worlds stay: "
-              << e.Describe() << "\n";
-          continue;
-        }
+      Source* from = nullptr;
+      try {
+        from = &hosts.Of(home->name);
+      } catch (const core::Error& e) {
+        unreachable[home->name] = e.Describe();
+        out << "  lab host '" << home->name << "' cannot be reached; its Worlds stay: "
+            << e.Describe() << "\n";
+        continue;
       }
       std::string what = world.owner + "'s World of lab '" + world.lab + "'";
       try {
-        std::optional<Moved> moved_to = MoveWorld(context, env, *store, order, hosts,
-                                                  source->second, world, how_to, out);
+        std::optional<Moved> moved_to =
+            MoveWorld(context, env, *store, order, hosts, *from, world, how_to, out);
         if (!moved_to) continue;
         if (dry_run) {
           out << "  would move " << what << " from lab host '" << home->name << "' "

@@ -308,6 +308,9 @@ class PlacementPlanTest : public CapacityCheckTest {
     store->AddHost(host);
   }
 
+  fakes::FakeHypervisor& lab2() { return hosts_["qemu+ssh://root@lab2/system"]; }
+  fakes::FakeHypervisor& lab4() { return hosts_["qemu+ssh://root@lab4/system"]; }
+
   std::map<std::string, fakes::FakeHypervisor> hosts_;
   std::set<std::string> down_;  // URIs of hosts that do not answer
   std::mutex mu_;
@@ -473,59 +476,9 @@ TEST_F(PlacementPlanTest, DestroyRemovesEachWorldOnItsHost) {
 }
 
 
-// Draining a host moves each World on it, whole, to another host: its
-// overlays copied (the same sha256), the World built there over them, and
-// only then removed from the drained host.
-TEST_F(PlacementPlanTest, DrainMovesEachShutOffWorldWithItsDisks) {
-  AddHost("lab1", "qemu+ssh://root@lab1/system");
-  AddHost("lab2", "qemu+ssh://root@lab2/system");
-  ASSERT_TRUE((Run(false), last_ok_));
-  // A third host with room for cap3.
-  hosts_["qemu+ssh://root@lab4/system"].host = virt::HostInfo{8000, 8000, 8};
-  fake_.disks->Attach(hosts_["qemu+ssh://root@lab4/system"]);
-  AddHost("lab4", "qemu+ssh://root@lab4/system");
-  fakes::FakeHypervisor& lab2 = hosts_["qemu+ssh://root@lab2/system"];
-  fakes::FakeHypervisor& lab4 = hosts_["qemu+ssh://root@lab4/system"];
-  std::string before = core::OverlayPath(dir_ + "/lab2", "caplab", "cap3", "router");
-  std::string sha256 = image::Checksum(before);
-  {
-    std::unique_ptr<store::Store> store =
-        store::Store::Open(core::StateDbPath(context_.state_dir));
-    store->SetHostDraining("lab2", true);
-  }
-  std::ostringstream out;
-  EXPECT_TRUE(DrainHost(context_, fake_.env, "lab2", out)) << out.str();
-  EXPECT_NE(out.str().find("moved cap3's World of lab 'caplab' to lab host 'lab4': 2 "
-                           "overlay(s) copied, sha256 the same on both hosts"),
-            std::string::npos)
-      << out.str();
-  std::string after = core::OverlayPath(dir_ + "/lab4", "caplab", "cap3", "router");
-  EXPECT_EQ(image::Checksum(after), sha256) << "the student's disk, as it was";
-  EXPECT_FALSE(fs::exists(before));
-  for (const char* vm : {"router", "client"}) {
-    std::string domain = core::DomainName("caplab", "cap3", vm);
-    EXPECT_EQ(lab2.domains.count(domain), 0u) << domain;
-    ASSERT_EQ(lab4.domains.count(domain), 1u) << domain;
-    EXPECT_EQ(lab4.domains[domain].snapshots, std::vector<std::string>{"clean"}) << domain;
-  }
-  std::unique_ptr<store::Store> store = store::Store::Open(core::StateDbPath(context_.state_dir));
-  for (const store::VmRecord& vm : store->Vms("caplab", std::string("cap3"))) {
-    EXPECT_EQ(vm.host, "lab4");
-    EXPECT_EQ(vm.overlay, core::OverlayPath(dir_ + "/lab4", "caplab", "cap3", vm.vm));
-  }
-  // A re-run of the deploy finds everything in place on the new host.
-  std::string text = Run(false);
-  EXPECT_TRUE(last_ok_) << text;
-  EXPECT_NE(text.find("Nothing to do"), std::string::npos) << text;
-}
-
-
-// A running VM moves live and keeps running: its `clean` exported on its
-// own and sent ahead (the running disk is not copied whole), the World's
-// networks made there first, the migration relocating its disk and console
-// log into the new host's storage dir. Its shut-off neighbour moves as its
-// disk.
-class DrainLiveTest : public PlacementPlanTest {
+// Draining lab2, whose Worlds are cap3's, onto lab4, a third host with room
+// for it.
+class DrainTest : public PlacementPlanTest {
  protected:
   void SetUp() override {
     PlacementPlanTest::SetUp();
@@ -538,11 +491,57 @@ class DrainLiveTest : public PlacementPlanTest {
     std::unique_ptr<store::Store> store =
         store::Store::Open(core::StateDbPath(context_.state_dir));
     store->SetHostDraining("lab2", true);
+  }
+  // Every VM of cap3's World is recorded on `host`, over its storage dir.
+  void ExpectCap3On(const std::string& host) {
+    std::unique_ptr<store::Store> store =
+        store::Store::Open(core::StateDbPath(context_.state_dir));
+    for (const store::VmRecord& vm : store->Vms("caplab", std::string("cap3"))) {
+      EXPECT_EQ(vm.host, host);
+      EXPECT_EQ(vm.overlay, core::OverlayPath(dir_ + "/" + host, "caplab", "cap3", vm.vm));
+    }
+  }
+  static constexpr const char* kRouter = "w-caplab-cap3-router";
+};
+
+// Each World on it moves, whole: its overlays copied (the same sha256), the
+// World built there over them, and only then removed from the drained host.
+TEST_F(DrainTest, MovesEachShutOffWorldWithItsDisks) {
+  std::string before = core::OverlayPath(dir_ + "/lab2", "caplab", "cap3", "router");
+  std::string sha256 = image::Checksum(before);
+  std::ostringstream out;
+  EXPECT_TRUE(DrainHost(context_, fake_.env, "lab2", out)) << out.str();
+  EXPECT_NE(out.str().find("moved cap3's World of lab 'caplab' to lab host 'lab4': 2 "
+                           "overlay(s) copied, sha256 the same on both hosts"),
+            std::string::npos)
+      << out.str();
+  std::string after = core::OverlayPath(dir_ + "/lab4", "caplab", "cap3", "router");
+  EXPECT_EQ(image::Checksum(after), sha256) << "the student's disk, as it was";
+  EXPECT_FALSE(fs::exists(before));
+  for (const char* vm : {"router", "client"}) {
+    std::string domain = core::DomainName("caplab", "cap3", vm);
+    EXPECT_EQ(lab2().domains.count(domain), 0u) << domain;
+    ASSERT_EQ(lab4().domains.count(domain), 1u) << domain;
+    EXPECT_EQ(lab4().domains[domain].snapshots, std::vector<std::string>{"clean"}) << domain;
+  }
+  ExpectCap3On("lab4");
+  // A re-run of the deploy finds everything in place on the new host.
+  std::string text = Run(false);
+  EXPECT_TRUE(last_ok_) << text;
+  EXPECT_NE(text.find("Nothing to do"), std::string::npos) << text;
+}
+
+// A running VM moves live and keeps running: its `clean` exported on its
+// own and sent ahead (the running disk is not copied whole), the World's
+// networks made there first, the migration relocating its disk and console
+// log into the new host's storage dir. Its shut-off neighbour moves as its
+// disk.
+class DrainLiveTest : public DrainTest {
+ protected:
+  void SetUp() override {
+    DrainTest::SetUp();
     lab2().domains[kRouter].state = virt::DomainState::kRunning;
   }
-  fakes::FakeHypervisor& lab2() { return hosts_["qemu+ssh://root@lab2/system"]; }
-  fakes::FakeHypervisor& lab4() { return hosts_["qemu+ssh://root@lab4/system"]; }
-  static constexpr const char* kRouter = "w-caplab-cap3-router";
 };
 
 TEST_F(DrainLiveTest, ARunningVmMovesLiveWithItsClean) {
@@ -577,11 +576,7 @@ TEST_F(DrainLiveTest, ARunningVmMovesLiveWithItsClean) {
   EXPECT_EQ(lab4().domains["w-caplab-cap3-client"].state, virt::DomainState::kShutOff);
   // The networks came first: the migration needs them there.
   EXPECT_TRUE(lab4().networks.count(core::NetworkName("caplab", "cap3", "lan")));
-  std::unique_ptr<store::Store> store = store::Store::Open(core::StateDbPath(context_.state_dir));
-  for (const store::VmRecord& vm : store->Vms("caplab", std::string("cap3"))) {
-    EXPECT_EQ(vm.host, "lab4");
-    EXPECT_EQ(vm.overlay, core::OverlayPath(dir_ + "/lab4", "caplab", "cap3", vm.vm));
-  }
+  ExpectCap3On("lab4");
 }
 
 // Once the World runs on its new host, what the old one cannot remove is
@@ -613,11 +608,7 @@ TEST_F(DrainLiveTest, AFailedMigrationLeavesTheWorldWholeAndRunning) {
   EXPECT_EQ(lab2().domains[kRouter].state, virt::DomainState::kRunning);
   EXPECT_EQ(lab2().domains.count("w-caplab-cap3-client"), 1u);
   EXPECT_TRUE(fs::exists(before));
-  std::unique_ptr<store::Store> store = store::Store::Open(core::StateDbPath(context_.state_dir));
-  for (const store::VmRecord& vm : store->Vms("caplab", std::string("cap3"))) {
-    EXPECT_EQ(vm.host, "lab2");
-    EXPECT_EQ(vm.overlay, core::OverlayPath(dir_ + "/lab2", "caplab", "cap3", vm.vm));
-  }
+  ExpectCap3On("lab2");
   // Once the migration works, a second drain moves it.
   lab2().ClearFailures();
   out.str("");
@@ -641,8 +632,6 @@ class RebalanceTest : public PlacementPlanTest {
     fake_.disks->Attach(lab4());
     AddHost("lab4", "qemu+ssh://root@lab4/system");
   }
-  fakes::FakeHypervisor& lab2() { return hosts_["qemu+ssh://root@lab2/system"]; }
-  fakes::FakeHypervisor& lab4() { return hosts_["qemu+ssh://root@lab4/system"]; }
   std::map<std::string, std::string> HostOfEachWorld() {
     std::unique_ptr<store::Store> store =
         store::Store::Open(core::StateDbPath(context_.state_dir));
