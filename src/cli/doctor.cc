@@ -206,6 +206,16 @@ double ClockSkew(const std::vector<std::string>& ssh_date) {
   return theirs - ours;
 }
 
+// Makes `dir` if needed and writes, checks and removes a probe file in it.
+// Throws (core::Error or std::filesystem_error) when it cannot.
+void ProbeWritable(const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  std::string probe = dir + "/.doctor-probe";
+  { std::ofstream(probe) << "probe\n"; }
+  if (!std::filesystem::exists(probe)) throw core::Error("cannot create a file", dir);
+  std::filesystem::remove(probe);
+}
+
 // Each lab host of the inventory: a remote one runs `worlds doctor` there
 // (over SSH, its storage dir as its state dir) and has its clock compared;
 // one on this machine has its storage dir checked (the rest is this
@@ -215,11 +225,7 @@ void CheckLabHosts(const DoctorOptions& options, Report& report, std::ostream& o
     const std::string check = "lab host " + host.name;
     if (hosts::IsLocalUri(host.uri)) {
       try {
-        std::filesystem::create_directories(host.storage_dir);
-        std::string probe = host.storage_dir + "/.doctor-probe";
-        { std::ofstream(probe) << "probe\n"; }
-        if (!std::filesystem::exists(probe)) throw core::Error("cannot create a file");
-        std::filesystem::remove(probe);
+        ProbeWritable(host.storage_dir);
         report.Ok(check, "this machine; storage " + host.storage_dir + " is writable");
       } catch (const std::exception& e) {
         report.Fail(check, "storage " + host.storage_dir + ": " + e.what(),
@@ -317,11 +323,7 @@ int RunDoctor(const DoctorOptions& options, std::ostream& out) {
   }
 
   try {
-    std::filesystem::create_directories(options.image_dir);
-    std::string probe = options.image_dir + "/.doctor-probe";
-    { std::ofstream(probe) << "probe\n"; }
-    if (!std::filesystem::exists(probe)) throw core::Error("cannot create a file", options.image_dir);
-    std::filesystem::remove(probe);
+    ProbeWritable(options.image_dir);
     report.Ok("image dir", options.image_dir + " is writable");
   } catch (const std::exception& e) {
     report.Fail("image dir", e.what(), "pass --state-dir or --image-dir to a writable directory");
