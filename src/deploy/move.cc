@@ -263,6 +263,7 @@ std::optional<Moved> MoveWorld(const Context& context, const Env& env, store::St
   // The running VMs, live: they keep running, their disks' changes since
   // `clean` copied into the copies as they go.
   std::vector<const store::VmRecord*> migrated;
+  std::vector<std::string> noted;  // what went wrong once a VM had moved
   virt::Relocation back;
   back.migrate_uri = hosts::MigrationUri(from.host->uri);
   for (const store::VmRecord& vm : vms) {
@@ -275,7 +276,8 @@ std::optional<Moved> MoveWorld(const Context& context, const Env& env, store::St
         core::ConsoleLogPath(target->storage_dir, lab.name, world.owner, vm.vm);
     where.paths = {{vm.overlay, copies[vm.vm]}, {log_here, log_there}};
     try {
-      from.hypervisor->MigrateLive(vm.domain, *to_hypervisor, where);
+      std::string after = from.hypervisor->MigrateLive(vm.domain, *to_hypervisor, where);
+      if (!after.empty()) noted.push_back("on lab host '" + target->name + "': " + after);
       migrated.push_back(&vm);
       back.paths[copies[vm.vm]] = vm.overlay;
       back.paths[log_there] = log_here;
@@ -308,12 +310,11 @@ std::optional<Moved> MoveWorld(const Context& context, const Env& env, store::St
 
   // Only now is the old host's copy removed. The World has moved: what
   // cannot be removed is said, not taken for a failed move.
-  std::vector<std::string> left;
   auto clean_up = [&](const std::function<void()>& remove) {
     try {
       remove();
     } catch (const core::Error& e) {
-      left.push_back(e.Describe());
+      noted.push_back("left on lab host '" + from.host->name + "': " + e.Describe());
     }
   };
   for (const store::VmRecord& vm : vms) {
@@ -348,9 +349,7 @@ std::optional<Moved> MoveWorld(const Context& context, const Env& env, store::St
     how += "; " + std::to_string(running.size()) +
            " running VM(s) moved live, `clean` exported with them";
   }
-  for (const std::string& what : left) {
-    how += "\n    left on lab host '" + from.host->name + "': " + what;
-  }
+  for (const std::string& what : noted) how += "\n    " + what;
   return Moved{target->name, how};
 }
 

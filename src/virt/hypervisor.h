@@ -180,11 +180,13 @@ class Hypervisor {
   // persistently there and no longer here. Its snapshot metadata, which
   // libvirt refuses to migrate, goes with it: taken off here, registered
   // there; the snapshots themselves must be inside that file already
-  // (image::ExportSnapshot). When the move fails the domain runs on here,
-  // its snapshots registered again. `to` must be of the same kind (a
-  // libvirt one for a libvirt one). Throws core::Error.
-  virtual void MigrateLive(const std::string& name, Hypervisor& to,
-                           const Relocation& where) = 0;
+  // (image::ExportSnapshot). Throws core::Error when the move fails: the
+  // domain runs on here then, its snapshots registered again. Once it runs
+  // there it has moved: what went wrong after (a snapshot not registered
+  // there) is returned, in words ("" when nothing did). `to` must be of the
+  // same kind (a libvirt one for a libvirt one).
+  virtual std::string MigrateLive(const std::string& name, Hypervisor& to,
+                                  const Relocation& where) = 0;
 
   // Opens the running domain's serial console. Throws core::Error when the
   // domain is not running or the console is busy (force takes it over).

@@ -414,13 +414,13 @@ class LibvirtHypervisor : public Hypervisor {
     return Sorted(std::move(names));
   }
 
-  void MigrateLive(const std::string& name, Hypervisor& to,
-                   const Relocation& where) override {
+  std::string MigrateLive(const std::string& name, Hypervisor& to,
+                          const Relocation& where) override {
     auto* target = dynamic_cast<LibvirtHypervisor*>(&to);
     if (!target) {
       throw core::Error("a domain migrates only between two libvirt connections", name);
     }
-    internal::MigrateLive(conn_.get(), target->conn_.get(), name, where);
+    return internal::MigrateLive(conn_.get(), target->conn_.get(), name, where);
   }
 
   std::unique_ptr<ConsoleStream> OpenConsole(const std::string& domain,

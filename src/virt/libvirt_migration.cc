@@ -92,8 +92,8 @@ std::string Redefine(virDomainPtr dom, const std::vector<SnapshotMetadata>& snap
 
 }  // namespace
 
-void MigrateLive(virConnectPtr from, virConnectPtr to, const std::string& name,
-                 const Relocation& where) {
+std::string MigrateLive(virConnectPtr from, virConnectPtr to, const std::string& name,
+                        const Relocation& where) {
   Domain dom(virDomainLookupByName(from, name.c_str()));
   if (!dom) throw Failure("cannot find domain", name);
   int active = virDomainIsActive(dom.get());
@@ -140,10 +140,9 @@ void MigrateLive(virConnectPtr from, virConnectPtr to, const std::string& name,
     throw failure;
   }
   std::string lost = Redefine(moved.get(), snapshots, where.paths, name);
-  if (!lost.empty()) {
-    throw core::Error("the domain runs on the new host, but " + lost, name,
-                      "shut it down there and re-run `worlds deploy`: it adopts them");
-  }
+  if (lost.empty()) return "";
+  return core::Error(lost, name, "shut it down there and re-run `worlds deploy`: it adopts them")
+      .Describe();
 }
 
 }  // namespace virt::internal

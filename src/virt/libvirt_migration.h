@@ -11,7 +11,7 @@
 namespace virt::internal {
 
 // Hypervisor::MigrateLive of domain `name` from `from` to `to`.
-void MigrateLive(virConnectPtr from, virConnectPtr to, const std::string& name,
+std::string MigrateLive(virConnectPtr from, virConnectPtr to, const std::string& name,
                  const Relocation& where);
 
 }  // namespace virt::internal

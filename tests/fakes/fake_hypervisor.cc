@@ -177,8 +177,8 @@ void FakeHypervisor::Start(const std::string& name) {
   dom.state = DomainState::kRunning;
 }
 
-void FakeHypervisor::MigrateLive(const std::string& name, virt::Hypervisor& to,
-                                 const virt::Relocation& where) {
+std::string FakeHypervisor::MigrateLive(const std::string& name, virt::Hypervisor& to,
+                                        const virt::Relocation& where) {
   auto* target = dynamic_cast<FakeHypervisor*>(&to);
   if (!target) throw core::Error("a domain migrates only between two fakes", name);
   std::scoped_lock lock(mu_, target->mu_);
@@ -217,6 +217,7 @@ void FakeHypervisor::MigrateLive(const std::string& name, virt::Hypervisor& to,
   }
   target->domains[name] = moved;
   domains.erase(name);
+  return after_migration;
 }
 
 void FakeHypervisor::Shutdown(const std::string& name) {

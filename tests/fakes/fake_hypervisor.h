@@ -78,6 +78,9 @@ class FakeHypervisor : public virt::Hypervisor {
   // Called by Usage after it has read the domains, without the fake's lock:
   // a test widens the window between a check and what follows it.
   std::function<void()> after_usage;
+  // What MigrateLive returns once the domain has moved (what went wrong
+  // after, e.g. a snapshot not registered there); "" by default.
+  std::string after_migration;
   // What Host() reports; its free_mib is memory_mib less the memory of
   // every domain not shut off.
   virt::HostInfo host{8192, 8192, 4};
@@ -131,8 +134,8 @@ class FakeHypervisor : public virt::Hypervisor {
   // does not exist, or a NIC's network is missing or inactive there; on
   // success the domain runs there, its disk and console log relocated and
   // its snapshots with it, and is gone here.
-  void MigrateLive(const std::string& name, virt::Hypervisor& to,
-                   const virt::Relocation& where) override;
+  std::string MigrateLive(const std::string& name, virt::Hypervisor& to,
+                          const virt::Relocation& where) override;
 
   // Records "OpenConsole <domain>". Fails like libvirt when the domain is
   // not running, or its console is in use and `force` is false; with force

@@ -47,10 +47,10 @@ class SharedHypervisor : public virt::Hypervisor {
   void RevertToSnapshot(const std::string& d, const std::string& s) override { Locked([&] { fake_.RevertToSnapshot(d, s); }); }
   std::vector<std::string> ListSnapshots(const std::string& d) override { return Locked([&] { return fake_.ListSnapshots(d); }); }
   // Into another handle's fake when `to` is one.
-  void MigrateLive(const std::string& d, virt::Hypervisor& to, const virt::Relocation& w) override {
+  std::string MigrateLive(const std::string& d, virt::Hypervisor& to, const virt::Relocation& w) override {
     auto* shared = dynamic_cast<SharedHypervisor*>(&to);
     virt::Hypervisor& target = shared ? static_cast<virt::Hypervisor&>(shared->fake_) : to;
-    Locked([&] { fake_.MigrateLive(d, target, w); });
+    return Locked([&] { return fake_.MigrateLive(d, target, w); });
   }
   std::unique_ptr<virt::ConsoleStream> OpenConsole(const std::string& d, bool f) override { return fake_.OpenConsole(d, f); }
 
