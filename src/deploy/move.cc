@@ -138,24 +138,26 @@ std::optional<Moved> MoveWorld(const Context& context, const Env& env, store::St
                       "fix the lab file: a World moves as its lab defines it");
   }
   const core::Lab& lab = *parsed.lab;
-  WorldLocks locks =
-      LockWorlds(context.state_dir, lab.name, std::set<std::string>{world.owner},
-                 how_to.command);
   std::vector<store::VmRecord> vms = store.Vms(lab.name, world.owner);
-  // The VMs that move live; the others move as their disks.
+  // The VMs that move live (the others move as their disks), or why the
+  // World cannot move.
   std::set<std::string> running;
   std::optional<core::Error> unmovable;
-  for (const store::VmRecord& vm : vms) {
-    if (!from.hypervisor->DomainExists(vm.domain)) continue;
-    virt::DomainState state = from.hypervisor->State(vm.domain);
-    if (state == virt::DomainState::kRunning || state == virt::DomainState::kPaused) {
-      running.insert(vm.vm);
-    } else if (state != virt::DomainState::kShutOff && !unmovable) {
-      unmovable = core::Error("its VM '" + vm.vm + "' is neither running nor shut off (" +
-                                  virt::ToString(state) + ")",
-                              vm.domain, "start or stop it, and move it again");
+  auto read_states = [&] {
+    running.clear();
+    unmovable.reset();
+    for (const store::VmRecord& vm : vms) {
+      if (!from.hypervisor->DomainExists(vm.domain)) continue;
+      virt::DomainState state = from.hypervisor->State(vm.domain);
+      if (state == virt::DomainState::kRunning || state == virt::DomainState::kPaused) {
+        running.insert(vm.vm);
+      } else if (state != virt::DomainState::kShutOff && !unmovable) {
+        unmovable = core::Error("its VM '" + vm.vm + "' is neither running nor shut off (" +
+                                    virt::ToString(state) + ")",
+                                vm.domain, "start or stop it, and move it again");
+      }
     }
-  }
+  };
 
   core::World w{lab.name, world.owner, world.index};
   PlanOptions options{context.state_dir, context.accel, false, {}};
@@ -190,12 +192,20 @@ std::optional<Moved> MoveWorld(const Context& context, const Env& env, store::St
     throw core::Error(why, "", "add a host, undrain one, or raise a host's --memory limit");
   }
   if (target_name == from.host->name) return std::nullopt;
-  if (unmovable) throw *unmovable;
   const store::HostRecord* target = nullptr;
   for (const store::HostRecord& host : inventory) {
     if (host.name == target_name) target = &host;
   }
   if (!target) throw core::Error("placement chose an unknown host '" + target_name + "'");
+  // Only a World that moves is locked (a dry run locks none): from here
+  // on, no action changes its VMs' states under the move.
+  std::optional<WorldLocks> locks;
+  if (!how_to.dry_run) {
+    locks = LockWorlds(context.state_dir, lab.name, std::set<std::string>{world.owner},
+                       how_to.command);
+  }
+  read_states();
+  if (unmovable) throw *unmovable;
   if (how_to.dry_run) {
     std::string how = "to lab host '" + target->name + "'";
     if (!running.empty()) how += " (" + std::to_string(running.size()) + " running VM(s) live)";

@@ -19,6 +19,7 @@
 
 #include "core/error.h"
 #include "core/names.h"
+#include "deploy/lock.h"
 #include "deploy/move.h"
 #include "deploy/operations.h"
 #include "deploy/placement_plan.h"
@@ -648,6 +649,9 @@ class RebalanceTest : public PlacementPlanTest {
 };
 
 TEST_F(RebalanceTest, ADryRunSaysWhatWouldMoveAndMovesNothing) {
+  // A student's action in flight on cap1's World: a dry run locks nothing,
+  // so it neither waits for it nor holds the next one up.
+  WorldLock action(context_.state_dir, "caplab", "cap1", WorldLock::Mode::kShared, "");
   std::ostringstream out;
   EXPECT_TRUE(Rebalance(context_, fake_.env, /*dry_run=*/true, out)) << out.str();
   EXPECT_NE(out.str().find("  would move cap1's World of lab 'caplab' from lab host 'lab2' to "
