@@ -214,6 +214,18 @@ std::optional<Moved> MoveWorld(const Context& context, const Env& env, store::St
   Source& there = hosts.Of(target->name);
   const HostAccess& to = there.access;
   virt::Hypervisor* to_hypervisor = there.hypervisor.get();
+  for (const store::VmRecord& vm : vms) {
+    // Left running there by a move that failed half-way: its disk there is
+    // the newer one, and a copy must never replace it.
+    if (to_hypervisor->DomainExists(vm.domain) &&
+        to_hypervisor->State(vm.domain) != virt::DomainState::kShutOff) {
+      throw core::Error("its VM '" + vm.vm + "' runs on lab host '" + target->name +
+                            "' already, over the disk there (a move that failed half-way)",
+                        vm.domain,
+                        "stop it there and bring its disk back to lab host '" +
+                            from.host->name + "' by hand before moving the World again");
+    }
+  }
   PlaceBaseImages(lab, target->name, to, store);
 
   // The disks first, each compared by its sha256 on both hosts. A running
@@ -309,8 +321,10 @@ std::optional<Moved> MoveWorld(const Context& context, const Env& env, store::St
         throw core::Error("its VM '" + vm.vm + "' could not move live (" + e.message() +
                               "), and these VMs that had moved could not come back:" + split,
                           vm.domain,
-                          "the World is split between lab hosts '" + from.host->name +
-                              "' and '" + target->name + "': stop its VMs and drain again");
+                          "the World is split: those VMs run on lab host '" + target->name +
+                              "' over their disks there, while its record names lab host '" +
+                              from.host->name + "'; stop them there and bring their disks "
+                              "back by hand before moving the World again");
       }
       throw core::Error("its VM '" + vm.vm + "' could not move live: " + e.Describe(), vm.domain,
                         "its VMs stay on lab host '" + from.host->name + "'; drain again");

@@ -130,7 +130,8 @@ void ExportSnapshot(const std::string& path, const std::string& snapshot,
   std::string tmp = out + ".tmp-" + std::to_string(getpid());
   fs::remove(tmp, ec);  // left by a crashed run that had our pid
   try {
-    // -B: only what differs from the base is written, zeroes included.
+    // -B: only the overlay's own clusters are written (zeroes too); the
+    // rest reads from the base, as it did in the original.
     process::RunChecked({"qemu-img", "convert", "-q", "-U", "-l", "snapshot.name=" + snapshot,
                          "-O", "qcow2", "-B", *info.backing_file, "-F", *info.backing_format,
                          path, tmp});

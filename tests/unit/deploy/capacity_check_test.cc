@@ -580,6 +580,26 @@ TEST_F(DrainLiveTest, ARunningVmMovesLiveWithItsClean) {
   ExpectCap3On("lab4");
 }
 
+// A VM a move that failed half-way left running on the new host runs over
+// the newer disk: a drain neither copies over that disk nor moves the World.
+TEST_F(DrainLiveTest, AVmLeftRunningThereByAFailedMoveStopsTheMove) {
+  fakes::FakeHypervisor::Domain stuck = lab2().domains[kRouter];
+  std::string there = core::OverlayPath(dir_ + "/lab4", "caplab", "cap3", "router");
+  stuck.spec.disk_path = there;
+  lab4().domains[kRouter] = stuck;
+  fakes::FakeDisks::Write(there, /*clean=*/true, "newer");
+  std::string sha256 = image::Checksum(there);
+  std::ostringstream out;
+  EXPECT_FALSE(DrainHost(context_, fake_.env, "lab2", out));
+  EXPECT_NE(out.str().find("NOT MOVED cap3's World of lab 'caplab': w-caplab-cap3-router: its VM "
+                           "'router' runs on lab host 'lab4' already, over the disk there"),
+            std::string::npos)
+      << out.str();
+  EXPECT_EQ(image::Checksum(there), sha256);
+  EXPECT_EQ(lab2().domains[kRouter].state, virt::DomainState::kRunning);
+  ExpectCap3On("lab2");
+}
+
 // Once a VM runs on its new host, what goes wrong after (its snapshot not
 // registered there, what the old host cannot remove) is said; the World
 // has moved all the same.
