@@ -509,11 +509,14 @@ bool Rebalance(const Context& context, const Env& env, bool dry_run, std::ostrea
     moved += moved_in_pass;
     if (moved_in_pass == 0) break;
   }
-  if (moved == 0 && failed.empty()) {
+  if (moved == 0 && failed.empty() && unreachable.empty()) {
     out << "Nothing to move: the lab hosts' memory use is as even as whole Worlds allow.\n";
   } else {
     out << (dry_run ? "Would move " : "Moved ") << moved << " World(s)";
     if (!failed.empty()) out << "; " << failed.size() << " could not move";
+    if (!unreachable.empty()) {
+      out << "; the Worlds on " << unreachable.size() << " unreachable lab host(s) stay";
+    }
     out << ".\n";
   }
   return failed.empty() && unreachable.empty();

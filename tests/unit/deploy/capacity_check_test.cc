@@ -709,6 +709,23 @@ TEST_F(RebalanceTest, MovesWorldsUntilTheHostsAreEvenRunningVmsLive) {
             "Nothing to move: the lab hosts' memory use is as even as whole Worlds allow.\n");
 }
 
+// A host that cannot be reached keeps its Worlds, is named, and the
+// rebalance says it did not finish.
+TEST_F(RebalanceTest, AHostThatCannotBeReachedKeepsItsWorlds) {
+  down_.insert("qemu+ssh://root@lab2/system");
+  std::ostringstream out;
+  EXPECT_FALSE(Rebalance(context_, fake_.env, /*dry_run=*/false, out)) << out.str();
+  EXPECT_NE(out.str().find("  lab host 'lab2' cannot be reached; its Worlds stay: "),
+            std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("Connection reset"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("Moved 0 World(s); the Worlds on 1 unreachable lab host(s) stay.\n"),
+            std::string::npos)
+      << out.str();
+  EXPECT_EQ(HostOfEachWorld()["cap1"], "lab2");
+  EXPECT_TRUE(lab4().domains.empty());
+}
+
 TEST_F(RebalanceTest, OneHostOrADrainingOneIsNothingToBalance) {
   {
     std::unique_ptr<store::Store> store =
