@@ -63,7 +63,9 @@ std::vector<SnapshotMetadata> ReadSnapshots(virDomainPtr dom, const std::string&
   std::vector<SnapshotMetadata> snapshots;
   for (const Snapshot& snapshot : owned) {
     SnapshotMetadata s;
-    s.name = virDomainSnapshotGetName(snapshot.get());
+    const char* snapshot_name = virDomainSnapshotGetName(snapshot.get());
+    if (!snapshot_name) throw Failure("cannot read a snapshot's name", name);
+    s.name = snapshot_name;
     char* xml = virDomainSnapshotGetXMLDesc(snapshot.get(), VIR_DOMAIN_SNAPSHOT_XML_SECURE);
     if (!xml) throw Failure("cannot read snapshot '" + s.name + "'", name);
     s.xml = TakeString(xml);
