@@ -143,8 +143,7 @@ std::string MigrateLive(virConnectPtr from, virConnectPtr to, const std::string&
   }
   std::string lost = Redefine(moved.get(), snapshots, where.paths, name);
   if (lost.empty()) return "";
-  return core::Error(lost, name, "shut it down there and re-run `worlds deploy`: it adopts them")
-      .Describe();
+  return lost + " (shut it down there and re-run `worlds deploy`: it adopts them)";
 }
 
 }  // namespace virt::internal
