@@ -16,26 +16,6 @@ namespace virt::internal {
 
 namespace {
 
-// libvirt reports stream readiness only through a registered event loop,
-// which is process-wide and must exist before the connection carrying the
-// stream is opened. The first console starts it; it runs for the process's
-// life. Connections opened earlier (the shared one) are unaffected.
-void EnsureEventLoop() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (virEventRegisterDefaultImpl() < 0) {
-      throw Failure("cannot start libvirt's event loop", "");
-    }
-    std::thread([] {
-      for (;;) {
-        if (virEventRunDefaultImpl() < 0) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-      }
-    }).detach();
-  });
-}
-
 // A non-blocking console stream made to look blocking: Read waits on a
 // condition that libvirt's stream events (and Close) signal. A blocking
 // virStreamRecv could not be woken by Close, so a client that leaves would
@@ -177,6 +157,8 @@ class LibvirtConsole : public ConsoleStream {
 
 std::unique_ptr<ConsoleStream> OpenLibvirtConsole(const std::string& uri,
                                                   const std::string& domain, bool force) {
+  // Stream readiness comes only through the event loop, which must run
+  // before the connection carrying the stream is opened.
   EnsureEventLoop();
   Connect conn(virConnectOpen(uri.c_str()));
   if (!conn) throw Failure("cannot connect to libvirt at " + uri, domain);

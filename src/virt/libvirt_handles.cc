@@ -2,7 +2,27 @@
 
 #include <libvirt/virterror.h>
 
+#include <chrono>
+#include <mutex>
+#include <thread>
+
 namespace virt::internal {
+
+void EnsureEventLoop() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (virEventRegisterDefaultImpl() < 0) {
+      throw Failure("cannot start libvirt's event loop", "");
+    }
+    std::thread([] {
+      for (;;) {
+        if (virEventRunDefaultImpl() < 0) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+      }
+    }).detach();
+  });
+}
 
 core::Error Failure(const std::string& action, const std::string& where) {
   // An RPC error means the connection itself broke (libvirtd restarted or

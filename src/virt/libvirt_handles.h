@@ -34,6 +34,14 @@ struct StreamFreer {
 };
 using Stream = std::unique_ptr<std::remove_pointer_t<virStreamPtr>, StreamFreer>;
 
+// Starts libvirt's process-wide event loop (a thread of its own, for the
+// process's life) unless it runs already. Connections opened after it have
+// their socket watched: one whose libvirtd went away (restarted, the lab
+// host rebooted, its SSH link dropped; remote ones also by keepalive) is
+// marked closed at once, which virConnectIsAlive then tells, and console
+// streams get their readiness events.
+void EnsureEventLoop();
+
 // libvirt's last error is per thread, so reading it right after the failed
 // call on the same thread is exact. Names the action and the object.
 core::Error Failure(const std::string& action, const std::string& where);

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -65,8 +66,6 @@ class LibvirtHypervisor : public Hypervisor {
       : conn_(std::move(conn)), uri_(std::move(uri)) {}
   LibvirtHypervisor(const LibvirtHypervisor&) = delete;
   LibvirtHypervisor& operator=(const LibvirtHypervisor&) = delete;
-  LibvirtHypervisor(LibvirtHypervisor&&) = default;
-  LibvirtHypervisor& operator=(LibvirtHypervisor&&) = default;
 
   bool NetworkExists(const std::string& name) override {
     return LookupNetwork(name) != nullptr;
@@ -77,7 +76,8 @@ class LibvirtHypervisor : public Hypervisor {
     Network net = LookupNetwork(spec.name);
     if (!net) {
       std::string xml = RenderNetworkXml(spec);
-      net.reset(virNetworkDefineXML(conn_.get(), xml.c_str()));
+      Connect conn = Conn();
+      net.reset(virNetworkDefineXML(conn.get(), xml.c_str()));
       if (!net) throw Failure("cannot define network", spec.name);
       if (virNetworkSetAutostart(net.get(), 1) < 0) {
         throw Failure("cannot set network to autostart", spec.name);
@@ -145,7 +145,8 @@ class LibvirtHypervisor : public Hypervisor {
 
   std::vector<std::string> ListNetworks(const std::string& prefix) override {
     virNetworkPtr* raw = nullptr;
-    int n = virConnectListAllNetworks(conn_.get(), &raw, 0);
+    Connect conn = Conn();
+    int n = virConnectListAllNetworks(conn.get(), &raw, 0);
     if (n < 0) throw Failure("cannot list networks", prefix);
     std::vector<std::string> names;
     for (const Network& net : Adopt<Network>(raw, n)) {
@@ -162,7 +163,8 @@ class LibvirtHypervisor : public Hypervisor {
   void DefineDomain(const DomainSpec& spec) override {
     if (LookupDomain(spec.name)) throw DomainAlreadyExists(spec.name);
     std::string xml = RenderDomainXml(spec);
-    Domain dom(virDomainDefineXML(conn_.get(), xml.c_str()));
+    Connect conn = Conn();
+    Domain dom(virDomainDefineXML(conn.get(), xml.c_str()));
     if (!dom) throw Failure("cannot define domain", spec.name);
     // Also here, so that a start outside Worlds (virsh start) finds it too,
     // until the next reboot (the qemu hook covers that: virt/partition.h).
@@ -194,7 +196,8 @@ class LibvirtHypervisor : public Hypervisor {
 
   std::vector<std::string> ListDomains(const std::string& prefix) override {
     virDomainPtr* raw = nullptr;
-    int n = virConnectListAllDomains(conn_.get(), &raw, 0);
+    Connect conn = Conn();
+    int n = virConnectListAllDomains(conn.get(), &raw, 0);
     if (n < 0) throw Failure("cannot list domains", prefix);
     std::vector<std::string> names;
     for (const Domain& dom : Adopt<Domain>(raw, n)) {
@@ -222,7 +225,8 @@ class LibvirtHypervisor : public Hypervisor {
 
   std::vector<DomainUsage> Usage(const std::string& prefix) override {
     virDomainPtr* raw = nullptr;
-    int n = virConnectListAllDomains(conn_.get(), &raw, 0);
+    Connect conn = Conn();
+    int n = virConnectListAllDomains(conn.get(), &raw, 0);
     if (n < 0) throw Failure("cannot list domains", prefix);
     std::vector<DomainUsage> usage;
     for (const Domain& dom : Adopt<Domain>(raw, n)) {
@@ -251,22 +255,23 @@ class LibvirtHypervisor : public Hypervisor {
   }
 
   HostInfo Host() override {
+    Connect conn = Conn();
     virNodeInfo node;
-    if (virNodeGetInfo(conn_.get(), &node) < 0) throw Failure("cannot read the host's info", uri_);
+    if (virNodeGetInfo(conn.get(), &node) < 0) throw Failure("cannot read the host's info", uri_);
     HostInfo host;
     host.cpus = static_cast<int>(node.cpus);
     // virNodeGetInfo's memory is NUMA node 0's on some hosts (here: 18 of
     // 24 GiB); the memory stats of all cells are the machine's (MemTotal).
     host.memory_mib = static_cast<int64_t>(node.memory / 1024);
-    unsigned long long free_bytes = virNodeGetFreeMemory(conn_.get());
+    unsigned long long free_bytes = virNodeGetFreeMemory(conn.get());
     // 0 is libvirt's error value: told as unknown, which is 0 free.
     host.free_mib = static_cast<int64_t>(free_bytes / (1024 * 1024));
     int count = 0;
-    if (virNodeGetMemoryStats(conn_.get(), VIR_NODE_MEMORY_STATS_ALL_CELLS, nullptr, &count,
+    if (virNodeGetMemoryStats(conn.get(), VIR_NODE_MEMORY_STATS_ALL_CELLS, nullptr, &count,
                               0) == 0 &&
         count > 0) {
       std::vector<virNodeMemoryStats> stats(static_cast<size_t>(count));
-      if (virNodeGetMemoryStats(conn_.get(), VIR_NODE_MEMORY_STATS_ALL_CELLS, stats.data(),
+      if (virNodeGetMemoryStats(conn.get(), VIR_NODE_MEMORY_STATS_ALL_CELLS, stats.data(),
                                 &count, 0) == 0) {
         for (int i = 0; i < count; ++i) {
           std::string field = stats[i].field;
@@ -420,7 +425,9 @@ class LibvirtHypervisor : public Hypervisor {
     if (!target) {
       throw core::Error("a domain migrates only between two libvirt connections", name);
     }
-    return internal::MigrateLive(conn_.get(), target->conn_.get(), name, where);
+    Connect from = Conn();
+    Connect to_conn = target->Conn();
+    return internal::MigrateLive(from.get(), to_conn.get(), name, where);
   }
 
   std::unique_ptr<ConsoleStream> OpenConsole(const std::string& domain,
@@ -433,7 +440,8 @@ class LibvirtHypervisor : public Hypervisor {
  private:
   // Absent is a normal answer (nullptr); any other failure throws.
   Network LookupNetwork(const std::string& name) {
-    Network net(virNetworkLookupByName(conn_.get(), name.c_str()));
+    Connect conn = Conn();
+    Network net(virNetworkLookupByName(conn.get(), name.c_str()));
     if (!net && !LastErrorIs(VIR_ERR_NO_NETWORK)) {
       throw Failure("cannot look up network", name);
     }
@@ -441,7 +449,8 @@ class LibvirtHypervisor : public Hypervisor {
   }
 
   Domain LookupDomain(const std::string& name) {
-    Domain dom(virDomainLookupByName(conn_.get(), name.c_str()));
+    Connect conn = Conn();
+    Domain dom(virDomainLookupByName(conn.get(), name.c_str()));
     if (!dom && !LastErrorIs(VIR_ERR_NO_DOMAIN)) {
       throw Failure("cannot look up domain", name);
     }
@@ -469,8 +478,34 @@ class LibvirtHypervisor : public Hypervisor {
     return active == 1;
   }
 
-  Connect conn_;
-  std::string uri_;  // for the per-console connections
+  // The connection to call through: the one held, or a new one when
+  // libvirt has marked it closed (its libvirtd restarted, the lab host
+  // rebooted or the SSH link dropped: the event loop notices, see
+  // NewLibvirtHypervisor). So a long-lived holder, the broker, carries on
+  // once libvirtd is back, where it used to fail every call until it was
+  // restarted itself. The caller gets a reference of its own, so a thread
+  // replacing the connection never frees it under another thread's call.
+  // Throws core::Error, naming the URI, while libvirtd cannot be reached.
+  // Keep it in a named local until libvirt's error has been read: closing
+  // the reference is a libvirt call, which clears the thread's last error.
+  Connect Conn() {
+    std::lock_guard<std::mutex> lock(conn_mu_);
+    if (virConnectIsAlive(conn_.get()) == 0) {
+      Connect fresh(virConnectOpen(uri_.c_str()));
+      if (!fresh) {
+        throw core::Error("lost the connection to libvirt at " + uri_ +
+                              " and cannot open it again: " + virGetLastErrorMessage(),
+                          uri_, "check that libvirtd runs there and re-run the command");
+      }
+      conn_ = std::move(fresh);
+    }
+    if (virConnectRef(conn_.get()) < 0) throw Failure("cannot use the connection", uri_);
+    return Connect(conn_.get());
+  }
+
+  std::mutex conn_mu_;
+  Connect conn_;  // guarded by conn_mu_; used through Conn()
+  std::string uri_;  // for reconnecting and the per-console connections
 };
 
 }  // namespace
@@ -479,6 +514,8 @@ std::unique_ptr<Hypervisor> NewLibvirtHypervisor(const std::string& uri) {
   // Errors reach the user through core::Error; libvirt's default handler
   // would also print them to stderr, garbling menus and progress output.
   virSetErrorFunc(nullptr, [](void*, virErrorPtr) {});
+  // Before the connection opens, so that a lost one is noticed (Conn()).
+  internal::EnsureEventLoop();
   Connect conn(virConnectOpen(uri.c_str()));
   if (!conn) {
     throw core::Error("cannot connect to libvirt at " + uri + ": " +

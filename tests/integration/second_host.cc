@@ -71,6 +71,11 @@ std::string SecondHost::Start() {
   return "";
 }
 
+std::string SecondHost::RestartLibvirtd() {
+  Run restart = Exec({Tool(), "restart-libvirtd", "--name", name_});
+  return restart.code == 0 ? "" : Trimmed(restart.err + restart.out);
+}
+
 std::string SecondHost::Stop() {
   Run down = Exec({Tool(), "down", "--name", name_});
   if (down.code != 0) return Trimmed(down.err + down.out);

@@ -26,6 +26,11 @@ class SecondHost {
   // Returns "" on success, else what the tool said (it has cleaned up).
   [[nodiscard]] std::string Start();
 
+  // Restarts its libvirtd as an upgrade does (domains keep running) and
+  // waits until it answers again. Returns "" on success, else what the tool
+  // said.
+  [[nodiscard]] std::string RestartLibvirtd();
+
   // Takes it down: every process of it (daemons and domains) ends, its
   // namespaces, veth pair and directory go. Returns "" on success, else what
   // the tool said. Safe to call more than once.

@@ -242,6 +242,32 @@ TEST_F(SecondHostTest, RunsADomainTheMachineDoesNotSee) {
   EXPECT_EQ(AllDomains(uri_), std::vector<std::string>{});
 }
 
+// A connection outlives a restart of its host's libvirtd (an upgrade
+// there): the same Hypervisor, held as the broker holds one per lab host,
+// is answered again once libvirtd is back, on the first call, and the
+// domain that ran through the restart is still running and driven.
+TEST_F(SecondHostTest, AConnectionCarriesOnAfterTheHostsLibvirtdRestarts) {
+  IT_REQUIRE(!TestImageDir().empty(), "the tiny test image (WORLDS_TEST_IMAGE_DIR)");
+  std::string name = prefix_ + "kept";
+  ASSERT_NO_FATAL_FAILURE(StartRemoteDomain(name));
+  try {
+    std::unique_ptr<virt::Hypervisor> hv = virt::NewLibvirtHypervisor(uri_);
+    ASSERT_EQ(hv->State(name), virt::DomainState::kRunning);
+    std::string before = ReadFile(host_.dir() + "/run/libvirtd.pid");
+
+    ASSERT_EQ(host_.RestartLibvirtd(), "");
+    ASSERT_NE(ReadFile(host_.dir() + "/run/libvirtd.pid"), before) << "a new libvirtd";
+
+    EXPECT_EQ(hv->State(name), virt::DomainState::kRunning);
+    EXPECT_GT(hv->Host().memory_mib, 0);
+    hv->PowerOff(name);
+    EXPECT_EQ(hv->State(name), virt::DomainState::kShutOff);
+    EXPECT_EQ(Lines(Virsh(uri_, {"domstate", name}).out), std::vector<std::string>{"shut off"});
+  } catch (const core::Error& e) {
+    ADD_FAILURE() << e.Describe();
+  }
+}
+
 TEST_F(SecondHostTest, DownLeavesNothingBehindEvenWithARunningDomain) {
   IT_REQUIRE(!TestImageDir().empty(), "the tiny test image (WORLDS_TEST_IMAGE_DIR)");
   std::string name = prefix_ + "left";
@@ -668,6 +694,12 @@ TEST_F(DeployAcrossHostsTest, AClassIsSplitOverTwoHostsAndEachWorldIsWholeOnItsH
   EXPECT_EQ(console, "echoed");
   EXPECT_EQ(ask(broker::Op::kRevert, bob), "ok shut off");
   EXPECT_EQ(Lines(Virsh(uri_, {"domstate", bob}).out), std::vector<std::string>{"shut off"});
+  // h2's libvirtd restarts (an upgrade there): the broker's connection to
+  // h2 comes back by itself, on the student's next request, without a
+  // restart of the broker.
+  ASSERT_EQ(host_.RestartLibvirtd(), "");
+  EXPECT_EQ(ask(broker::Op::kStart, bob), "ok running");
+  EXPECT_EQ(ask(broker::Op::kPowerOff, bob), "ok shut off");
   ::kill(broker_, SIGTERM);
   ::waitpid(broker_, nullptr, 0);
   broker_ = -1;
