@@ -66,8 +66,26 @@ int RunTop(const Globals& globals, const TopOptions& options) {
     std::string why;
     std::optional<std::map<std::string, std::string>> consoles =
         Consoles(globals.settings["broker-socket"], &why);
-    deploy::HostView view = deploy::BuildHostView(vms, hypervisor->Usage(""), hypervisor->Host(),
-                                                  context.capacity.budget, consoles);
+    std::vector<virt::DomainUsage> usage;
+    virt::HostInfo host;
+    try {
+      usage = hypervisor->Usage("");
+      host = hypervisor->Host();
+    } catch (const core::Error& e) {
+      // A screen that is watched keeps going through a libvirtd restart
+      // (the connection is opened again on the next read); a one-off
+      // answer is an error.
+      if (options.once || options.json) throw;
+      if (redraw) std::cout << "\x1b[H\x1b[2J";
+      std::cout << "Cannot read the host now: " << e.Describe() << "\nTrying again every "
+                << options.interval << " s (Ctrl-C to stop).\n";
+      if (!redraw) std::cout << "\n";
+      std::cout << std::flush;
+      std::this_thread::sleep_for(std::chrono::seconds(options.interval));
+      continue;
+    }
+    deploy::HostView view =
+        deploy::BuildHostView(vms, usage, host, context.capacity.budget, consoles);
     if (options.json) {
       std::cout << FormatTopJson(view);
       return kExitOk;

@@ -26,8 +26,8 @@ class SecondHost {
   // Returns "" on success, else what the tool said (it has cleaned up).
   [[nodiscard]] std::string Start();
 
-  // Restarts its libvirtd as an upgrade does (domains keep running) and
-  // waits until it answers again. Returns "" on success, else what the tool
+  // Restarts its libvirtd as an upgrade does (domains keep running), or
+  // starts it after it was killed, and waits until it answers again. Returns "" on success, else what the tool
   // said.
   [[nodiscard]] std::string RestartLibvirtd();
 
