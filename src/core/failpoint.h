@@ -5,8 +5,9 @@
 //   WORLDS_FAILPOINT=<name>@<n>   SIGKILL the n-th time (n >= 1)
 //
 // The variable is read once per process; workers inherit it from their
-// parent, so a point inside a worker kills that worker and a point in the
-// parent kills the parent. Without the variable a point costs one branch.
+// parent (a worker on another lab host, over SSH, gets it in its batch), so
+// a point inside a worker kills that worker and a point in the parent kills
+// the parent. Without the variable a point costs one branch.
 //
 // Points (each named where it is reached):
 //   worker-after-overlays      every overlay of a worker's batch is created

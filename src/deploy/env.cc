@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "core/error.h"
@@ -117,7 +118,11 @@ WorkerLauncher SshWorkerLauncher(const std::string& uri, const std::string& remo
   std::string fix = "check that `" + argv.front() + "` reaches the host of " + uri +
                     " with root's key and that " + remote_exe + " is worlds there";
   return [argv, fix](const Batch& batch, const std::string& log_path) {
-    return std::unique_ptr<WorkerProcess>(new ChildWorker(argv, fix, batch, log_path));
+    // A worker here inherits the fault tests' failpoint; one over SSH is
+    // given it in its batch.
+    Batch sent = batch;
+    if (const char* failpoint = std::getenv("WORLDS_FAILPOINT")) sent.config.failpoint = failpoint;
+    return std::unique_ptr<WorkerProcess>(new ChildWorker(argv, fix, sent, log_path));
   };
 }
 

@@ -259,9 +259,11 @@ Summary Execute(const Plan& plan, const ExecOptions& options, const Env& env,
       std::string how = workers[i]->Wait();
       std::string where =
           host_of_batch[i].empty() ? "" : " on lab host '" + host_of_batch[i] + "'";
-      // ssh's own failure (the connection lost, the host gone) is 255.
+      // ssh's own failure (the connection lost, the host gone) is 255, and
+      // so is a worker killed there (ssh passes no signal on): its log,
+      // which has the worker's last words, tells which.
       if (!host_of_batch[i].empty() && how == "exited with status 255") {
-        how += ": ssh lost the connection to the host";
+        how += ": ssh lost the connection to the host, or the worker was killed there";
       }
       reason = !fatal[i].empty() ? fatal[i]
                                  : "worker " + std::to_string(i) + where + " " + how +

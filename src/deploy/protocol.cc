@@ -41,8 +41,10 @@ NLOHMANN_JSON_SERIALIZE_ENUM(VmAction, {{VmAction::kNothing, "nothing"},
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(VmPlan, vm, domain, overlay, base, base_format,
                                    action, remove_stale_domain, edit, spec)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WorldPlan, world, networks, vms)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WorkerConfig, connect, guestfs_backend,
-                                   guestfs_settings)
+// A batch without `failpoint` (every batch outside the fault tests) reads
+// as none.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WorkerConfig, connect, guestfs_backend,
+                                                guestfs_settings, failpoint)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Batch, version, config, worlds)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Message, kind, domain, phase, message,
                                    seconds, count)

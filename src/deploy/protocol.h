@@ -14,6 +14,9 @@ struct WorkerConfig {
   std::string connect;           // libvirt URI
   std::string guestfs_backend;   // empty: from the environment
   std::string guestfs_settings;  // empty: from the environment
+  // WORLDS_FAILPOINT (core/failpoint.h) for a worker over SSH, which gets
+  // none of the deploy's environment; empty: none (always, outside tests).
+  std::string failpoint;
 };
 
 // The version of this protocol. A worker refuses a batch of another

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
@@ -304,6 +305,10 @@ int WorkerMain(int parent) {
   };
   try {
     Batch batch = DecodeBatch(input);
+    if (!batch.config.failpoint.empty()) {
+      // Before the first failpoint is reached, which reads it once.
+      ::setenv("WORLDS_FAILPOINT", batch.config.failpoint.c_str(), /*overwrite=*/0);
+    }
     std::unique_ptr<virt::Hypervisor> hypervisor =
         virt::NewLibvirtHypervisor(batch.config.connect);
     guest::GuestfsOptions options;

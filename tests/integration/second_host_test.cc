@@ -956,10 +956,39 @@ TEST_F(DeployAcrossHostsTest, AHostKilledMidDeployFailsOnlyItsWorldsAndARerunCon
             std::string::npos)
       << status.out << status.err;
 
-  // Back (a fresh libvirtd, its old state gone): the re-run builds h2's
-  // Worlds again and leaves h1's alone.
+  // Back (a fresh libvirtd, its old state gone). A re-run whose worker
+  // there is killed once it has defined the domains, before any `clean`
+  // (the failpoint travels to it in its batch): h2's VMs fail, h1's are
+  // left alone.
   ASSERT_EQ(host_.Start(), "");
   ASSERT_EQ(host_.uri(), uri_);
+  it::Run killed = Exec({"env", "WORLDS_FAILPOINT=worker-after-define", WORLDS_BINARY,
+                         "--state-dir", state_, "--image-dir", TestImageDir(), "deploy",
+                         lab_file_, "--roster", roster_, "--jobs", "1"});
+  std::cout << killed.out;
+  EXPECT_EQ(killed.code, 1) << killed.out << killed.err;
+  EXPECT_NE(killed.out.find("6 already up to date, 6 failed"), std::string::npos) << killed.out;
+  std::string worker_logs;
+  std::error_code ec;
+  for (const auto& entry : fs::recursive_directory_iterator(state_ + "/logs", ec)) {
+    if (entry.path().filename().string().rfind("worker-", 0) == 0) {
+      worker_logs += ReadFile(entry.path().string());
+    }
+  }
+  EXPECT_NE(worker_logs.find("failpoint worker-after-define: killing pid"), std::string::npos)
+      << worker_logs;
+  std::string bob = core::DomainName("it2d", "bob", "router");
+  EXPECT_TRUE(Contains(AllDomains(uri_), bob)) << "defined before the kill";
+  EXPECT_EQ(Lines(Virsh(uri_, {"snapshot-list", "--name", bob}).out), std::vector<std::string>{});
+  std::vector<std::string> left;
+  std::string libvirtd = ReadFile(host_.dir() + "/run/libvirtd.pid");
+  libvirtd = libvirtd.substr(0, libvirtd.find('\n'));
+  for (const std::string& process : ProcessesIn({Link("/proc/" + libvirtd + "/ns/net")})) {
+    if (process.find("(worlds)") != std::string::npos) left.push_back(process);
+  }
+  EXPECT_EQ(left, std::vector<std::string>{}) << "no worker outlives its kill there";
+
+  // The next re-run converges: h2's Worlds built, h1's left alone.
   it::Run again = Cli({"deploy", lab_file_, "--roster", roster_, "--jobs", "1"});
   EXPECT_EQ(again.code, 0) << again.out << again.err;
   EXPECT_NE(again.out.find("6 built now, 6 already up to date, 0 failed"), std::string::npos)

@@ -263,6 +263,14 @@ TEST(ProtocolTest, BatchAndMessagesRoundTrip) {
   EXPECT_EQ(virt::RenderDomainXml(back.worlds[0].vms[0].spec), virt::RenderDomainXml(vm.spec));
 
   EXPECT_EQ(back.version, kWorkerProtocolVersion);
+  EXPECT_EQ(back.config.failpoint, "");
+  // The fault tests' failpoint travels to a worker over SSH; a batch
+  // without one (any from outside the tests) reads as none.
+  batch.config.failpoint = "worker-after-define@2";
+  EXPECT_EQ(DecodeBatch(EncodeBatch(batch)).config.failpoint, "worker-after-define@2");
+  nlohmann::json without = nlohmann::json::parse(EncodeBatch(batch));
+  without["config"].erase("failpoint");
+  EXPECT_EQ(DecodeBatch(without.dump()).config.failpoint, "");
 
   Message m{"error", "w-a-b-c", "customize", "it\nbroke", 1.5, 3};
   std::string line = EncodeMessage(m);
