@@ -94,12 +94,38 @@ class OpenHosts {
         .first->second;
   }
 
+  // What `host` reports for placement, through the connections above: read
+  // once for every World placed after it (each read of a host over SSH
+  // costs round trips), and again only once a World moved to or from it
+  // (Forget). A host that cannot be reached reads as such.
+  hosts::HostReading Reading(const store::HostRecord& host) {
+    auto cached = readings_.find(host.name);
+    if (cached != readings_.end()) return cached->second;
+    hosts::HostReading reading;
+    try {
+      Source& source = Of(host.name);
+      reading = hosts::ReadHost(host, *source.hypervisor,
+                                [&](const std::string& dir) -> std::optional<uint64_t> {
+                                  try {
+                                    return source.access.disks->FreeBytes(dir);
+                                  } catch (const core::Error&) {
+                                    return std::nullopt;  // not known
+                                  }
+                                });
+    } catch (const core::Error& e) {
+      reading.unreachable = e.Describe();
+    }
+    return readings_.emplace(host.name, std::move(reading)).first->second;
+  }
+  void Forget(const std::string& name) { readings_.erase(name); }
+
  private:
   const Context& context_;
   const Env& env_;
   std::vector<store::HostRecord> inventory_;
   LabHosts hosts_;
   std::map<std::string, Source> open_;
+  std::map<std::string, hosts::HostReading> readings_;
 };
 
 // How a drain or a rebalance moves Worlds.
@@ -176,10 +202,10 @@ std::optional<Moved> MoveWorld(const Context& context, const Env& env, store::St
     }
     if (record.owner != world.owner) others.push_back(record);
   }
-  HostsPlan placed = PlaceWorlds(DesiredPlan(lab, lab_worlds, options), inventory, others,
-                                 env.connect_host, *env.disks,
-                                 HostFreeSpace(env, context.state_dir + "/logs/hosts"),
-                                 context.capacity);
+  HostsPlan placed = PlaceWorlds(
+      DesiredPlan(lab, lab_worlds, options), inventory, others,
+      [&hosts](const store::HostRecord& host) { return hosts.Reading(host); }, *env.disks,
+      context.capacity);
   std::string target_name;
   for (size_t i = 0; i < placed.owners.size(); ++i) {
     if (placed.owners[i] == world.owner) target_name = placed.placement.host_of[i];
@@ -211,6 +237,16 @@ std::optional<Moved> MoveWorld(const Context& context, const Env& env, store::St
     if (!running.empty()) how += " (" + std::to_string(running.size()) + " running VM(s) live)";
     return Moved{target->name, how};
   }
+  // From here on both hosts change, whether the move succeeds or not: the
+  // next World is placed over what they report then.
+  struct Reread {
+    OpenHosts& hosts;
+    std::string from, to;
+    ~Reread() {
+      hosts.Forget(from);
+      hosts.Forget(to);
+    }
+  } reread{hosts, from.host->name, target->name};
   Source& there = hosts.Of(target->name);
   const HostAccess& to = there.access;
   virt::Hypervisor* to_hypervisor = there.hypervisor.get();

@@ -18,10 +18,22 @@ FreeSpace HostFreeSpace(const Env& env, const std::string& log_dir) {
   };
 }
 
+HostReader ReadEachHost(const hosts::Connector& connect, const FreeSpace& free_bytes) {
+  return [&connect, &free_bytes](const store::HostRecord& host) {
+    return hosts::ReadHost(host, connect,
+                           [&](const std::string&) -> std::optional<uint64_t> {
+                             try {
+                               return free_bytes(host);
+                             } catch (const core::Error&) {
+                               return std::nullopt;
+                             }
+                           });
+  };
+}
+
 HostsPlan PlaceWorlds(const Plan& plan, const std::vector<store::HostRecord>& inventory,
-                      const std::vector<store::WorldRecord>& recorded,
-                      const hosts::Connector& connect, Disks& disks, const FreeSpace& free_bytes,
-                      const capacity::PlanPolicy& policy) {
+                      const std::vector<store::WorldRecord>& recorded, const HostReader& read,
+                      Disks& disks, const capacity::PlanPolicy& policy) {
   std::map<std::string, std::string> host_of;  // owner -> recorded host
   for (const store::WorldRecord& world : recorded) host_of[world.owner] = world.host;
   std::set<std::string> lab_domains;
@@ -31,15 +43,7 @@ HostsPlan PlaceWorlds(const Plan& plan, const std::vector<store::HostRecord>& in
 
   HostsPlan out;
   for (const store::HostRecord& host : inventory) {
-    out.hosts.push_back(hosts::ReadCapacity(
-        host, connect, policy.budget, lab_domains,
-        [&](const std::string&) -> std::optional<uint64_t> {
-          try {
-            return free_bytes(host);
-          } catch (const core::Error&) {
-            return std::nullopt;
-          }
-        }));
+    out.hosts.push_back(hosts::CapacityOf(host, read(host), policy.budget, lab_domains));
   }
 
   capacity::LabDemand demand = DemandOf(plan, disks);

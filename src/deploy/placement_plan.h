@@ -37,12 +37,18 @@ using FreeSpace = std::function<std::optional<uint64_t>(const store::HostRecord&
 // `env` must outlive the result.
 FreeSpace HostFreeSpace(const Env& env, const std::string& log_dir);
 
+// What each lab host reports now (hosts::ReadHost).
+using HostReader = std::function<hosts::HostReading(const store::HostRecord& host)>;
+
+// Reads each host when asked, through a connection `connect` opens for it
+// and `free_bytes` (whose errors are: not known). Both must outlive it.
+HostReader ReadEachHost(const hosts::Connector& connect, const FreeSpace& free_bytes);
+
 // `recorded`: the lab's Worlds as the store has them (their hosts).
 // `disks`: this machine's, for the sizes of the lab's base images.
 HostsPlan PlaceWorlds(const Plan& plan, const std::vector<store::HostRecord>& inventory,
-                      const std::vector<store::WorldRecord>& recorded,
-                      const hosts::Connector& connect, Disks& disks, const FreeSpace& free_bytes,
-                      const capacity::PlanPolicy& policy);
+                      const std::vector<store::WorldRecord>& recorded, const HostReader& read,
+                      Disks& disks, const capacity::PlanPolicy& policy);
 
 // The dry run's text: the placement table, and the Worlds left on the
 // connect host. Ends in '\n'.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <sstream>
 
 #include "capacity/plan_fit.h"
@@ -103,33 +104,53 @@ void Add(HostLoad& load, Tally& tally, const HostCapacity& host, const WorldDema
 
 }  // namespace
 
-HostCapacity ReadCapacity(
-    const store::HostRecord& host, const Connector& connect, const capacity::Policy& budget,
-    const std::set<std::string>& lab_domains,
-    const std::function<std::optional<uint64_t>(const std::string& storage_dir)>& free_bytes) {
+HostReading ReadHost(const store::HostRecord& host, virt::Hypervisor& hypervisor,
+                     const FreeBytes& free_bytes) {
+  HostReading reading;
+  try {
+    reading.info = hypervisor.Host();
+    reading.domains = hypervisor.Usage("");
+  } catch (const core::Error& e) {
+    reading.unreachable = e.Describe();
+    return reading;
+  }
+  reading.free_bytes = free_bytes(host.storage_dir);
+  return reading;
+}
+
+HostReading ReadHost(const store::HostRecord& host, const Connector& connect,
+                     const FreeBytes& free_bytes) {
+  std::unique_ptr<virt::Hypervisor> hypervisor;
+  try {
+    hypervisor = connect(host.uri);
+  } catch (const core::Error& e) {
+    HostReading reading;
+    reading.unreachable = e.Describe();
+    return reading;
+  }
+  return ReadHost(host, *hypervisor, free_bytes);
+}
+
+HostCapacity CapacityOf(const store::HostRecord& host, const HostReading& reading,
+                        const capacity::Policy& budget, const std::set<std::string>& lab_domains) {
   HostCapacity capacity;
   capacity.name = host.name;
   capacity.draining = host.draining;
-  try {
-    std::unique_ptr<virt::Hypervisor> hypervisor = connect(host.uri);
-    virt::HostInfo info = hypervisor->Host();
-    capacity.memory_budget_mib =
-        host.memory_mib ? *host.memory_mib : capacity::BudgetMib(budget, info);
-    capacity.cpus = host.vcpus ? static_cast<int>(*host.vcpus) : info.cpus;
-    std::vector<virt::DomainUsage> others;
-    for (const virt::DomainUsage& domain : hypervisor->Usage("")) {
-      if (!lab_domains.count(domain.name)) others.push_back(domain);
-    }
-    capacity::Committed committed = capacity::Sum(others);
-    capacity.memory_others_mib = committed.memory_mib;
-    capacity.vcpus_others = committed.vcpus;
-  } catch (const core::Error& e) {
-    capacity.unreachable = e.Describe();
-    return capacity;
+  capacity.unreachable = reading.unreachable;
+  if (!reading.unreachable.empty()) return capacity;
+  capacity.memory_budget_mib =
+      host.memory_mib ? *host.memory_mib : capacity::BudgetMib(budget, reading.info);
+  capacity.cpus = host.vcpus ? static_cast<int>(*host.vcpus) : reading.info.cpus;
+  std::vector<virt::DomainUsage> others;
+  for (const virt::DomainUsage& domain : reading.domains) {
+    if (!lab_domains.count(domain.name)) others.push_back(domain);
   }
-  if (std::optional<uint64_t> free = free_bytes(host.storage_dir)) {
+  capacity::Committed committed = capacity::Sum(others);
+  capacity.memory_others_mib = committed.memory_mib;
+  capacity.vcpus_others = committed.vcpus;
+  if (reading.free_bytes) {
     uint64_t keep = static_cast<uint64_t>(host.keep_free_mib) * 1024 * 1024;
-    capacity.disk_free_bytes = *free > keep ? *free - keep : 0;
+    capacity.disk_free_bytes = *reading.free_bytes > keep ? *reading.free_bytes - keep : 0;
   }
   return capacity;
 }

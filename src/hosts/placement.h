@@ -33,6 +33,7 @@
 #include "capacity/plan_fit.h"
 #include "hosts/inventory.h"
 #include "store/store.h"
+#include "virt/hypervisor.h"
 
 namespace hosts {
 
@@ -52,16 +53,32 @@ struct HostCapacity {
   std::optional<uint64_t> disk_free_bytes;
 };
 
-// Reads `host` for placement: its size from its libvirt through `connect`
-// (unreachable, with libvirt's words, when it cannot be asked), the budget
-// (its --memory limit, else `budget` over its RAM), its CPUs (its --vcpus
-// limit, else what it reports), what its domains outside `lab_domains` hold
-// now, and its storage dir's free space through `free_bytes` (nullopt:
-// not known) less its keep-free.
-HostCapacity ReadCapacity(
-    const store::HostRecord& host, const Connector& connect, const capacity::Policy& budget,
-    const std::set<std::string>& lab_domains,
-    const std::function<std::optional<uint64_t>(const std::string& storage_dir)>& free_bytes);
+// What a lab host reports for placement, read once and used for every lab
+// placed over it (a drain or a rebalance places many Worlds in turn).
+struct HostReading {
+  std::string unreachable;  // why its libvirt could not be asked; "" when it was
+  virt::HostInfo info;
+  std::vector<virt::DomainUsage> domains;  // every domain there, any lab's
+  std::optional<uint64_t> free_bytes;      // its storage dir's; nullopt: not known
+};
+
+using FreeBytes = std::function<std::optional<uint64_t>(const std::string& storage_dir)>;
+
+// Reads `host` through `hypervisor`, its libvirt (unreachable, with
+// libvirt's words, when it cannot be asked), and its storage dir's free
+// space through `free_bytes` (only when libvirt answered).
+HostReading ReadHost(const store::HostRecord& host, virt::Hypervisor& hypervisor,
+                     const FreeBytes& free_bytes);
+// The same through a connection `connect` opens for it.
+HostReading ReadHost(const store::HostRecord& host, const Connector& connect,
+                     const FreeBytes& free_bytes);
+
+// `host` as placement sees it from `reading`: the budget (its --memory
+// limit, else `budget` over its RAM), its CPUs (its --vcpus limit, else
+// what it reports), what its domains outside `lab_domains` hold now, and
+// the free space less its keep-free.
+HostCapacity CapacityOf(const store::HostRecord& host, const HostReading& reading,
+                        const capacity::Policy& budget, const std::set<std::string>& lab_domains);
 
 // One World of the deploy.
 struct WorldDemand {

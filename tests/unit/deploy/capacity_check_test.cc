@@ -709,6 +709,28 @@ TEST_F(RebalanceTest, MovesWorldsUntilTheHostsAreEvenRunningVmsLive) {
             "Nothing to move: the lab hosts' memory use is as even as whole Worlds allow.\n");
 }
 
+// Each host is read once for all the Worlds a rebalance places (a read of
+// a host over SSH costs a connection and round trips), and again only
+// once a World moved to or from it: a balanced class of four Worlds on two
+// hosts costs two connections, where every World used to read both hosts.
+TEST_F(RebalanceTest, EachHostIsReadOnceForAllTheWorldsItPlaces) {
+  std::ostringstream out;
+  ASSERT_TRUE(Rebalance(context_, fake_.env, /*dry_run=*/false, out)) << out.str();
+  ASSERT_NE(out.str().find("Moved 2 World(s).\n"), std::string::npos) << out.str();
+  std::map<std::string, int> connects;
+  hosts::Connector connect = fake_.env.connect_host;
+  fake_.env.connect_host = [&](const std::string& uri) {
+    ++connects[uri];
+    return connect(uri);
+  };
+  out.str("");
+  EXPECT_TRUE(Rebalance(context_, fake_.env, /*dry_run=*/true, out)) << out.str();
+  EXPECT_EQ(out.str(),
+            "Nothing to move: the lab hosts' memory use is as even as whole Worlds allow.\n");
+  EXPECT_EQ(connects, (std::map<std::string, int>{{"qemu+ssh://root@lab2/system", 1},
+                                                  {"qemu+ssh://root@lab4/system", 1}}));
+}
+
 // A host that cannot be reached keeps its Worlds, is named, and the
 // rebalance says it did not finish.
 TEST_F(RebalanceTest, AHostThatCannotBeReachedKeepsItsWorlds) {
