@@ -115,8 +115,20 @@ std::vector<std::string> SshArgv(const std::string& uri, const std::vector<std::
       throw core::Error("'" + word + "' is not a plain word for a remote command", host);
     }
   }
-  std::vector<std::string> argv = {params.count("command") ? params["command"] : "ssh", "-T",
-                                   "-o", "BatchMode=yes"};
+  // A host that stops answering (a power cut, a cable, a partition) sends
+  // nothing, not even a reset: without the keepalive a deploy would wait
+  // on its worker's silence forever. ssh ends 30 s after its last answer,
+  // and gives up a connection that is not made in 15 s.
+  std::vector<std::string> argv = {params.count("command") ? params["command"] : "ssh",
+                                   "-T",
+                                   "-o",
+                                   "BatchMode=yes",
+                                   "-o",
+                                   "ConnectTimeout=15",
+                                   "-o",
+                                   "ServerAliveInterval=10",
+                                   "-o",
+                                   "ServerAliveCountMax=3"};
   if (!port.empty()) argv.insert(argv.end(), {"-p", port});
   if (!user.empty()) argv.insert(argv.end(), {"-l", user});
   if (params.count("keyfile")) argv.insert(argv.end(), {"-i", params["keyfile"]});

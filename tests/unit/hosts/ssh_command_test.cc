@@ -13,26 +13,32 @@ namespace {
 
 using Argv = std::vector<std::string>;
 
+// `program` with the options every ssh gets (no questions; a host that
+// stops answering is given up), then `rest`.
+Argv Ssh(const std::string& program, const Argv& rest) {
+  Argv argv = {program, "-T", "-o", "BatchMode=yes", "-o", "ConnectTimeout=15",
+               "-o", "ServerAliveInterval=10", "-o", "ServerAliveCountMax=3"};
+  argv.insert(argv.end(), rest.begin(), rest.end());
+  return argv;
+}
+
 TEST(SshArgvTest, ReachesTheHostAsLibvirtsSshTransportDoes) {
   EXPECT_EQ(SshArgv("qemu+ssh://lab2/system", {"worlds", "__worker", "ssh"}),
-            (Argv{"ssh", "-T", "-o", "BatchMode=yes", "--", "lab2", "worlds", "__worker", "ssh"}));
+            Ssh("ssh", {"--", "lab2", "worlds", "__worker", "ssh"}));
   EXPECT_EQ(SshArgv("qemu+ssh://root@lab2.example.edu:2222/system", {"true"}),
-            (Argv{"ssh", "-T", "-o", "BatchMode=yes", "-p", "2222", "-l", "root", "--",
-                  "lab2.example.edu", "true"}));
+            Ssh("ssh", {"-p", "2222", "-l", "root", "--", "lab2.example.edu", "true"}));
   EXPECT_EQ(SshArgv("qemu+ssh://root@[2001:db8::2]:22/system", {"true"}),
-            (Argv{"ssh", "-T", "-o", "BatchMode=yes", "-p", "22", "-l", "root", "--",
-                  "2001:db8::2", "true"}));
+            Ssh("ssh", {"-p", "22", "-l", "root", "--", "2001:db8::2", "true"}));
 }
 
 TEST(SshArgvTest, TakesLibvirtsKeyfileCommandAndNoVerifyParameters) {
   EXPECT_EQ(SshArgv("qemu+ssh://root@198.51.100.2/system?keyfile=/var/lib/h/id%5Fkey&"
                     "command=/var/lib/h/ssh&no_verify=1&socket=/run/x",
                     {"true"}),
-            (Argv{"/var/lib/h/ssh", "-T", "-o", "BatchMode=yes", "-l", "root", "-i",
-                  "/var/lib/h/id_key", "-o", "StrictHostKeyChecking=no", "--", "198.51.100.2",
-                  "true"}));
+            Ssh("/var/lib/h/ssh", {"-l", "root", "-i", "/var/lib/h/id_key", "-o",
+                                   "StrictHostKeyChecking=no", "--", "198.51.100.2", "true"}));
   EXPECT_EQ(SshArgv("qemu+libssh2://root@lab2/system?no_verify=0", {"true"}),
-            (Argv{"ssh", "-T", "-o", "BatchMode=yes", "-l", "root", "--", "lab2", "true"}));
+            Ssh("ssh", {"-l", "root", "--", "lab2", "true"}));
 }
 
 // Where a VM migrating to a host is sent: its URI's host, whatever the
