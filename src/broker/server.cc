@@ -39,17 +39,26 @@ std::unique_lock<std::mutex> VmLocks::Lock(const std::string& domain) {
 
 virt::Hypervisor& Backend::HypervisorOf(const std::string& host) {
   if (host.empty()) return *hypervisor;
-  std::lock_guard<std::mutex> lock(hosts_mu_);
-  std::unique_ptr<virt::Hypervisor>& connection = hosts_[host];
-  if (!connection) {
+  HostConnection* slot = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(hosts_mu_);
+    std::unique_ptr<HostConnection>& entry = hosts_[host];
+    if (!entry) entry = std::make_unique<HostConnection>();
+    slot = entry.get();  // stable: entries are never removed
+  }
+  // Connecting to a host that is down can take its whole timeout: only
+  // requests for that host wait on it, never another host's.
+  std::lock_guard<std::mutex> lock(slot->mu);
+  if (!slot->connection) {
     if (!options.connect_host) {
       throw core::Error("the World lives on lab host '" + host +
                             "', and this broker has no inventory",
                         host, "restart the broker");
     }
-    connection = options.connect_host(host);
+    slot->connection = options.connect_host(host);
   }
-  return *connection;
+  // Never replaced once made (a lost one is opened again inside it).
+  return *slot->connection;
 }
 
 virt::Hypervisor& Backend::ReaderOf(const std::string& host) {

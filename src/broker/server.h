@@ -79,14 +79,19 @@ struct Backend {
   // The connection for VMs of Worlds on `host` ("": `hypervisor`): one per
   // lab host, made when a VM there is first asked for and kept, shared by
   // every connection's thread as `hypervisor` is. Throws core::Error naming
-  // the host when it cannot be reached (the next call tries again).
+  // the host when it cannot be reached (the next call tries again); while
+  // one host is being connected to, the others are served.
   virt::Hypervisor& HypervisorOf(const std::string& host);
   // Where to read `host`'s domains: `reader` for "", else HypervisorOf.
   virt::Hypervisor& ReaderOf(const std::string& host);
 
  private:
-  std::mutex hosts_mu_;
-  std::map<std::string, std::unique_ptr<virt::Hypervisor>> hosts_;
+  struct HostConnection {
+    std::mutex mu;  // held while it is being made
+    std::unique_ptr<virt::Hypervisor> connection;
+  };
+  std::mutex hosts_mu_;  // guards the map, never held while connecting
+  std::map<std::string, std::unique_ptr<HostConnection>> hosts_;
 };
 
 class Server {

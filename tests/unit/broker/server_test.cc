@@ -373,5 +373,64 @@ TEST_F(ServerTest, AWorldOnAnotherLabHostIsServedThroughThatHost) {
   EXPECT_TRUE(Call(Op::kStart, "w-lab1-alice-router").ok) << "the connect host's VMs are served";
 }
 
+// A lab host that takes its time to connect (down, until ssh gives up)
+// holds up the requests for its own Worlds only: a student whose World is
+// on another lab host is served meanwhile.
+TEST_F(ServerTest, ALabHostSlowToConnectHoldsUpOnlyItsOwnWorlds) {
+  StopServer();
+  fakes::FakeHypervisor h2, h3;
+  std::mutex h_mu;
+  for (const auto& [name, owner] : {std::pair{"h2", "bob"}, std::pair{"h3", "alice"}}) {
+    store::HostRecord host;
+    host.name = name;
+    host.uri = std::string("qemu+ssh://root@") + name + "/system";
+    host.storage_dir = "/var/lib/worlds";
+    store_->AddHost(host);
+    store_->SetWorldHost("lab1", owner, name);
+  }
+  for (const char* vm : {"w-lab1-alice-router", "w-lab1-alice-client"}) {
+    h3.domains[vm] = hv_.domains[vm];
+    hv_.domains.erase(vm);
+  }
+  h2.domains["w-lab1-bob-router"] = hv_.domains["w-lab1-bob-router"];
+  hv_.domains.erase("w-lab1-bob-router");
+  std::mutex mu;
+  std::condition_variable cv;
+  bool connecting = false, release = false;
+  connect_host_ = [&](const std::string& name) -> std::unique_ptr<virt::Hypervisor> {
+    if (name == "h2") {
+      std::unique_lock<std::mutex> lock(mu);
+      connecting = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return release; });
+      throw core::Error("lab host 'h2' cannot be reached: Connection timed out");
+    }
+    return std::make_unique<fakes::SharedHypervisor>(h3, h_mu);
+  };
+  Listen();
+
+  Be("bob");
+  std::thread slow([&] { EXPECT_FALSE(Call(Op::kStart, "w-lab1-bob-router").ok); });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return connecting; }));
+  }
+  Be("alice");
+  std::future<std::string> meanwhile = std::async(std::launch::async, [&] {
+    Reply start = Call(Op::kStart, "w-lab1-alice-router");
+    return start.ok ? "start ok" : start.error;
+  });
+  bool answered = meanwhile.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  slow.join();
+  EXPECT_TRUE(answered) << "alice's start on h3 waited behind the connect to h2";
+  EXPECT_EQ(meanwhile.get(), "start ok");
+  EXPECT_EQ(h3.domains["w-lab1-alice-router"].state, virt::DomainState::kRunning);
+}
+
 }  // namespace
 }  // namespace broker
