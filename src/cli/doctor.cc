@@ -216,6 +216,39 @@ void ProbeWritable(const std::string& dir) {
   std::filesystem::remove(probe);
 }
 
+// Whether libvirt's own ssh to `host` gives up connecting. Worlds' ssh
+// does (hosts::SshArgv), but libvirt's qemu+ssh runs ssh with root's
+// configuration only: without a ConnectTimeout there, a host that is off
+// holds status, the broker and deploys for TCP's two minutes. A warning.
+void CheckConnectTimeout(const store::HostRecord& host, Report& report) {
+  const std::string check = "lab host " + host.name;
+  const std::string fix =
+      "add `ConnectTimeout 15` for it to root's ssh configuration (a Host block in "
+      "/root/.ssh/config)";
+  process::Result run;
+  try {
+    run = process::Run(hosts::SshConfigArgv(host.uri), {std::chrono::seconds(30)});
+  } catch (const core::Error& e) {
+    report.Fail(check, "cannot read libvirt's ssh configuration for it: " + e.Describe(), fix,
+                false);
+    return;
+  }
+  std::istringstream lines(run.out);
+  for (std::string line; std::getline(lines, line);) {
+    const std::string key = "connecttimeout ";
+    if (line.rfind(key, 0) != 0) continue;
+    std::string value = line.substr(key.size());
+    if (value != "none" && run.ok()) {
+      report.Ok(check, "libvirt's ssh gives up connecting to it after " + value + " s");
+      return;
+    }
+  }
+  report.Fail(check,
+              "libvirt's ssh to it has no ConnectTimeout: while it is off, status, the broker "
+              "and deploys wait up to TCP's two minutes on it",
+              fix, false);
+}
+
 // Each lab host of the inventory: a remote one runs `worlds doctor` there
 // (over SSH, its storage dir as its state dir) and has its clock compared;
 // one on this machine has its storage dir checked (the rest is this
@@ -261,6 +294,7 @@ void CheckLabHosts(const DoctorOptions& options, Report& report, std::ostream& o
       continue;
     }
     report.Ok(check, "its own `worlds doctor` passed (" + host.uri + ")");
+    CheckConnectTimeout(host, report);
     try {
       double skew = ClockSkew(hosts::SshArgv(host.uri, {"date", "+%s.%N"}));
       char text[64];

@@ -89,6 +89,17 @@ UriParts ParseUri(const std::string& uri) {
   return parts;
 }
 
+// `uri`'s parts, when it reaches a host over SSH.
+UriParts SshParts(const std::string& uri) {
+  UriParts parts = ParseUri(uri);
+  if (parts.scheme != "qemu+ssh" && parts.scheme != "qemu+libssh" &&
+      parts.scheme != "qemu+libssh2") {
+    NoSsh(uri, "does not reach its host over SSH");
+  }
+  if (parts.host.empty()) NoSsh(uri, "names no host");
+  return parts;
+}
+
 }  // namespace
 
 std::string MigrationUri(const std::string& uri) {
@@ -98,17 +109,23 @@ std::string MigrationUri(const std::string& uri) {
   return "tcp://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host);
 }
 
+std::vector<std::string> SshConfigArgv(const std::string& uri) {
+  UriParts parts = SshParts(uri);
+  std::vector<std::string> argv = {parts.params.count("command") ? parts.params["command"] : "ssh",
+                                   "-G"};
+  if (!parts.port.empty()) argv.insert(argv.end(), {"-p", parts.port});
+  if (!parts.user.empty()) argv.insert(argv.end(), {"-l", parts.user});
+  argv.push_back("--");
+  argv.push_back(parts.host);
+  return argv;
+}
+
 std::vector<std::string> SshArgv(const std::string& uri, const std::vector<std::string>& remote) {
-  UriParts parts = ParseUri(uri);
-  if (parts.scheme != "qemu+ssh" && parts.scheme != "qemu+libssh" &&
-      parts.scheme != "qemu+libssh2") {
-    NoSsh(uri, "does not reach its host over SSH");
-  }
+  UriParts parts = SshParts(uri);
   const std::string& host = parts.host;
   const std::string& user = parts.user;
   const std::string& port = parts.port;
   std::map<std::string, std::string>& params = parts.params;
-  if (host.empty()) NoSsh(uri, "names no host");
 
   for (const std::string& word : remote) {
     if (!IsPlainWord(word)) {

@@ -21,6 +21,11 @@ namespace hosts {
 // word of `remote` is not plain ([A-Za-z0-9_./:=@%+,-], not empty).
 std::vector<std::string> SshArgv(const std::string& uri, const std::vector<std::string>& remote);
 
+// The argv that prints the ssh configuration libvirt's own ssh (qemu+ssh)
+// gets for the host of `uri`: `ssh -G` with its host, user and port, and
+// its command= binary. Throws as SshArgv does.
+std::vector<std::string> SshConfigArgv(const std::string& uri);
+
 // Where another host's QEMU sends a VM migrating live to the lab host of
 // libvirt URI `uri`: "tcp://HOST" for a URI that names a host, "" for one
 // that does not (qemu:///system: libvirt then gives that host's own name).

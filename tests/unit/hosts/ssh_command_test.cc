@@ -41,6 +41,16 @@ TEST(SshArgvTest, TakesLibvirtsKeyfileCommandAndNoVerifyParameters) {
             Ssh("ssh", {"-l", "root", "--", "lab2", "true"}));
 }
 
+// What libvirt's own ssh is configured with for the host: its command=
+// binary, host, user and port, and nothing of Worlds' own options.
+TEST(SshConfigArgvTest, AsksSshForWhatLibvirtsSshUses) {
+  EXPECT_EQ(SshConfigArgv("qemu+ssh://root@lab2.example.edu:2222/system?keyfile=/k"),
+            (Argv{"ssh", "-G", "-p", "2222", "-l", "root", "--", "lab2.example.edu"}));
+  EXPECT_EQ(SshConfigArgv("qemu+ssh://lab2/system?command=/var/lib/h/ssh"),
+            (Argv{"/var/lib/h/ssh", "-G", "--", "lab2"}));
+  EXPECT_THROW(SshConfigArgv("qemu:///system"), core::InputError);
+}
+
 // Where a VM migrating to a host is sent: its URI's host, whatever the
 // transport; a URI without one leaves it to libvirt (the host's own name).
 TEST(MigrationUriTest, IsTheHostOfTheLibvirtUri) {
