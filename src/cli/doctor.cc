@@ -226,10 +226,15 @@ void CheckConnectTimeout(const store::HostRecord& host, Report& report) {
       "add `ConnectTimeout 15` for it to root's ssh configuration (a Host block in "
       "/root/.ssh/config)";
   process::Result run;
+  std::string unread;
   try {
     run = process::Run(hosts::SshConfigArgv(host.uri), {std::chrono::seconds(30)});
+    if (!run.ok()) unread = run.Describe() + (run.err.empty() ? "" : ": " + FirstLine(run.err));
   } catch (const core::Error& e) {
-    report.Fail(check, "cannot read libvirt's ssh configuration for it: " + e.Describe(), fix,
+    unread = e.Describe();
+  }
+  if (!unread.empty()) {
+    report.Fail(check, "cannot read libvirt's ssh configuration for it (ssh -G): " + unread, fix,
                 false);
     return;
   }
@@ -238,7 +243,7 @@ void CheckConnectTimeout(const store::HostRecord& host, Report& report) {
     const std::string key = "connecttimeout ";
     if (line.rfind(key, 0) != 0) continue;
     std::string value = line.substr(key.size());
-    if (value != "none" && run.ok()) {
+    if (value != "none") {
       report.Ok(check, "libvirt's ssh gives up connecting to it after " + value + " s");
       return;
     }

@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
-#include <cstdlib>
 #include <filesystem>
 
 #include "core/error.h"

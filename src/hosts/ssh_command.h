@@ -15,8 +15,8 @@ namespace hosts {
 
 // The argv that runs `remote` on the host of `uri` over SSH, non-interactive
 // (BatchMode: a missing key fails instead of asking), giving up on a host
-// that does not answer (15 s to connect, 30 s of silence once connected). Throws
-// core::InputError (where: "uri") when `uri` reaches no host over SSH
+// that does not answer (15 s to connect, 30 s of silence once connected).
+// Throws core::InputError (where: "uri") when `uri` reaches no host over SSH
 // (qemu:///system, qemu+tls://: workers need SSH), and core::Error when a
 // word of `remote` is not plain ([A-Za-z0-9_./:=@%+,-], not empty).
 std::vector<std::string> SshArgv(const std::string& uri, const std::vector<std::string>& remote);

@@ -431,8 +431,9 @@ TEST_F(SecondHostTest, DoctorChecksALabHostOverSsh) {
   EXPECT_TRUE(std::regex_search(doctor.out, std::regex("ok    lab host h2: clock [+-]0\\.")))
       << doctor.out;
   // The test host's ssh wrapper (the URI's command=) gives up in 10 s.
-  EXPECT_NE(doctor.out.find("ok    lab host h2: libvirt's ssh gives up connecting to it after 10 s"),
-            std::string::npos)
+  EXPECT_NE(
+      doctor.out.find("ok    lab host h2: libvirt's ssh gives up connecting to it after 10 s"),
+      std::string::npos)
       << doctor.out;
   EXPECT_FALSE(std::regex_search(doctor.out, std::regex("(^|\\n)ok    libvirt")))
       << "only the lab host is checked";
