@@ -158,9 +158,9 @@ class LibvirtConsole : public ConsoleStream {
 std::unique_ptr<ConsoleStream> OpenLibvirtConsole(const std::string& uri,
                                                   const std::string& domain, bool force) {
   // Stream readiness comes only through the event loop, which must run
-  // before the connection carrying the stream is opened.
-  EnsureEventLoop();
-  Connect conn(virConnectOpen(uri.c_str()));
+  // before the connection carrying the stream is opened (OpenConnection
+  // starts it); the keepalive ends the stream of a host gone silent.
+  Connect conn = OpenConnection(uri);
   if (!conn) throw Failure("cannot connect to libvirt at " + uri, domain);
   Domain own(virDomainLookupByName(conn.get(), domain.c_str()));
   if (!own) throw Failure("cannot look up domain", domain);

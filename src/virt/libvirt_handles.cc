@@ -8,6 +8,14 @@
 
 namespace virt::internal {
 
+namespace {
+
+// Starts libvirt's process-wide event loop (a thread of its own, for the
+// process's life) unless it runs already. Connections opened after it have
+// their socket watched: one whose libvirtd went away (restarted, the lab
+// host rebooted, its SSH link dropped; remote ones also by keepalive) is
+// marked closed at once, which virConnectIsAlive then tells, and console
+// streams get their readiness events.
 void EnsureEventLoop() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -22,6 +30,16 @@ void EnsureEventLoop() {
       }
     }).detach();
   });
+}
+
+}  // namespace
+
+Connect OpenConnection(const std::string& uri) {
+  EnsureEventLoop();
+  Connect conn(virConnectOpen(uri.c_str()));
+  // Drivers without keepalive (the test driver) refuse it: nothing to do.
+  if (conn && virConnectSetKeepAlive(conn.get(), 5, 5) < 0) virResetLastError();
+  return conn;
 }
 
 core::Error Failure(const std::string& action, const std::string& where) {

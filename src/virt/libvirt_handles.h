@@ -34,13 +34,12 @@ struct StreamFreer {
 };
 using Stream = std::unique_ptr<std::remove_pointer_t<virStreamPtr>, StreamFreer>;
 
-// Starts libvirt's process-wide event loop (a thread of its own, for the
-// process's life) unless it runs already. Connections opened after it have
-// their socket watched: one whose libvirtd went away (restarted, the lab
-// host rebooted, its SSH link dropped; remote ones also by keepalive) is
-// marked closed at once, which virConnectIsAlive then tells, and console
-// streams get their readiness events.
-void EnsureEventLoop();
+// Opens a connection to `uri` (null when it cannot: libvirt's last error
+// says why) that notices a peer gone silent: libvirt's keepalive, a ping
+// after 5 s without traffic and the connection closed after 5 unanswered,
+// so a lab host that loses power is given up in about 30 s instead of
+// being waited on. Starts the event loop first, which both need.
+Connect OpenConnection(const std::string& uri);
 
 // libvirt's last error is per thread, so reading it right after the failed
 // call on the same thread is exact. Names the action and the object.

@@ -38,6 +38,7 @@ using internal::Domain;
 using internal::Failure;
 using internal::LastErrorIs;
 using internal::Network;
+using internal::OpenConnection;
 using internal::OpenLibvirtConsole;
 using internal::Snapshot;
 
@@ -58,19 +59,6 @@ std::vector<std::string> Sorted(std::vector<std::string> names) {
 
 bool HasPrefix(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
-}
-
-// Opens a connection to `uri` (null when it cannot: libvirt's last error
-// says why) that notices a peer gone silent: libvirt's keepalive, a ping
-// after 5 s without traffic and the connection closed after 5 unanswered,
-// so a lab host that loses power is given up in about 30 s instead of
-// being waited on. It needs the event loop, which runs before any opens.
-Connect OpenConnection(const std::string& uri) {
-  internal::EnsureEventLoop();
-  Connect conn(virConnectOpen(uri.c_str()));
-  // Drivers without keepalive (the test driver) refuse it: nothing to do.
-  if (conn && virConnectSetKeepAlive(conn.get(), 5, 5) < 0) virResetLastError();
-  return conn;
 }
 
 class LibvirtHypervisor : public Hypervisor {
