@@ -104,14 +104,9 @@ class OpenHosts {
     hosts::HostReading reading;
     try {
       Source& source = Of(host.name);
-      reading = hosts::ReadHost(host, *source.hypervisor,
-                                [&](const std::string& dir) -> std::optional<uint64_t> {
-                                  try {
-                                    return source.access.disks->FreeBytes(dir);
-                                  } catch (const core::Error&) {
-                                    return std::nullopt;  // not known
-                                  }
-                                });
+      reading = hosts::ReadHost(host, *source.hypervisor, [&](const std::string& dir) {
+        return source.access.disks->FreeBytes(dir);
+      });
     } catch (const core::Error& e) {
       reading.unreachable = e.Describe();
     }

@@ -244,10 +244,9 @@ bool DeployOnHosts(const Context& context, const Env& env, const DeployRequest& 
   if (desired.cpu_limit_percent > 0 && !desired.cpu_limit_applied) {
     out << "warning: " << DescribeCpuLimit(desired) << "\n";
   }
-  FreeSpace free_space = HostFreeSpace(env, hosts_log);
-  HostsPlan hosts_plan =
-      PlaceWorlds(desired, inventory, store->Worlds(lab.name, std::nullopt),
-                  ReadEachHost(env.connect_host, free_space), *env.disks, context.capacity);
+  HostsPlan hosts_plan = PlaceWorlds(desired, inventory, store->Worlds(lab.name, std::nullopt),
+                                     ReadEachHost(env.connect_host, HostFreeSpace(env, hosts_log)),
+                                     *env.disks, context.capacity);
   out << DescribeHostsPlan(hosts_plan, context.connect) << std::flush;
   if (!hosts_plan.placement.ok()) {
     throw core::Error("the lab's Worlds do not fit the lab hosts; nothing was changed",
@@ -435,10 +434,9 @@ bool Deploy(const Context& context, const Env& env, const DeployRequest& request
           throw core::Error("no connection to lab hosts here", uri);
         };
       }
-      FreeSpace free_space = HostFreeSpace(env, "");
       HostsPlan hosts_plan = PlaceWorlds(plan, inventory, known->Worlds(lab.name, std::nullopt),
-                                         ReadEachHost(connect, free_space), *env.disks,
-                                         context.capacity);
+                                         ReadEachHost(connect, HostFreeSpace(env, "")),
+                                         *env.disks, context.capacity);
       out << DescribePlan(plan) << DescribeHostsPlan(hosts_plan, context.connect);
       if (!hosts_plan.placement.ok()) {
         out << "A deploy would be refused: a World that fits no host is not placed.\n";

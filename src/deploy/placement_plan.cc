@@ -18,16 +18,11 @@ FreeSpace HostFreeSpace(const Env& env, const std::string& log_dir) {
   };
 }
 
-HostReader ReadEachHost(const hosts::Connector& connect, const FreeSpace& free_bytes) {
-  return [&connect, &free_bytes](const store::HostRecord& host) {
+HostReader ReadEachHost(hosts::Connector connect, FreeSpace free_bytes) {
+  return [connect = std::move(connect),
+          free_bytes = std::move(free_bytes)](const store::HostRecord& host) {
     return hosts::ReadHost(host, connect,
-                           [&](const std::string&) -> std::optional<uint64_t> {
-                             try {
-                               return free_bytes(host);
-                             } catch (const core::Error&) {
-                               return std::nullopt;
-                             }
-                           });
+                           [&](const std::string&) { return free_bytes(host); });
   };
 }
 

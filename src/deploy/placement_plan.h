@@ -41,8 +41,8 @@ FreeSpace HostFreeSpace(const Env& env, const std::string& log_dir);
 using HostReader = std::function<hosts::HostReading(const store::HostRecord& host)>;
 
 // Reads each host when asked, through a connection `connect` opens for it
-// and `free_bytes` (whose errors are: not known). Both must outlive it.
-HostReader ReadEachHost(const hosts::Connector& connect, const FreeSpace& free_bytes);
+// and `free_bytes` (whose errors are: not known).
+HostReader ReadEachHost(hosts::Connector connect, FreeSpace free_bytes);
 
 // `recorded`: the lab's Worlds as the store has them (their hosts).
 // `disks`: this machine's, for the sizes of the lab's base images.

@@ -114,7 +114,11 @@ HostReading ReadHost(const store::HostRecord& host, virt::Hypervisor& hypervisor
     reading.unreachable = e.Describe();
     return reading;
   }
-  reading.free_bytes = free_bytes(host.storage_dir);
+  try {
+    reading.free_bytes = free_bytes(host.storage_dir);
+  } catch (const core::Error&) {
+    // Not known: then disk is not a reason to refuse, and the table says so.
+  }
   return reading;
 }
 

@@ -66,7 +66,8 @@ using FreeBytes = std::function<std::optional<uint64_t>(const std::string& stora
 
 // Reads `host` through `hypervisor`, its libvirt (unreachable, with
 // libvirt's words, when it cannot be asked), and its storage dir's free
-// space through `free_bytes` (only when libvirt answered).
+// space through `free_bytes` (only when libvirt answered; one that throws
+// core::Error is not known).
 HostReading ReadHost(const store::HostRecord& host, virt::Hypervisor& hypervisor,
                      const FreeBytes& free_bytes);
 // The same through a connection `connect` opens for it.
