@@ -308,16 +308,6 @@ void FaultTest::ExpectConverged() {
   EXPECT_EQ(ready, 4u) << "status after convergence:" << summary;
 }
 
-std::string FaultTest::WorkerLogs() const {
-  std::string text;
-  std::error_code ec;
-  for (const auto &entry :
-       fs::recursive_directory_iterator(state_dir_ + "/logs", ec)) {
-    if (entry.path().filename().string().rfind("worker-", 0) == 0) {
-      text += ReadFile(entry.path().string());
-    }
-  }
-  return text;
-}
+std::string FaultTest::WorkerLogs() const { return it::WorkerLogs(state_dir_); }
 
 } // namespace it

@@ -53,6 +53,18 @@ std::string ReadFile(const std::string& path) {
   return buf.str();
 }
 
+std::string WorkerLogs(const std::string& state_dir) {
+  std::string text;
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(state_dir + "/logs", ec)) {
+    if (entry.path().filename().string().rfind("worker-", 0) == 0) {
+      text += ReadFile(entry.path().string());
+    }
+  }
+  return text;
+}
+
 std::string AsUser(const std::string& user, const std::function<std::string()>& fn) {
   struct passwd* pw = ::getpwnam(user.c_str());
   if (!pw) return "child failed: no such user " + user;

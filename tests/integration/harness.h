@@ -37,6 +37,10 @@ std::string TestImageDir();
 // Reads a whole file ("" when missing).
 std::string ReadFile(const std::string& path);
 
+// The worker logs (worker-N.log) of every deploy, drain and move under
+// `state_dir`/logs, concatenated.
+std::string WorkerLogs(const std::string& state_dir);
+
 // `virsh domstate` of `domain` on qemu:///system: "running", "shut off", or
 // the first line of virsh's error when it is not there.
 std::string DomState(const std::string& domain);

@@ -993,13 +993,7 @@ TEST_F(DeployAcrossHostsTest, AHostGoneSilentMidDeployFailsOnlyItsWorldsAndAReru
   std::cout << killed.out;
   EXPECT_EQ(killed.code, 1) << killed.out << killed.err;
   EXPECT_NE(killed.out.find("6 already up to date, 6 failed"), std::string::npos) << killed.out;
-  std::string worker_logs;
-  std::error_code ec;
-  for (const auto& entry : fs::recursive_directory_iterator(state_ + "/logs", ec)) {
-    if (entry.path().filename().string().rfind("worker-", 0) == 0) {
-      worker_logs += ReadFile(entry.path().string());
-    }
-  }
+  std::string worker_logs = WorkerLogs(state_);
   EXPECT_NE(worker_logs.find("failpoint worker-after-define: killing pid"), std::string::npos)
       << worker_logs;
   std::string bob = core::DomainName("it2d", "bob", "router");
